@@ -1,0 +1,124 @@
+"""``%%tune`` and ``%tune_show``: thin glue from IPython to :func:`jhpo.cell.tune_cell`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Bool, Unicode
+
+from .annotations import AnnotationError
+from .cell import TuneOptions, tune_cell
+from .result import TuneResult
+from .storage import DEFAULT_PATH
+from .study import ObjectiveError, StudyExists, StudyMismatch, load_study
+from .ui import make_observer
+
+_ABSENT = "\0"
+
+
+def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOptions:
+    """Turn parsed ``%%tune`` arguments into :class:`TuneOptions`, checking what argparse cannot."""
+    if args.maximize is not None and args.minimize is not None:
+        raise UsageError("give either --maximize or --minimize, not both")
+    if args.maximize is None and args.minimize is None:
+        raise UsageError("say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
+                         "(e.g. `%%tune --maximize score`), or leave NAME out to use the cell's last expression")
+    direction = "maximize" if args.maximize is not None else "minimize"
+    name = args.maximize if args.maximize is not None else args.minimize
+    strategy_options = {k: v for k, v in (("eta", args.eta), ("sampler", args.sampler),
+                                          ("population", args.population), ("checkpoint", args.checkpoint))
+                        if v is not None}
+    return TuneOptions(
+        direction=direction, objective=None if name == _ABSENT else name,
+        strategy=args.strategy or defaults.default_strategy, trials=args.trials, timeout=args.timeout,
+        seed=args.seed, study=args.study, resume=args.resume, allow_changes=args.allow_changes,
+        storage=args.storage or defaults.default_storage, apply=not args.no_apply, dry_run=args.dry_run,
+        quiet=args.quiet or defaults.quiet, baseline=not args.no_baseline, grid_points=args.grid_points,
+        n_jobs=args.n_jobs, pruner=args.pruner, strategy_options=strategy_options,
+    )
+
+
+@magics_class
+class TuneMagics(Magics):
+    """The jhpo magics. Defaults are configurable: ``%config TuneMagics.default_strategy = "random"``."""
+
+    default_strategy = Unicode("bayes", help="strategy when --strategy is not given").tag(config=True)
+    default_storage = Unicode(DEFAULT_PATH, help="SQLite file when --storage is not given").tag(config=True)
+    quiet = Bool(False, help="never show progress").tag(config=True)
+
+    @no_var_expand
+    @cell_magic
+    @magic_arguments()
+    @argument("--maximize", nargs="?", const=_ABSENT, metavar="NAME",
+              help="maximize variable NAME after the cell ran (or the cell's last expression without NAME)")
+    @argument("--minimize", nargs="?", const=_ABSENT, metavar="NAME", help="minimize NAME (see --maximize)")
+    @argument("-s", "--strategy", help="grid, random, sobol, bayes (default), genetic, hyperband, asha")
+    @argument("-n", "--trials", type=int, help="trials in the study (grid: the whole grid; else 20)")
+    @argument("--timeout", type=float, metavar="SECONDS", help="stop starting trials after this long")
+    @argument("--seed", type=int, help="make the whole search repeatable")
+    @argument("--grid-points", type=int, default=5, metavar="K", help="levels per float parameter for grid")
+    @argument("--study", metavar="NAME", help="the study's name in storage")
+    @argument("--resume", action="store_true", help="continue the stored study --study NAME")
+    @argument("--allow-changes", action="store_true", help="resume although the cell or its space changed")
+    @argument("--storage", metavar="PATH", help="SQLite file (default .jhpo/studies.db)")
+    @argument("--no-apply", action="store_true", help="leave the notebook's variables as they were")
+    @argument("--no-baseline", action="store_true", help="do not run the cell's own defaults as trial 0")
+    @argument("--dry-run", action="store_true", help="show the space and the first configurations; run nothing")
+    @argument("--quiet", action="store_true", help="no progress, no panel")
+    @argument("-o", dest="output", metavar="VAR", help="store the result object in VAR")
+    @argument("--n-jobs", type=int, metavar="N", help="run trials in N local processes")
+    @argument("--pruner", help="median: stop trials whose reports trail the median")
+    @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
+    @argument("--sampler", help="hyperband/asha: random or bayes")
+    @argument("--population", type=int, metavar="N", help="genetic: individuals per generation")
+    @argument("--checkpoint", metavar="VAR", help="hyperband/asha: keep VAR between rungs so trials continue")
+    def tune(self, line: str, cell: str) -> Any:
+        """Turn this cell into a hyperparameter search.
+
+        Annotate the cell's assignments with the values to try, then put
+        ``%%tune`` on top::
+
+            %%tune --strategy random --trials 20 --maximize score
+            C = 1.0          # tune: loguniform(1e-3, 1e3)
+            kernel = "rbf"   # tune: choice("rbf", "poly")
+            score = SVC(C=C, kernel=kernel).fit(X_tr, y_tr).score(X_va, y_va)
+
+        Annotations: ``uniform(lo, hi[, step=q])``, ``loguniform(lo, hi)``,
+        ``integer(lo, hi[, log=True | step=k])``, ``choice(a, b, ...)`` or ``[a, b]``,
+        ``resource(lo, hi)``; Colab ``# @param`` forms work too. The cell's
+        defaults run first; afterwards the notebook holds what the best
+        trial made, and the cell's value is the result.
+        """
+        args = parse_argstring(self.tune, line)
+        opts = options_from_args(args, self)
+        observer = make_observer(quiet=opts.quiet or opts.dry_run)
+        source = self.shell.transform_cell(cell)
+        # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
+        offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
+        try:
+            result = tune_cell(source, self.shell.user_ns, opts, line_offset=max(1, offset),
+                               observers=[observer] if observer else [])
+        except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        if result is not None and args.output:
+            self.shell.user_ns[args.output] = result
+        return result
+
+    @line_magic
+    def tune_show(self, line: str) -> Any:
+        """``%tune_show VAR`` or ``%tune_show STUDY [PATH]``: show a finished or stored study."""
+        parts = line.split()
+        if not parts:
+            raise UsageError("name a result variable or a stored study: %tune_show NAME [STORAGE]")
+        value = self.shell.user_ns.get(parts[0])
+        if isinstance(value, TuneResult):
+            return value
+        try:
+            study = load_study(parts[0], parts[1] if len(parts) > 1 else self.default_storage)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from None
+        return TuneResult(study)

@@ -1,0 +1,95 @@
+"""The object a search returns: best configuration, trials, a table."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from .trial import Trial, TrialState
+
+if TYPE_CHECKING:
+    from .annotations import CellTemplate
+    from .study import Study
+
+__all__ = ["TuneResult"]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return repr(v)
+
+
+class TuneResult:
+    """What ``%%tune`` returns (and stores in ``-o VAR``).
+
+    Attributes
+    ----------
+    study : Study
+    best_params, best_value, best_trial, trials
+        As on the study.
+    applied : list of str
+        The names the best trial set in the notebook (empty with ``--no-apply``).
+    """
+
+    def __init__(self, study: Study, applied: list[str] | None = None, template: CellTemplate | None = None) -> None:
+        self.study = study
+        self.applied = applied or []
+        self.template = template
+
+    @property
+    def best_params(self) -> dict[str, Any] | None:
+        return self.study.best_params
+
+    @property
+    def best_value(self) -> float | None:
+        return self.study.best_value
+
+    @property
+    def best_trial(self) -> Trial | None:
+        return self.study.best_trial
+
+    @property
+    def trials(self) -> list[Trial]:
+        return self.study.trials
+
+    def to_dataframe(self) -> Any:
+        return self.study.to_dataframe()
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in TrialState}
+        for t in self.study.trials:
+            out[t.state.value] += 1
+        return {k: v for k, v in out.items() if v}
+
+    def summary(self, top: int = 5) -> str:
+        s = self.study
+        counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
+        lines = [f"Study {s.name!r} ({s.meta.get('strategy')}, {s.direction}): {len(s.trials)} trials ({counts})"]
+        best = self.best_trial
+        if best is None:
+            lines.append("No trial completed.")
+            return "\n".join(lines)
+        lines.append(f"Best value {best.value:.6g} in trial {best.number}: "
+                     + ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items()))
+        base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
+        if base is not None and base.number != best.number:
+            lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
+        ranked = sorted((t for t in s.trials if t.state is TrialState.COMPLETE),
+                        key=lambda t: t.value if s.direction == "minimize" else -t.value)[:top]  # type: ignore
+        names = s.space.names
+        header = ["#", "value", *names]
+        rows = [[str(t.number), f"{t.value:.6g}", *(_fmt(t.params.get(n)) for n in names)] for t in ranked]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        lines.append(f"Top {len(rows)}:")
+        for r in [header, *rows]:
+            lines.append("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+        if self.applied:
+            lines.append("Variables now hold the best trial's results: " + ", ".join(self.applied))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(self.summary()) + "</pre>"

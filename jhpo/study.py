@@ -1,0 +1,446 @@
+"""Study: ask / tell / optimize over a space with a strategy, kept in storage."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from .space import Distribution, Space, Value
+from .storage import Storage, open_storage
+from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
+from .trial import Trial, TrialPruned, TrialState, _current
+
+__all__ = ["ObjectiveError", "SearchAborted", "SearchExhausted", "Study", "StudyExists", "StudyMismatch",
+           "StudyObserver", "load_study"]
+
+#: The search stops when this many first trials of a run all failed.
+FAIL_FAST = 3
+
+
+class SearchExhausted(Exception):
+    """The strategy has nothing left to propose (a finished grid)."""
+
+
+class SearchAborted(RuntimeError):
+    """The first trials of a run all failed; the first traceback is in the message."""
+
+    def __init__(self, message: str, first: Trial) -> None:
+        super().__init__(message)
+        self.first = first
+
+
+class ObjectiveError(ValueError):
+    """The objective is missing, not a number, or NaN (the trial is recorded as failed)."""
+
+
+class StudyExists(ValueError):
+    """A study of that name is already stored and resuming was not asked for."""
+
+
+class StudyMismatch(ValueError):
+    """Resuming a study whose cell or space has changed."""
+
+
+class StudyObserver:
+    """Receives a study's events; the UI implements these. All are optional no-ops.
+
+    Observers run on the thread that drives the search, between trials; they
+    must be quick (the panel batches and throttles its updates).
+    """
+
+    def on_search_start(self, study: Study, n_trials: int | None) -> None: ...
+    def on_trial_start(self, study: Study, trial: Trial) -> None: ...
+    def on_report(self, study: Study, trial: Trial, step: int, value: float) -> None: ...
+    def on_trial_end(self, study: Study, trial: Trial) -> None: ...
+    def on_search_end(self, study: Study, reason: str) -> None: ...
+
+
+def _as_space(space: Space | Mapping[str, Distribution]) -> Space:
+    return space if isinstance(space, Space) else Space(space)
+
+
+def _now_name() -> str:
+    return datetime.datetime.now().strftime("study-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def _check_value(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise ObjectiveError(f"the objective is {value!r}, not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        shown = repr(value)
+        shown = shown if len(shown) < 60 else shown[:57] + "..."
+        raise ObjectiveError(f"the objective is a {type(value).__name__} ({shown}), not a number") from None
+    if math.isnan(number):
+        raise ObjectiveError("the objective is NaN")
+    return number
+
+
+class Study:
+    """A hyperparameter search: its space, strategy, direction and trials.
+
+    Parameters
+    ----------
+    space : Space or dict of distributions
+    strategy : str or Strategy, default "bayes"
+        ``"grid"``, ``"random"``, ``"sobol"``, ``"bayes"``, ``"genetic"``, ``"hyperband"``, ...
+    direction : {"maximize", "minimize"}
+    seed : int, optional
+        Makes the sequence of proposals repeatable.
+    storage : str, Storage or None
+        A SQLite path; ``None`` is ``.jhpo/studies.db`` in the working folder;
+        ``":memory:"`` keeps the study in this process only.
+    name : str, optional
+        The study's name in storage (generated when omitted).
+    resume : bool
+        Continue the stored study of that name instead of refusing to overwrite it.
+    pruner : str or Pruner, optional
+        ``"median"`` stops trials whose reports fall below the median of others.
+    meta : dict, optional
+        Extra JSON stored with the study (the magic stores the cell and its hash).
+    strategy_options : dict, optional
+        Passed to the strategy (``grid_points``, ``population``, ``eta``, ...).
+
+    Examples
+    --------
+    >>> import jhpo
+    >>> study = jhpo.Study({"x": jhpo.uniform(-2, 2)}, strategy="random", direction="minimize",
+    ...                    seed=0, storage=":memory:")
+    >>> study.optimize(lambda t: (t.params["x"] - 1) ** 2, n_trials=20)
+    >>> round(study.best_params["x"], 1)
+    1.0
+    """
+
+    def __init__(
+        self,
+        space: Space | Mapping[str, Distribution],
+        strategy: str | Strategy = "bayes",
+        direction: str = "maximize",
+        seed: int | None = None,
+        storage: str | Storage | None = None,
+        name: str | None = None,
+        resume: bool = False,
+        pruner: str | Pruner | None = None,
+        meta: dict[str, Any] | None = None,
+        strategy_options: dict[str, Any] | None = None,
+        allow_changes: bool = False,
+    ) -> None:
+        if direction not in ("maximize", "minimize"):
+            raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
+        self.space = _as_space(space)
+        self.storage = open_storage(storage)
+        self.name = name or _now_name()
+        self.direction = direction
+        self.seed = seed
+        self.strategy_options = dict(strategy_options or {})
+        strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
+        self.meta: dict[str, Any] = {
+            "direction": direction, "space": self.space.to_json(), "strategy": strategy_name, "seed": seed,
+            "pruner": pruner if isinstance(pruner, str) or pruner is None else pruner.name,
+            "strategy_options": self.strategy_options, **(meta or {}),
+        }
+        self._trials: list[Trial] = []
+        stored = self.storage.load_meta(self.name)
+        if stored is not None and not resume:
+            n = len(self.storage.load_trials(self.name))
+            raise StudyExists(
+                f"a study named {self.name!r} already has {n} trials in {self.storage.location}; "
+                f"add --resume (resume=True) to continue it, or choose another name")
+        if stored is not None:
+            self._check_same(stored, allow_changes)
+            self.direction = stored["direction"]
+            self.meta = {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}} \
+                if allow_changes else stored
+            self.meta["resumed"] = self.meta.get("resumed", 0) + 1
+            self.storage.update_meta(self.name, self.meta)
+            self._trials = self.storage.load_trials(self.name)
+            lost = [t for t in self._trials if t.state is TrialState.RUNNING]
+            for t in lost:  # running when the last process died
+                t.state, t.error = TrialState.INTERRUPTED, "the process running this trial stopped"
+            if lost:
+                self.storage.save_trials(self.name, lost)
+        else:
+            self.storage.create_study(self.name, self.meta)
+        self.strategy: Strategy = make_strategy(strategy, self.space, seed=seed, direction=self.direction,
+                                                **self.strategy_options)
+        self.pruner: Pruner = make_pruner(pruner)
+        self.observers: list[StudyObserver] = []
+        self._queue: list[Suggestion] = []
+        self._stop = threading.Event()
+        self.stop_reason: str | None = None
+        self._lock = threading.RLock()
+
+    # -- identity and resume -------------------------------------------------------
+
+    def _check_same(self, stored: dict[str, Any], allow_changes: bool) -> None:
+        changes = []
+        old, new = Space.from_json(stored["space"]), self.space
+        for n in old.names:
+            if n not in new:
+                changes.append(f"`{n}` is no longer tuned (was {old[n].describe()})")
+            elif old[n] != new[n]:
+                changes.append(f"`{n}` changed from {old[n].describe()} to {new[n].describe()}")
+        changes += [f"`{n}` is newly tuned ({new[n].describe()})" for n in new.names if n not in old]
+        if stored.get("direction") != self.meta["direction"]:
+            changes.append(f"the direction changed from {stored.get('direction')} to {self.meta['direction']}")
+        if "cell_hash" in stored and "cell_hash" in self.meta and stored["cell_hash"] != self.meta["cell_hash"] \
+                and not changes:
+            changes.append("the cell's code changed (the search space did not)")
+        if changes and not allow_changes:
+            raise StudyMismatch(
+                f"study {self.name!r} was made from a different cell:\n  - " + "\n  - ".join(changes)
+                + "\nto continue anyway with the old trials, add --allow-changes (allow_changes=True); "
+                "to start afresh, use another --study name")
+
+    # -- results -------------------------------------------------------------------
+
+    @property
+    def trials(self) -> list[Trial]:
+        """All trials, in order (running ones included)."""
+        return list(self._trials)
+
+    def _sign(self) -> float:
+        return 1.0 if self.direction == "maximize" else -1.0
+
+    @property
+    def best_trial(self) -> Trial | None:
+        done = [t for t in self._trials if t.state is TrialState.COMPLETE and t.value is not None]
+        if not done:
+            return None
+        s = self._sign()
+        return max(done, key=lambda t: (s * t.value, -t.number))  # type: ignore[operator]
+
+    @property
+    def best_params(self) -> dict[str, Value] | None:
+        best = self.best_trial
+        return dict(best.params) if best else None
+
+    @property
+    def best_value(self) -> float | None:
+        best = self.best_trial
+        return best.value if best else None
+
+    def is_better(self, a: float, b: float | None) -> bool:
+        return b is None or (a > b if self.direction == "maximize" else a < b)
+
+    def to_dataframe(self) -> Any:
+        """One row per trial: number, state, value, ``params_<name>`` columns, timing, budget, error."""
+        import pandas as pd
+
+        rows = []
+        for t in self._trials:
+            row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
+            row.update({f"params_{k}": v for k, v in t.params.items()})
+            row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
+            row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
+            row["duration"] = t.duration
+            for key in ("budget", "baseline", "generation", "bracket", "rung"):
+                if key in t.info:
+                    row[key] = t.info[key]
+            row["error"] = (t.error or "").strip().splitlines()[-1] if t.error else None
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (f"Study(name={self.name!r}, strategy={self.meta['strategy']!r}, direction={self.direction!r}, "
+                f"trials={len(self._trials)}, best_value={self.best_value!r})")
+
+    # -- ask / tell ----------------------------------------------------------------
+
+    def enqueue(self, params: Mapping[str, Value], info: Mapping[str, Any] | None = None) -> None:
+        """Run ``params`` before asking the strategy (the magic enqueues the cell's defaults)."""
+        self._queue.append(Suggestion(dict(params), dict(info or {})))
+
+    def ask(self) -> Trial:
+        """Start a new trial with the next configuration.
+
+        Raises
+        ------
+        SearchExhausted
+            When the strategy has nothing left (e.g. the grid is done).
+        """
+        return self.ask_batch(1)[0]
+
+    def ask_batch(self, n: int) -> list[Trial]:
+        """Start up to ``n`` trials at once (the strategy proposes them together)."""
+        with self._lock:
+            suggestions = [self._queue.pop(0) for _ in range(min(n, len(self._queue)))]
+            if len(suggestions) < n:
+                suggestions += self.strategy.suggest(self.trials, n - len(suggestions))
+            if not suggestions:
+                raise SearchExhausted("the strategy has no configuration left to try")
+            trials = [self._start(s) for s in suggestions]
+            self.storage.save_trials(self.name, trials)
+        for t in trials:
+            for obs in self.observers:
+                obs.on_trial_start(self, t)
+        return trials
+
+    def _start(self, s: Suggestion) -> Trial:
+        params = dict(s.params)
+        info = dict(s.info)
+        res = self.space.resource_name
+        if res is not None:
+            dist = self.space[res]
+            budget = info.get("budget", params.get(res, dist.high))  # type: ignore[attr-defined]
+            params[res] = dist.clip(budget)  # type: ignore[attr-defined]
+            info["budget"] = params[res]
+        params = {k: params[k] for k in self.space.names if k in params}
+        trial = Trial(number=len(self._trials), params=params, info=info)
+        trial.start()
+        trial._should_prune = self._should_prune
+        self._trials.append(trial)
+        return trial
+
+    def _should_prune(self, trial: Trial, step: int) -> str | None:
+        for obs in self.observers:
+            obs.on_report(self, trial, step, trial.intermediate.get(step, math.nan))
+        with self._lock:
+            others = self.trials
+        return self.strategy.should_prune(trial, step, others) or self.pruner.should_prune(trial, step, others)
+
+    def tell(self, trial: Trial | int, value: Any = None, state: TrialState | str | None = None,
+             error: str | None = None) -> Trial:
+        """Finish a trial with its value, or with a FAILED / PRUNED / INTERRUPTED state.
+
+        A value that is missing, not a number or NaN makes the trial FAILED with that reason.
+        """
+        if isinstance(trial, int):
+            trial = self._trials[trial]
+        state = TrialState(state) if state is not None else TrialState.COMPLETE
+        if trial.state is not TrialState.RUNNING:
+            raise ValueError(f"trial {trial.number} is already finished ({trial.state.value})")
+        if state is TrialState.COMPLETE:
+            try:
+                trial.value = _check_value(value)
+            except ObjectiveError as exc:
+                state, error = TrialState.FAILED, str(exc)
+        elif value is not None and state is TrialState.PRUNED:
+            try:
+                trial.value = _check_value(value)
+            except ObjectiveError:
+                pass
+        trial.state, trial.error = state, error
+        trial.datetime_end = time.time()
+        trial._should_prune = None
+        with self._lock:
+            self.storage.save_trial(self.name, trial)
+        for obs in self.observers:
+            obs.on_trial_end(self, trial)
+        return trial
+
+    # -- the loop ------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask a running :meth:`optimize` to stop after the trials in flight."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def run_trial(self, fn: Callable[[Trial], Any], trial: Trial) -> Trial:
+        """Evaluate ``fn(trial)`` and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
+        token = _current.set(trial)
+        try:
+            value = fn(trial)
+        except TrialPruned as exc:
+            last = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None
+            return self.tell(trial, last, TrialState.PRUNED, exc.reason)
+        except ObjectiveError as exc:
+            return self.tell(trial, state=TrialState.FAILED, error=str(exc))
+        except KeyboardInterrupt:
+            self.tell(trial, state=TrialState.INTERRUPTED, error="interrupted by the user")
+            raise
+        except Exception as exc:  # noqa: BLE001 - any error of the user's code fails the trial only
+            tb = getattr(exc, "_jhpo_traceback", None) or "".join(traceback.format_exception(exc))
+            return self.tell(trial, state=TrialState.FAILED, error=tb)
+        finally:
+            _current.reset(token)
+        return self.tell(trial, value)
+
+    def optimize(self, fn: Callable[[Trial], Any], n_trials: int | None = None, timeout: float | None = None,
+                 show_progress: bool = False) -> None:
+        """Run ``fn(trial) -> value`` on new trials until ``n_trials``, ``timeout``, exhaustion or stop.
+
+        ``fn`` reads ``trial.params``; an exception fails that trial only, and
+        :class:`~jhpo.TrialPruned` (raised by :func:`jhpo.report`) prunes it.
+        Interrupting (Ctrl-C, the kernel's stop) marks the running trial
+        interrupted and returns normally, with ``stop_reason == "interrupted"``.
+
+        Raises
+        ------
+        SearchAborted
+            If the first 3 trials of this run all failed.
+        """
+        if n_trials is None and timeout is None and self.strategy.is_static is False:
+            raise ValueError("give n_trials or timeout, or the search would never end")
+        if show_progress:
+            from .ui.text import TextProgress
+
+            self.observers.append(TextProgress())
+        self._stop.clear()
+        self.stop_reason = None
+        started, ran = time.monotonic(), []
+        for obs in self.observers:
+            obs.on_search_start(self, n_trials)
+        reason = "done"
+        try:
+            while True:
+                if n_trials is not None and len(ran) >= n_trials:
+                    break
+                if timeout is not None and time.monotonic() - started >= timeout:
+                    reason = "timeout"
+                    break
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                try:
+                    trial = self.ask()
+                except SearchExhausted:
+                    reason = "exhausted"
+                    break
+                ran.append(self.run_trial(fn, trial))
+                first = ran[:FAIL_FAST]
+                if len(ran) == FAIL_FAST and all(t.state is TrialState.FAILED for t in first):
+                    reason = "aborted"
+                    raise SearchAborted(
+                        f"the first {FAIL_FAST} trials all failed, so the search stopped "
+                        f"(their records are kept in study {self.name!r}). The first error:\n\n"
+                        f"{first[0].error}", first[0])
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        finally:
+            self.stop_reason = reason
+            for obs in self.observers:
+                obs.on_search_end(self, reason)
+            if show_progress:
+                self.observers.pop()
+
+    def n_counted(self) -> int:
+        """Trials that count against a total budget (all but interrupted ones)."""
+        return sum(t.state is not TrialState.INTERRUPTED for t in self._trials)
+
+
+def load_study(name: str, storage: str | Storage | None = None) -> Study:
+    """Open a stored study read-write, with the strategy it was made with."""
+    st = open_storage(storage)
+    meta = st.load_meta(name)
+    if meta is None:
+        names = st.study_names()
+        hint = f"stored studies: {', '.join(names)}" if names else "the storage holds no studies"
+        raise KeyError(f"no study named {name!r} in {st.location}; {hint}")
+    try:
+        return Study(Space.from_json(meta["space"]), strategy=meta["strategy"], direction=meta["direction"],
+                     seed=meta.get("seed"), storage=st, name=name, resume=True,
+                     strategy_options=meta.get("strategy_options"), meta=meta)
+    except ValueError:  # a strategy not installed here: open it with random so the trials can be read
+        return Study(Space.from_json(meta["space"]), strategy="random", direction=meta["direction"],
+                     storage=st, name=name, resume=True, meta=meta)

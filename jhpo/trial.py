@@ -1,0 +1,148 @@
+"""Trials, their states, and the context that ``jhpo.report`` talks to."""
+
+from __future__ import annotations
+
+import contextvars
+import enum
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .space import Value
+
+__all__ = ["Trial", "TrialPruned", "TrialState", "report"]
+
+
+class TrialState(str, enum.Enum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    PRUNED = "pruned"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def is_finished(self) -> bool:
+        return self is not TrialState.RUNNING
+
+
+class TrialPruned(Exception):
+    """Raised by :func:`report` when the scheduler stops a trial early.
+
+    The runner records the trial as PRUNED with ``reason``; user code need not catch it.
+    """
+
+    def __init__(self, reason: str = "pruned") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Trial:
+    """One evaluation of the objective.
+
+    Attributes
+    ----------
+    number : int
+        Position in the study, from 0.
+    params : dict
+        The configuration, one JSON value per parameter.
+    state : TrialState
+    value : float or None
+        The objective as the user wrote it (not sign-flipped).
+    info : dict
+        What the strategy attached (grid index, generation, parents, bracket,
+        budget, why it was chosen, ...), and ``baseline: True`` for the defaults.
+    intermediate : dict
+        ``{step: value}`` from :func:`report`.
+    """
+
+    number: int
+    params: dict[str, Value]
+    state: TrialState = TrialState.RUNNING
+    value: float | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    intermediate: dict[int, float] = field(default_factory=dict)
+    datetime_start: float | None = None
+    datetime_end: float | None = None
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+    # The study installs this hook while the trial runs; it decides pruning.
+    _should_prune: Callable[[Trial, int], str | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def duration(self) -> float | None:
+        if self.datetime_start is None or self.datetime_end is None:
+            return None
+        return self.datetime_end - self.datetime_start
+
+    @property
+    def budget(self) -> Value:
+        return self.info.get("budget")  # type: ignore[no-any-return]
+
+    def report(self, value: float, step: int | None = None) -> None:
+        """Record an intermediate value; raises :class:`TrialPruned` if the scheduler says stop."""
+        value = float(value)
+        if step is None:
+            step = max(self.intermediate, default=-1) + 1
+        step = int(step)
+        if math.isfinite(value):
+            self.intermediate[step] = value
+        if self._should_prune is not None:
+            reason = self._should_prune(self, step)
+            if reason:
+                raise TrialPruned(reason)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "params": self.params,
+            "state": self.state.value,
+            "value": self.value,
+            "info": self.info,
+            "intermediate": {str(k): v for k, v in self.intermediate.items()},
+            "datetime_start": self.datetime_start,
+            "datetime_end": self.datetime_end,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "error": self.error,
+        }
+
+    def start(self) -> None:
+        self.datetime_start = time.time()
+        self.state = TrialState.RUNNING
+
+
+_current: contextvars.ContextVar[Trial | None] = contextvars.ContextVar("jhpo_trial", default=None)
+
+
+def current_trial() -> Trial | None:
+    """The trial being evaluated in this thread, or None outside a search."""
+    return _current.get()
+
+
+def report(value: float, step: int | None = None) -> None:
+    """Report an intermediate objective value from inside a trial.
+
+    Outside a search it does nothing, so a cell that calls it still runs as
+    plain Python. Inside a search it records ``value`` at ``step`` and raises
+    :class:`TrialPruned` when the scheduler decides to stop the trial early.
+
+    Parameters
+    ----------
+    value : float
+        The intermediate value (e.g. the validation score after an epoch).
+    step : int, optional
+        The step (epoch, round); defaults to one past the last reported step.
+
+    Examples
+    --------
+    >>> import jhpo
+    >>> for epoch in range(3):
+    ...     jhpo.report(0.5 + epoch / 10, step=epoch)
+    """
+    trial = _current.get()
+    if trial is not None:
+        trial.report(value, step)

@@ -35,7 +35,8 @@ class SobolStrategy(Strategy):
         if len(searched) == 0:
             return [Suggestion({}, {"sobol_index": start + i}) for i in range(n)]
         engine = qmc.Sobol(d=len(searched), scramble=True, seed=self._scramble)
-        engine.fast_forward(start)
+        if start:
+            engine.fast_forward(start)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "balance properties ... power of 2": fine for a stream
             points = engine.random(n)

@@ -354,7 +354,10 @@ def _target(nodes: list[ast.stmt], row: int) -> tuple[str, Value]:
     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
         name, value_node = node.target.id, node.value
     else:
-        kind = type(node).__name__.lower()
+        outer = next((n for n in nodes if n.lineno == row), node)
+        kind = {"For": "for-loop", "If": "if", "While": "while-loop", "With": "with", "Expr": "bare expression",
+                "AugAssign": "augmented assignment (+=)", "FunctionDef": "def"}.get(
+                    type(outer).__name__, type(outer).__name__.lower())
         raise _Bad(f"an annotation needs a simple assignment `NAME = default`, but this line is a {kind} statement",
                    "move the annotation to a line of the form `NAME = default  # tune: ...`")
     try:

@@ -118,7 +118,8 @@ class Float(Distribution):
         u = min(1.0, max(0.0, float(u)))
         lo, hi = self._t(self.low), self._t(self.high)
         x = lo + u * (hi - lo)
-        x = math.exp(x) if self.log else x
+        # 12 significant digits: grid levels like 0.1 come out exactly 0.1, not 0.10000000000000002
+        x = float(f"{math.exp(x):.12g}") if self.log else x
         if self.step is not None:
             x = self.low + round((x - self.low) / self.step) * self.step
             x = round(x, 12)

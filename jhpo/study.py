@@ -135,6 +135,10 @@ class Study:
         if direction not in ("maximize", "minimize"):
             raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
         self.space = _as_space(space)
+        # Build the strategy and pruner first: a bad name must fail before storage is touched.
+        self.strategy: Strategy = make_strategy(strategy, self.space, seed=seed, direction=direction,
+                                                **dict(strategy_options or {}))
+        self.pruner: Pruner = make_pruner(pruner)
         self.storage = open_storage(storage)
         self.name = name or _now_name()
         self.direction = direction
@@ -168,9 +172,9 @@ class Study:
                 self.storage.save_trials(self.name, lost)
         else:
             self.storage.create_study(self.name, self.meta)
-        self.strategy: Strategy = make_strategy(strategy, self.space, seed=seed, direction=self.direction,
-                                                **self.strategy_options)
-        self.pruner: Pruner = make_pruner(pruner)
+        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
+            self.strategy = make_strategy(strategy, self.space, seed=seed, direction=self.direction,
+                                          **self.strategy_options)
         self.observers: list[StudyObserver] = []
         self._queue: list[Suggestion] = []
         self._stop = threading.Event()

@@ -1,0 +1,3 @@
+from tests.strategies.contract import StrategyContract
+class TestGeneticContract(StrategyContract):
+    strategy = "genetic"

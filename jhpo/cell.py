@@ -50,7 +50,8 @@ class TuneOptions:
 
 
 def _strategy_options(opts: TuneOptions) -> dict[str, Any]:
-    return {"grid_points": opts.grid_points, **opts.strategy_options}
+    # hyperband sizes its brackets to fit --timeout
+    return {"grid_points": opts.grid_points, "timeout": opts.timeout, **opts.strategy_options}
 
 
 def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
@@ -116,7 +117,8 @@ def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_of
         dry_run(template, opts)
         return None
     total = _total(opts, template)
-    runner = CellRunner(template, namespace, opts.objective, opts.direction)
+    runner = CellRunner(template, namespace, opts.objective, opts.direction,
+                        checkpoint=opts.strategy_options.get("checkpoint"))
     study = Study(
         template.space, strategy=opts.strategy, direction=opts.direction, seed=opts.seed,
         storage=opts.storage if opts.storage is not None else DEFAULT_PATH, name=opts.study,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import itertools
 import linecache
@@ -37,10 +38,20 @@ class CellRunner:
     objective : str or None
         The variable holding the objective, or None for the cell's last expression.
     direction : {"maximize", "minimize"}
+    checkpoint : str, optional
+        ``--checkpoint VAR``: keep the object each finished trial left in ``VAR``
+        (in memory, inline runs only) and hand it to the trial promoted from it
+        (``info["parent"]``), so the cell can continue training instead of
+        restarting. A trial without a kept object starts without ``VAR`` in its
+        namespace. The cell tells the two apart itself, e.g.
+        ``state = globals().get("state") or {"model": make_model(), "epoch": 0}``
+        and then trains from ``state["epoch"]`` up to its budget.
     """
 
     def __init__(self, template: CellTemplate, namespace: Mapping[str, Any], objective: str | None,
-                 direction: str = "maximize", filename: str | None = None) -> None:
+                 direction: str = "maximize", filename: str | None = None, checkpoint: str | None = None) -> None:
+        self.checkpoint = checkpoint
+        self.checkpoints: dict[int, tuple[Any, Any]] = {}  # trial number -> (object in VAR, its budget)
         if objective is None and not template.uses_last_expression:
             raise ObjectiveError(
                 "the cell does not end with an expression, so there is no objective to read; "
@@ -59,9 +70,12 @@ class CellRunner:
         linecache.cache[self.filename] = (len(shown), None, shown.splitlines(True), self.filename)
         return compile(self.template.tree(self.objective), self.filename, "exec")  # type: ignore[no-any-return]
 
-    def run(self, params: Mapping[str, Value]) -> tuple[dict[str, Any], str, str]:
-        """Execute once with ``params``; returns the namespace and the captured output."""
+    def run(self, params: Mapping[str, Value], extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:
+        """Execute once with ``params`` (and ``extra`` names); returns the namespace and the captured output."""
         ns = dict(self.namespace)
+        if self.checkpoint is not None:
+            ns.pop(self.checkpoint, None)  # a stale notebook value must not look like a kept checkpoint
+        ns.update(extra or {})
         ns[PARAMS] = dict(params)
         out, err = io.StringIO(), io.StringIO()
         try:
@@ -82,18 +96,34 @@ class CellRunner:
 
     def __call__(self, trial: Trial) -> float:
         try:
-            ns, trial.stdout, trial.stderr = self.run(trial.params)
+            ns, trial.stdout, trial.stderr = self.run(trial.params, self._resume(trial))
         except BaseException as exc:
             trial.stdout, trial.stderr = getattr(exc, "_jhpo_output", ("", ""))
             if isinstance(exc, Exception):
                 exc._jhpo_traceback = self.format_error(exc)  # type: ignore[attr-defined]
             raise
         value = self.read_objective(ns)
+        if self.checkpoint is not None and self.checkpoint in ns:
+            self.checkpoints[trial.number] = (ns[self.checkpoint], trial.info.get("budget"))
         try:
             self._keep(trial.number, float(value), ns)
         except (TypeError, ValueError):
             pass  # not a number: the study fails the trial and says why
         return value  # type: ignore[no-any-return]
+
+    def _resume(self, trial: Trial) -> dict[str, Any]:
+        """The kept object of the trial this one was promoted from, as ``{VAR: object}``."""
+        parent = trial.info.get("parent")
+        if self.checkpoint is None or parent not in self.checkpoints:
+            return {}
+        # A trial is promoted once: hand the object over (a copy, so the parent's result stays intact).
+        obj, budget = self.checkpoints.pop(parent)
+        try:
+            obj = copy.deepcopy(obj)
+        except Exception:  # noqa: BLE001 - an object that cannot be copied is handed over as it is
+            pass
+        trial.info["checkpoint_from"], trial.info["resumed_budget"] = parent, budget
+        return {self.checkpoint: obj}
 
     def _keep(self, number: int, value: float, ns: dict[str, Any]) -> None:
         if math.isnan(value):

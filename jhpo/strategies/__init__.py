@@ -56,7 +56,8 @@ def _build(kind: str, table: dict[str, str], name: str, *args: Any, **options: A
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"the {kind} {name!r} is not available in this installation ({exc})") from exc
     accepted = inspect.signature(cls.__init__).parameters
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    # object.__init__ shows *args/**kwargs but takes nothing: a class without __init__ gets no options.
+    takes_any = cls.__init__ is not object.__init__ and any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: v for k, v in options.items() if v is not None and (takes_any or k in accepted)}
     return cls(*args, **kwargs)
 

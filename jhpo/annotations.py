@@ -33,7 +33,8 @@ _COLAB = re.compile(r"#\s*@param\b(?P<rest>.*)$")
 _FUNCS: dict[str, tuple[Callable[..., Distribution], set[str], str]] = {
     "uniform": (sp.uniform, {"step"}, "uniform(lo, hi) or uniform(lo, hi, step=q)"),
     "loguniform": (sp.loguniform, set(), "loguniform(lo, hi) with 0 < lo < hi"),
-    "integer": (sp.integer, {"log", "step"}, "integer(lo, hi), integer(lo, hi, log=True) or integer(lo, hi, step=k)"),
+    "integer": (sp.integer, {"log", "step"},
+                "integer(lo, hi), integer(lo, hi, log=True) or integer(lo, hi, step=k)"),
     "choice": (sp.choice, set(), 'choice("a", "b", ...) or a list ["a", "b"]'),
     "resource": (sp.resource, set(), "resource(1, 81) for epochs or resource(0.05, 1.0) for a data fraction"),
 }

@@ -15,7 +15,7 @@ from typing import Any, Union
 
 import numpy as np
 
-Value = Union[int, float, str, bool, None]
+Value = Union[int, float, str, bool, None]  # noqa: UP007 - a runtime alias, py3.10 safe
 
 __all__ = [
     "Choice",

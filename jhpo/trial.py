@@ -80,7 +80,8 @@ class Trial:
 
     @property
     def budget(self) -> Value:
-        return self.info.get("budget")  # type: ignore[no-any-return]
+        budget: Value = self.info.get("budget")
+        return budget
 
     def report(self, value: float, step: int | None = None) -> None:
         """Record an intermediate value; raises :class:`TrialPruned` if the scheduler says stop."""

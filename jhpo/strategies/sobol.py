@@ -9,7 +9,6 @@ import numpy as np
 from scipy.stats import qmc
 
 from ..space import Space
-
 from ..trial import Trial
 from .base import Strategy, Suggestion
 
@@ -27,7 +26,7 @@ class SobolStrategy(Strategy):
     def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize") -> None:
         super().__init__(space, seed, direction)
         # One scramble per study, so successive calls continue one sequence.
-        self._scramble = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self._scramble = seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
 
     def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
         searched = self.space.searched

@@ -14,7 +14,7 @@ from .storage import DEFAULT_PATH
 from .strategies import make_strategy
 from .study import SearchAborted, Study, StudyObserver
 
-__all__ = ["TuneOptions", "dry_run", "tune_cell"]
+__all__ = ["TuneOptions", "dry_run", "open_study", "parse_tunable", "tune_cell"]
 
 #: Trials when neither --trials nor --timeout is given (grid: the whole grid).
 DEFAULT_TRIALS = 20
@@ -41,6 +41,7 @@ class TuneOptions:
     grid_points: int = 5
     n_jobs: int | None = None
     executor: Any = None
+    trial_timeout: float | None = None
     pruner: str | None = None
     strategy_options: dict[str, Any] = field(default_factory=dict)
 
@@ -99,13 +100,8 @@ def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10, out: Tex
     return configs
 
 
-def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_offset: int = 0,
-              observers: Sequence[StudyObserver] = (), err: TextIO | None = None) -> TuneResult | None:
-    """Parse the cell, run the search in copies of ``namespace``, apply the best trial's names.
-
-    Returns the result, or None for a dry run. Raises AnnotationError (nothing
-    ran) for a malformed annotation and ValueError for bad options.
-    """
+def parse_tunable(source: str, line_offset: int = 0) -> CellTemplate:
+    """Parse the cell and check it has something to search (AnnotationError / ValueError if not)."""
     template = parse_cell(source, line_offset)
     if len(template.space) == 0:
         raise ValueError(
@@ -113,26 +109,49 @@ def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_of
             "e.g. `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`")
     if len(template.space.searched) == 0:
         raise ValueError("the cell tunes only a resource(...); add at least one parameter to search")
+    return template
+
+
+def open_study(template: CellTemplate, opts: TuneOptions, name: str | None = None, strategy: str | None = None,
+               seed: int | None = None) -> Study:
+    """The study ``opts`` describe for this cell (``name``, ``strategy``, ``seed`` override the options).
+
+    Teaching modes (a race's per-strategy studies, the manual form) open their
+    studies here, so they are stored exactly as ``%%tune`` stores its own.
+    """
+    return Study(
+        template.space, strategy=strategy or opts.strategy, direction=opts.direction,
+        seed=opts.seed if seed is None else seed,
+        storage=opts.storage if opts.storage is not None else DEFAULT_PATH, name=name or opts.study,
+        resume=opts.resume, pruner=opts.pruner, allow_changes=opts.allow_changes,
+        meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
+        strategy_options=_strategy_options(opts),
+    )
+
+
+def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_offset: int = 0,
+              observers: Sequence[StudyObserver] = (), err: TextIO | None = None) -> TuneResult | None:
+    """Parse the cell, run the search in copies of ``namespace``, apply the best trial's names.
+
+    Returns the result, or None for a dry run. Raises AnnotationError (nothing
+    ran) for a malformed annotation and ValueError for bad options.
+    """
+    template = parse_tunable(source, line_offset)
     if opts.dry_run:
         dry_run(template, opts)
         return None
     total = _total(opts, template)
     runner = CellRunner(template, namespace, opts.objective, opts.direction,
                         checkpoint=opts.strategy_options.get("checkpoint"))
-    study = Study(
-        template.space, strategy=opts.strategy, direction=opts.direction, seed=opts.seed,
-        storage=opts.storage if opts.storage is not None else DEFAULT_PATH, name=opts.study,
-        resume=opts.resume, pruner=opts.pruner, allow_changes=opts.allow_changes,
-        meta={"source": source, "cell_hash": template.hash, "objective": opts.objective},
-        strategy_options=_strategy_options(opts),
-    )
+    study = open_study(template, opts)
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
         study.enqueue(_baseline(template), {"baseline": True})
     remaining = None if total is None else max(0, total - study.n_counted())
     aborted: SearchAborted | None = None
     try:
-        study.optimize(runner, n_trials=remaining, timeout=opts.timeout)
+        study.optimize(runner, n_trials=remaining, timeout=opts.timeout, n_jobs=opts.n_jobs,
+                       executor=opts.executor, trial_timeout=opts.trial_timeout)
     except SearchAborted as exc:
         aborted = exc
     applied: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Unicode
+from traitlets import Bool, Unicode, observe
 
 from .annotations import AnnotationError
 from .cell import TuneOptions, tune_cell
@@ -38,7 +38,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         seed=args.seed, study=args.study, resume=args.resume, allow_changes=args.allow_changes,
         storage=args.storage or defaults.default_storage, apply=not args.no_apply, dry_run=args.dry_run,
         quiet=args.quiet or defaults.quiet, baseline=not args.no_baseline, grid_points=args.grid_points,
-        n_jobs=args.n_jobs, pruner=args.pruner, strategy_options=strategy_options,
+        n_jobs=args.n_jobs, trial_timeout=args.trial_timeout, pruner=args.pruner, strategy_options=strategy_options,
     )
 
 
@@ -49,6 +49,13 @@ class TuneMagics(Magics):
     default_strategy = Unicode("bayes", help="strategy when --strategy is not given").tag(config=True)
     default_storage = Unicode(DEFAULT_PATH, help="SQLite file when --storage is not given").tag(config=True)
     quiet = Bool(False, help="never show progress").tag(config=True)
+    language = Unicode("", help="panel language: en, de, it or es (empty: from the locale)").tag(config=True)
+
+    @observe("language")
+    def _language_changed(self, change: Any) -> None:
+        from .ui.i18n import set_language
+
+        set_language(change["new"])
 
     @no_var_expand
     @cell_magic
@@ -71,6 +78,10 @@ class TuneMagics(Magics):
     @argument("--quiet", action="store_true", help="no progress, no panel")
     @argument("-o", dest="output", metavar="VAR", help="store the result object in VAR")
     @argument("--n-jobs", type=int, metavar="N", help="run trials in N local processes")
+    @argument("--executor", metavar="VAR",
+              help="run trials on the Dask Client (or concurrent.futures.Executor) held in VAR")
+    @argument("--trial-timeout", type=float, metavar="SECONDS",
+              help="fail a trial that runs longer and replace its worker (alone: one worker process)")
     @argument("--pruner", help="median: stop trials whose reports trail the median")
     @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
     @argument("--sampler", help="hyperband/asha: random or bayes")
@@ -95,6 +106,8 @@ class TuneMagics(Magics):
         """
         args = parse_argstring(self.tune, line)
         opts = options_from_args(args, self)
+        if args.executor:
+            opts.executor = self._executor(args.executor, args.n_jobs)
         observer = make_observer(quiet=opts.quiet or opts.dry_run)
         source = self.shell.transform_cell(cell)
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
@@ -104,9 +117,28 @@ class TuneMagics(Magics):
                                observers=[observer] if observer else [])
         except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
             raise UsageError(str(exc)) from None
+        if result is not None and getattr(observer, "displayed", False):
+            result._shown_live = True  # type: ignore[attr-defined]  # the live panel is the result's display
         if result is not None and args.output:
             self.shell.user_ns[args.output] = result
         return result
+
+    def _executor(self, var: str, n_jobs: int | None) -> Any:
+        """The executor held in the notebook variable ``var``, checked before anything runs."""
+        from .executors import ExecutorError, check_executor
+
+        if n_jobs is not None:
+            raise UsageError("give --n-jobs N (local processes) or --executor VAR, not both")
+        if var not in self.shell.user_ns:
+            raise UsageError(f"--executor {var}: the notebook has no variable `{var}`; create the executor first, "
+                             f"e.g. `from dask.distributed import Client; {var} = Client()` (pip install "
+                             f"'jhpo[dask]') or `{var} = concurrent.futures.ProcessPoolExecutor()`")
+        value = self.shell.user_ns[var]
+        try:
+            check_executor(value)
+        except ExecutorError as exc:
+            raise UsageError(f"--executor {var}: {exc}") from None
+        return value
 
     @line_magic
     def tune_show(self, line: str) -> Any:

@@ -138,7 +138,7 @@ class Study:
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
         self.strategy: Strategy = make_strategy(strategy, self.space, seed=seed, direction=direction,
                                                 **dict(strategy_options or {}))
-        self.pruner: Pruner = make_pruner(pruner)
+        self.pruner: Pruner = make_pruner(pruner, direction=direction)
         self.storage = open_storage(storage)
         self.name = name or _now_name()
         self.direction = direction
@@ -272,8 +272,12 @@ class Study:
         """
         return self.ask_batch(1)[0]
 
-    def ask_batch(self, n: int) -> list[Trial]:
-        """Start up to ``n`` trials at once (the strategy proposes them together)."""
+    def ask_batch(self, n: int, notify: bool = True) -> list[Trial]:
+        """Start up to ``n`` trials at once (the strategy proposes them together).
+
+        With ``notify=False`` the caller sends ``on_trial_start`` itself (the
+        parallel runner first records which worker runs each trial).
+        """
         with self._lock:
             suggestions = [self._queue.pop(0) for _ in range(min(n, len(self._queue)))]
             if len(suggestions) < n:
@@ -282,7 +286,7 @@ class Study:
                 raise SearchExhausted("the strategy has no configuration left to try")
             trials = [self._start(s) for s in suggestions]
             self.storage.save_trials(self.name, trials)
-        for t in trials:
+        for t in trials if notify else ():
             for obs in self.observers:
                 obs.on_trial_start(self, t)
         return trials
@@ -371,13 +375,20 @@ class Study:
         return self.tell(trial, value)
 
     def optimize(self, fn: Callable[[Trial], Any], n_trials: int | None = None, timeout: float | None = None,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False, n_jobs: int | None = None, executor: Any = None,
+                 trial_timeout: float | None = None) -> None:
         """Run ``fn(trial) -> value`` on new trials until ``n_trials``, ``timeout``, exhaustion or stop.
 
         ``fn`` reads ``trial.params``; an exception fails that trial only, and
         :class:`~jhpo.TrialPruned` (raised by :func:`jhpo.report`) prunes it.
         Interrupting (Ctrl-C, the kernel's stop) marks the running trial
         interrupted and returns normally, with ``stop_reason == "interrupted"``.
+
+        ``n_jobs`` runs trials in that many local worker processes, ``executor``
+        on a Dask ``Client`` or any ``concurrent.futures.Executor`` (``fn`` must
+        then be picklable by cloudpickle; closures are). ``trial_timeout`` fails
+        a trial running longer than that many seconds and replaces its worker;
+        alone it runs the trials in one worker process. See :mod:`jhpo.executors`.
 
         Raises
         ------
@@ -386,6 +397,12 @@ class Study:
         """
         if n_trials is None and timeout is None and self.strategy.is_static is False:
             raise ValueError("give n_trials or timeout, or the search would never end")
+        if n_jobs is not None or executor is not None or trial_timeout is not None:
+            from .executors import optimize_parallel
+
+            return optimize_parallel(self, fn, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+                                     executor=executor, trial_timeout=trial_timeout,
+                                     show_progress=show_progress)
         if show_progress:
             from .ui.text import TextProgress
 

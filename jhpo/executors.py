@@ -1,0 +1,663 @@
+"""Parallel and distributed trials: local worker processes, Dask, any ``concurrent.futures.Executor``.
+
+The main process owns the study: it is the only writer to storage, and the
+observers (the panel) run in its thread. It keeps one trial in flight per
+worker, asks the strategy for more as workers free up (``ask_batch``), and
+tells each result as it arrives.
+
+What a worker receives
+    For a cell: the :class:`~jhpo.annotations.CellTemplate` and the notebook
+    names the cell reads (``template.free_names`` that exist in the namespace;
+    builtins are left out and modules travel by name and are re-imported).
+    For a function of a trial: the function, pickled with cloudpickle (closures
+    work). Everything is pickled once per search, before any trial starts, so
+    a name that cannot be sent fails the search at once, naming the variable.
+    Values whose pickle exceeds :data:`LARGE` (arrays, DataFrames) go to each
+    worker once: to a local process with its first trial (the worker keeps
+    them by content hash), to Dask by ``client.scatter(..., broadcast=True)``,
+    to another executor through a temporary file each worker loads once.
+
+Timeouts and dead workers
+    Each local worker is its own single-process loky executor, so a trial
+    that exceeds ``trial_timeout`` is stopped by killing just its process, and
+    a process that dies (killed, out of memory) fails only the trial it ran;
+    the slot gets a fresh process and the search goes on. On Dask each trial
+    is pinned to a free worker; a worker that leaves the cluster fails its
+    trial, and a timed-out trial's future is cancelled and its worker
+    restarted through the nanny. A generic executor cannot stop a running
+    call: the trial is failed and the call may finish in the background.
+
+What is left out
+    Pruning across processes: ``jhpo.report`` inside a worker records the
+    intermediate values, which the main process receives with the result
+    (the panel then shows the curve), but the pruner is not consulted while
+    the trial runs. After the search the best trial's names reach the
+    notebook: a worker pickles back the names a cell changed whenever its
+    trial beats the best value known when it was sent (at most
+    :data:`jhpo.worker.NAMES_LIMIT`); otherwise the best configuration is
+    re-run in the notebook (:meth:`CellRunner.best_namespace`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import concurrent.futures as cf
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cloudpickle
+
+from .runner import CellRunner
+from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
+from .trial import Trial, TrialState
+from .worker import Blob, TaskSpec, run_trial
+
+__all__ = ["LARGE", "ExecutorError", "RunStats", "ShippingError", "check_executor", "optimize_parallel"]
+
+#: Values whose pickle is bigger than this go to each worker once, not with every trial.
+LARGE = 1 << 20
+#: How often the main loop looks for timeouts and dead workers while waiting, in seconds.
+POLL = 0.1
+
+
+class ExecutorError(ValueError):
+    """``--executor`` holds something that cannot run trials, or Dask is needed and missing."""
+
+
+class ShippingError(ValueError):
+    """A notebook name the cell reads (or the objective function) cannot be sent to the workers."""
+
+
+@dataclass
+class RunStats:
+    """What a parallel search sent around (for benchmarks and tests).
+
+    Attributes
+    ----------
+    backend : str
+        ``"processes"``, ``"dask"`` or ``"executor"``.
+    workers : int
+        Trials kept in flight.
+    large : dict
+        Name -> pickled size in bytes of each value sent once per worker.
+    sent : dict
+        Worker label -> bytes of blobs sent to it (local processes), or
+        scattered in total (Dask: ``{"scatter": bytes}``).
+    loads : dict
+        Worker -> data keys it unpickled, as the workers report them.
+    """
+
+    backend: str = ""
+    workers: int = 0
+    large: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, int] = field(default_factory=dict)
+    loads: dict[str, list[str]] = field(default_factory=dict)
+
+
+#: Statistics of the last parallel search in this process.
+last_stats = RunStats()
+
+
+# -- what the workers get --------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    spec_key: str
+    blobs: dict[str, bytes]  # data key -> pickle (the spec and each large value)
+    objects: dict[str, Any]  # data key -> the value itself (Dask scatters these)
+    large: dict[str, int]
+
+
+def _key(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def _dumps(what: str, value: Any, fix: str) -> bytes:
+    try:
+        return cloudpickle.dumps(value)
+    except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
+        raise ShippingError(f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. {fix}") from None
+
+
+def _build_task(fn: Callable[[Trial], Any]) -> _Task:
+    blobs: dict[str, bytes] = {}
+    objects: dict[str, Any] = {}
+    large: dict[str, int] = {}
+    if isinstance(fn, CellRunner):
+        spec = TaskSpec(key="", kind="cell", template=fn.template, objective=fn.objective,
+                        direction=fn.direction, filename=fn.filename)
+        ns = fn.namespace
+        for name in sorted(fn.template.free_names):
+            if name not in ns or name.startswith("__"):
+                continue
+            value = ns[name]
+            if value is getattr(builtins, name, object()):
+                continue
+            if isinstance(value, types.ModuleType):
+                spec.modules[name] = value.__name__
+                continue
+            try:
+                data = cloudpickle.dumps(value)
+            except Exception as exc:  # noqa: BLE001
+                if name in fn.template.assigned:
+                    continue  # the cell makes its own `name`; the notebook's old one is not needed
+                raise ShippingError(
+                    f"cannot send the notebook variable `{name}` ({type(value).__name__}) to the workers: "
+                    f"{type(exc).__name__}: {exc}. Trials in other processes need every name the cell reads: "
+                    f"create `{name}` inside the cell, make it picklable, or run without --n-jobs/--executor"
+                ) from None
+            if len(data) > LARGE:
+                key = "data-" + _key(data)
+                blobs[key], objects[key], large[name] = data, value, len(data)
+                spec.large[name] = key
+            else:
+                spec.small[name] = value
+    else:
+        spec = TaskSpec(key="", kind="function", fn=fn)
+    probe = _dumps("the objective" if spec.fn is not None else "the cell's small names", spec,
+                   "Define the objective at module level or in the notebook, and keep unpicklable "
+                   "objects (locks, open files, connections) out of what it references")
+    spec.key = "spec-" + _key(probe)
+    blobs[spec.key] = cloudpickle.dumps(spec)
+    objects[spec.key] = spec
+    return _Task(spec.key, blobs, objects, large)
+
+
+# -- backends --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Running:
+    trial: Trial
+    future: Any
+    slot: Any
+    msg: dict[str, Any]
+    started: float
+
+
+class _ProcessBackend:
+    """N single-process loky executors: each trial's process is known, can be killed and replaced."""
+
+    kind = "processes"
+
+    def __init__(self, n: int, task: _Task, stats: RunStats) -> None:
+        self.n, self.task, self.stats = n, task, stats
+        self.executors: list[Any] = [None] * n
+        self.sent: list[set[str]] = [set() for _ in range(n)]
+        self.pids: list[int | None] = [None] * n
+
+    def capacity(self) -> int:
+        return self.n
+
+    def free_slots(self, running: Iterable[_Running]) -> list[int]:
+        busy = {r.slot for r in running}
+        return [i for i in range(self.n) if i not in busy]
+
+    def _executor(self, i: int) -> Any:
+        if self.executors[i] is None:
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self.executors[i] = ProcessPoolExecutor(max_workers=1)
+            self.sent[i], self.pids[i] = set(), None
+        return self.executors[i]
+
+    def submit(self, slot: int, msg: dict[str, Any]) -> Any:
+        ex = self._executor(slot)
+        data = {}
+        for key, blob in self.task.blobs.items():
+            if key in self.sent[slot]:
+                data[key] = Blob(key)
+            else:
+                data[key] = Blob(key, blob)
+                self.stats.sent[self.label(slot)] = self.stats.sent.get(self.label(slot), 0) + len(blob)
+        self.sent[slot].update(data)
+        future = ex.submit(run_trial, msg, data)
+        if self.pids[slot] is None:
+            self.pids[slot] = next(iter(getattr(ex, "_processes", {}) or {}), None)
+        return future
+
+    def forget(self, slot: int, keys: Iterable[str]) -> None:
+        self.sent[slot].difference_update(keys)
+
+    def label(self, slot: int) -> str:
+        pid = self.pids[slot]
+        return f"process {slot + 1}" + (f" (pid {pid})" if pid else "")
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+
+    def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
+        try:
+            return r.future.result(), None
+        except cf.process.BrokenProcessPool as exc:  # loky's TerminatedWorkerError is one
+            codes = str(exc).split("exit codes of the workers are", 1)
+            detail = f" (exit code {codes[1].strip(' .{}')})" if len(codes) == 2 else ""
+            self._replace(r.slot)
+            return None, (f"the worker process running this trial died{detail}: it was killed or ran out of "
+                          f"memory. Its worker was replaced and the search went on.")
+        except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be unpickled
+            return None, f"the worker could not return this trial's result: {type(exc).__name__}: {exc}"
+
+    def _replace(self, slot: int) -> None:
+        ex, self.executors[slot] = self.executors[slot], None
+        if ex is not None:
+            ex.shutdown(wait=False, kill_workers=True)
+
+    def stop(self, r: _Running) -> str:
+        self._replace(r.slot)
+        return "its worker process was stopped and replaced"
+
+    def dead(self, running: Iterable[_Running]) -> list[tuple[_Running, str]]:
+        return []  # a dead process shows as a failed future (see outcome)
+
+    def close(self, kill: bool = False) -> None:
+        for i, ex in enumerate(self.executors):
+            if ex is not None:
+                ex.shutdown(wait=not kill, kill_workers=kill)
+            self.executors[i] = None
+
+
+class _FuturesBackend(_ProcessBackend):
+    """Any ``concurrent.futures.Executor``: large values through files each worker loads once."""
+
+    kind = "executor"
+
+    def __init__(self, executor: cf.Executor, task: _Task, stats: RunStats) -> None:
+        n = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+        super().__init__(int(n), task, stats)
+        self.executor = executor
+        self.tmp: str | None = None
+        if isinstance(executor, cf.ThreadPoolExecutor):
+            self.data: dict[str, Any] = dict(task.objects)  # same process: no copies at all
+        else:
+            self.tmp = tempfile.mkdtemp(prefix="jhpo-data-")
+            self.data = {}
+            for key, blob in task.blobs.items():
+                path = os.path.join(self.tmp, key)
+                with open(path, "wb") as f:
+                    f.write(blob)
+                self.data[key] = Blob(key, path=path)
+            self.stats.sent["files"] = sum(len(b) for b in task.blobs.values())
+
+    def submit(self, slot: int, msg: dict[str, Any]) -> Any:
+        return self.executor.submit(run_trial, msg, self.data)
+
+    def label(self, slot: int) -> str:
+        return f"{type(self.executor).__name__} slot {slot + 1}"
+
+    def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
+        try:
+            return r.future.result(), None
+        except cf.process.BrokenProcessPool as exc:
+            raise _Broken(f"the executor broke while running this trial ({exc}); the search stopped") from None
+        except Exception as exc:  # noqa: BLE001
+            return None, f"the executor could not run this trial: {type(exc).__name__}: {exc}"
+
+    def stop(self, r: _Running) -> str:
+        r.future.cancel()
+        return (f"a {type(self.executor).__name__} cannot stop a running call, so it may go on in the background; "
+                "use --n-jobs or a Dask client to have it stopped")
+
+    def close(self, kill: bool = False) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class _Broken(Exception):
+    """The executor cannot run any more trials."""
+
+
+class _DaskBackend:
+    """A Dask client: data scattered once to every worker, each trial pinned to a free worker."""
+
+    kind = "dask"
+
+    def __init__(self, client: Any, task: _Task, stats: RunStats, owned: bool = False) -> None:
+        self.client, self.task, self.stats, self.owned = client, task, stats, owned
+        self.workers: dict[str, int] = {}
+        self.retiring: set[str] = set()
+        self._seen = 0.0
+        self._refresh(force=True)
+        # A list keeps Dask from reading a dict value as {key: value} pairs to scatter.
+        self.data = {key: client.scatter([obj], broadcast=True, hash=False)[0] for key, obj in task.objects.items()}
+        stats.sent["scatter"] = sum(len(task.blobs[k]) for k in task.objects) * max(1, len(self.workers))
+
+    def _refresh(self, force: bool = False) -> None:
+        if force or time.monotonic() - self._seen > 0.3:
+            self.workers = dict(self.client.nthreads())
+            self._seen = time.monotonic()
+            self.retiring &= set(self.workers)
+
+    def capacity(self) -> int:
+        return sum(self.workers.values()) or 1
+
+    def free_slots(self, running: Iterable[_Running]) -> list[str]:
+        self._refresh()
+        busy: dict[str, int] = {}
+        for r in running:
+            busy[r.slot] = busy.get(r.slot, 0) + 1
+        return [addr for addr, n in sorted(self.workers.items()) if addr not in self.retiring
+                for _ in range(n - busy.get(addr, 0))]
+
+    def submit(self, slot: str, msg: dict[str, Any]) -> Any:
+        return self.client.submit(run_trial, msg, self.data, workers=[slot], allow_other_workers=False,
+                                  pure=False, key=f"jhpo-trial-{msg['number']}-{os.urandom(4).hex()}")
+
+    def forget(self, slot: str, keys: Iterable[str]) -> None:
+        pass
+
+    def label(self, slot: str) -> str:
+        return slot
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        from distributed import wait
+
+        done = [f for f in futures if f.done()]
+        if done:
+            return done
+        try:
+            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        return [f for f in futures if f.done()]
+
+    def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
+        if r.future.status == "finished":
+            try:
+                return r.future.result(), None
+            except Exception as exc:  # noqa: BLE001
+                return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
+        exc = r.future.exception()
+        if type(exc).__name__ == "KilledWorker":
+            return None, f"the Dask worker running this trial died (killed, or out of memory): {exc}"
+        return None, f"Dask could not run this trial: {type(exc).__name__}: {exc}"
+
+    def dead(self, running: Iterable[_Running]) -> list[tuple[_Running, str]]:
+        self._refresh()
+        gone = []
+        for r in running:
+            if r.slot not in self.workers and r.slot not in self.retiring:
+                r.future.cancel()
+                gone.append((r, f"the Dask worker {r.slot} running this trial left the cluster (killed, out of "
+                                f"memory, or shut down); the search went on"))
+        return gone
+
+    def stop(self, r: _Running) -> str:
+        r.future.cancel()
+        self.retiring.add(r.slot)
+        threading.Thread(target=self._restart, args=(r.slot,), daemon=True).start()
+        return f"its future was cancelled and the Dask worker {r.slot} restarted"
+
+    def _restart(self, addr: str) -> None:
+        try:
+            self.client.restart_workers([addr], timeout=60, raise_for_error=False)
+        except Exception:  # noqa: BLE001 - no nanny: the worker cannot be restarted, the trial stays cancelled
+            pass
+
+    def close(self, kill: bool = False) -> None:
+        futures = list(self.data.values())
+        self.data = {}
+        try:
+            self.client.cancel(futures)
+        except Exception:  # noqa: BLE001 - the client may be closing already
+            pass
+        if self.owned:
+            self.client.close()
+
+
+def _dask_client(obj: Any) -> tuple[Any, bool] | None:
+    """The Dask client behind ``obj`` (and whether jhpo made it), or None when ``obj`` is not Dask."""
+    mod = type(obj).__module__ or ""
+    if isinstance(obj, str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ExecutorError(
+                f"connecting to the Dask scheduler {obj!r} needs Dask, which is not installed; "
+                "install it with `pip install 'jhpo[dask]'`") from None
+        return Client(obj), True
+    if not (mod.startswith("distributed") or mod.startswith("dask")):
+        return None
+    if hasattr(obj, "scatter") and hasattr(obj, "submit"):
+        return obj, False
+    if hasattr(obj, "_client") and hasattr(obj._client, "scatter"):  # client.get_executor()
+        return obj._client, False
+    if hasattr(obj, "scheduler_address"):  # a cluster object: connect to it
+        from distributed import Client
+
+        return Client(obj), True
+    return None
+
+
+def check_executor(obj: Any) -> str:
+    """Say which backend runs trials on ``obj``: ``"dask"`` or ``"executor"``.
+
+    Raises
+    ------
+    ExecutorError
+        ``obj`` is neither a Dask client/cluster/address nor a ``concurrent.futures.Executor``.
+    """
+    mod = type(obj).__module__ or ""
+    if isinstance(obj, str) or mod.startswith(("distributed", "dask")):
+        if isinstance(obj, str):
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                raise ExecutorError(
+                    f"{obj!r} looks like a Dask scheduler address, but Dask is not installed; "
+                    "install it with `pip install 'jhpo[dask]'`") from None
+        return "dask"
+    if isinstance(obj, cf.Executor):
+        return "executor"
+    raise ExecutorError(
+        f"it holds a {type(obj).__module__}.{type(obj).__name__}, which cannot run trials; give a Dask "
+        "`Client` (pip install 'jhpo[dask]'), a scheduler address, or a concurrent.futures.Executor")
+
+
+def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStats) -> Any:
+    if executor is not None:
+        check_executor(executor)
+        found = _dask_client(executor)
+        if found is not None:
+            return _DaskBackend(found[0], task, stats, owned=found[1])
+        return _FuturesBackend(executor, task, stats)
+    n = n_jobs if n_jobs is not None else 1
+    if n == -1:
+        n = os.cpu_count() or 1
+    if n < 1:
+        raise ValueError(f"n_jobs must be a positive number of processes (or -1 for one per CPU), but got {n_jobs}")
+    return _ProcessBackend(n, task, stats)
+
+
+# -- the loop --------------------------------------------------------------------------------
+
+
+def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str, Any], stats: RunStats) -> None:
+    trial = r.trial
+    trial.stdout, trial.stderr = res.get("stdout", ""), res.get("stderr", "")
+    label = str(trial.info.get("worker", ""))
+    if str(res["pid"]) not in label and res["worker"] != label:  # a generic executor: now we know where it ran
+        trial.info["worker"] = f"{label} ({res['worker']})" if label else res["worker"]
+    trial.info.update(host=res["host"], pid=res["pid"], seconds=round(res["seconds"], 4))
+    if res.get("loaded"):
+        stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
+    for step, value in sorted(res.get("intermediate", {}).items()):
+        trial.intermediate[int(step)] = value
+        for obs in study.observers:
+            obs.on_report(study, trial, int(step), value)
+    names = res.get("names")
+    if runner is not None and names is not None and res["state"] == "complete":
+        if runner.best is None or study.is_better(res["value"], runner.best[1]):
+            try:
+                runner.best = (trial.number, res["value"], cloudpickle.loads(names))
+            except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
+                pass
+    study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
+
+
+def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
+    if state is TrialState.INTERRUPTED:
+        r.future.cancel()
+    if r.trial.state is TrialState.RUNNING:
+        study.tell(r.trial, state=state, error=reason)
+    return r.trial
+
+
+def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | None = None,
+                      timeout: float | None = None, n_jobs: int | None = None, executor: Any = None,
+                      trial_timeout: float | None = None, show_progress: bool = False) -> None:
+    """:meth:`Study.optimize` on worker processes, Dask or an executor (see the module's docstring).
+
+    Parameters
+    ----------
+    study : Study
+    fn : callable
+        A :class:`~jhpo.runner.CellRunner` (its cell and the names it reads
+        are shipped) or a picklable function of a :class:`~jhpo.Trial`.
+    n_trials, timeout
+        As for :meth:`Study.optimize`.
+    n_jobs : int, optional
+        Local worker processes (-1: one per CPU); 1 when only ``trial_timeout`` is given.
+    executor : optional
+        A Dask ``Client`` (or cluster, or scheduler address) or a ``concurrent.futures.Executor``.
+    trial_timeout : float, optional
+        Seconds after which a running trial is failed and its worker stopped.
+
+    Raises
+    ------
+    ShippingError
+        Before any trial runs, when a name the cell reads cannot be pickled.
+    ExecutorError
+        When ``executor`` cannot run trials.
+    SearchAborted
+        When the first 3 trials of this run all failed.
+    """
+    global last_stats
+    if n_jobs is not None and executor is not None:
+        raise ValueError("give n_jobs (local processes) or executor, not both")
+    task = _build_task(fn)
+    stats = last_stats = RunStats(large=dict(task.large))
+    backend = _open_backend(n_jobs, executor, task, stats)
+    stats.backend, stats.workers = backend.kind, backend.capacity()
+    runner = fn if isinstance(fn, CellRunner) else None
+    if show_progress:
+        from .ui.text import TextProgress
+
+        study.observers.append(TextProgress())
+    study._stop.clear()
+    study.stop_reason = None
+    started = time.monotonic()
+    running: dict[Any, _Running] = {}
+    finished: list[Trial] = []
+    launched, checked, kill = 0, False, False
+    exhausted_at: int | None = None  # how many trials had finished when the strategy had nothing to give
+    reason = "done"
+    for obs in study.observers:
+        obs.on_search_start(study, n_trials)
+    try:
+        while True:
+            wanted = n_trials is None or launched < n_trials
+            if reason == "done" and wanted and timeout is not None and time.monotonic() - started >= timeout:
+                reason = "timeout"
+            elif reason == "done" and wanted and study.stop_requested:
+                reason = "stopped"
+            if reason == "done" and wanted and exhausted_at != len(finished):
+                n, empty = _launch(study, backend, running, n_trials, launched)
+                launched += n
+                exhausted_at = len(finished) if empty else None
+            if not running:
+                if reason == "done" and wanted and exhausted_at is not None:
+                    reason = "exhausted"
+                break
+            for fut in backend.wait(list(running), POLL):
+                r = running.pop(fut)
+                res, why = backend.outcome(r)
+                if res is not None and "missing" in res:  # the worker lost its cache: send the data again
+                    backend.forget(r.slot, res["missing"])
+                    r.future = backend.submit(r.slot, r.msg)
+                    running[r.future] = r
+                    continue
+                if res is None:
+                    finished.append(_fail(study, r, why or "the trial failed in its worker"))
+                else:
+                    _record(study, runner, r, res, stats)
+                    finished.append(r.trial)
+            now = time.monotonic()
+            for r in list(running.values()):
+                if trial_timeout is not None and now - r.started > trial_timeout:
+                    del running[r.future]
+                    how = backend.stop(r)
+                    finished.append(_fail(study, r, f"the trial ran longer than the trial timeout of "
+                                                    f"{trial_timeout:g} s, so it was stopped; {how}"))
+            for r, why in backend.dead(list(running.values())):
+                running.pop(r.future, None)
+                finished.append(_fail(study, r, why))
+            if not checked and len(finished) >= FAIL_FAST:
+                checked = True
+                first = finished[:FAIL_FAST]
+                if all(t.state is TrialState.FAILED for t in first):
+                    reason, kill = "aborted", True
+                    for r in running.values():
+                        _fail(study, r, "the search stopped: its first trials all failed", TrialState.INTERRUPTED)
+                    running.clear()
+                    raise SearchAborted(
+                        f"the first {FAIL_FAST} trials all failed, so the search stopped "
+                        f"(their records are kept in study {study.name!r}). The first error:\n\n"
+                        f"{first[0].error}", first[0])
+    except _Broken as exc:
+        reason, kill = "broken", True
+        for r in running.values():
+            _fail(study, r, str(exc))
+        running.clear()
+    except KeyboardInterrupt:
+        reason, kill = "interrupted", True
+        for r in running.values():
+            _fail(study, r, "interrupted by the user", TrialState.INTERRUPTED)
+        running.clear()
+    finally:
+        if running:  # an unexpected error in the loop: do not leave trials marked running
+            kill = True
+            for r in running.values():
+                _fail(study, r, "the search stopped", TrialState.INTERRUPTED)
+        backend.close(kill=kill)
+        study.stop_reason = reason
+        for obs in study.observers:
+            obs.on_search_end(study, reason)
+        if show_progress:
+            study.observers.pop()
+
+
+def _launch(study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None,
+            launched: int) -> tuple[int, bool]:
+    """Start trials on the free workers; returns (how many started, whether the strategy ran dry)."""
+    free = backend.free_slots(running.values())
+    want = len(free) if n_trials is None else min(len(free), n_trials - launched)
+    if want <= 0:
+        return 0, False
+    try:
+        trials = study.ask_batch(want, notify=False)
+    except SearchExhausted:
+        return 0, True
+    best = study.best_value
+    for trial, slot in zip(trials, free):
+        msg = {"number": trial.number, "params": trial.params, "info": dict(trial.info), "best": best,
+               "spec": backend.task.spec_key}
+        future = backend.submit(slot, msg)
+        trial.info["worker"] = backend.label(slot)
+        running[future] = _Running(trial, future, slot, msg, time.monotonic())
+    with study._lock:  # the panel (and a later reader of the file) sees where each trial runs
+        study.storage.save_trials(study.name, trials)
+    for trial in trials:
+        for obs in study.observers:
+            obs.on_trial_start(study, trial)
+    return len(trials), False

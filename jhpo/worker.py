@@ -1,0 +1,284 @@
+"""What runs inside a worker process (local, or a Dask worker): one trial per call.
+
+The main process owns the study; a worker gets a small message per trial
+(number, params, info) plus references to the search's data: the task spec
+(cell template or function, and the notebook's small names) and the large
+names. Data arrives once per worker: :class:`Blob` carries pickled bytes
+(or a file path) the first time and only its key afterwards; the worker keeps
+what it unpickled in :data:`_MEMO`, keyed by content hash. Under Dask the
+references are scattered futures that Dask resolves to the values already held
+in the worker's memory.
+
+Nothing here imports IPython; a worker needs only jhpo's core and cloudpickle.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import importlib
+import io
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import cloudpickle
+
+from .annotations import PARAMS, CellTemplate
+from .runner import CellRunner
+from .study import ObjectiveError, _check_value
+from .trial import Trial, TrialPruned, _current
+
+__all__ = ["Blob", "TaskSpec", "run_trial"]
+
+#: The changed names of a best-so-far trial travel back when their pickle is at most this big.
+NAMES_LIMIT = 32 << 20
+
+
+@dataclass
+class Blob:
+    """A pickled value sent by content key: inline bytes, a file, or only the key (already sent)."""
+
+    key: str
+    data: bytes | None = None
+    path: str | None = None
+
+    def load(self) -> Any:
+        if self.data is not None:
+            return cloudpickle.loads(self.data)
+        if self.path is not None:
+            with open(self.path, "rb") as f:
+                return cloudpickle.load(f)
+        raise _Missing(self.key)
+
+
+@dataclass
+class TaskSpec:
+    """What every trial of one search runs: a cell (template + notebook names) or a function."""
+
+    key: str
+    kind: str  # "cell" or "function"
+    template: CellTemplate | None = None
+    objective: str | None = None
+    direction: str = "maximize"
+    filename: str | None = None
+    small: dict[str, Any] = field(default_factory=dict)
+    large: dict[str, str] = field(default_factory=dict)  # notebook name -> data key
+    modules: dict[str, str] = field(default_factory=dict)  # notebook name -> module to import
+    fn: Callable[[Trial], Any] | None = None
+
+
+class _Missing(Exception):
+    """The main process believed this worker held a blob that it does not (the worker was restarted)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# Per worker process: unpickled data by content key, and the compiled runner of the current cell.
+_MEMO: dict[str, Any] = {}
+_RUNNERS: dict[str, CellRunner] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _resolve(key: str, ref: Any, loaded: list[str]) -> Any:
+    if not isinstance(ref, Blob):
+        return ref  # a value Dask already resolved (scattered once per worker)
+    with _MEMO_LOCK:
+        if key not in _MEMO:
+            _MEMO[key] = ref.load()
+            loaded.append(key)
+        return _MEMO[key]
+
+
+def _evict(keep: set[str]) -> None:
+    # Everything a task needs is listed in its data; anything else belongs to an older search.
+    with _MEMO_LOCK:
+        for key in [k for k in _MEMO if k not in keep]:
+            del _MEMO[key]
+        for key in [k for k in _RUNNERS if k not in keep]:
+            del _RUNNERS[key]
+
+
+def _runner(spec: TaskSpec, data: dict[str, Any], loaded: list[str]) -> CellRunner:
+    runner = _RUNNERS.get(spec.key)
+    if runner is None:
+        ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        ns.update({name: importlib.import_module(mod) for name, mod in spec.modules.items()})
+        ns.update(spec.small)
+        ns.update({name: _resolve(key, data[key], loaded) for name, key in spec.large.items()})
+        assert spec.template is not None
+        runner = CellRunner(spec.template, ns, spec.objective, spec.direction, filename=spec.filename)
+        _RUNNERS[spec.key] = runner
+    return runner
+
+
+class _ThreadStreams:
+    """sys.stdout/sys.stderr stand-in that sends each thread's writes to that thread's buffer.
+
+    ``contextlib.redirect_stdout`` swaps a process-wide object, so two trials in
+    threads of one process (a Dask worker with several threads, a
+    ThreadPoolExecutor) would mix their output and could leave sys.stdout
+    redirected. Installed only while such trials run.
+    """
+
+    _lock = threading.Lock()
+    _users = 0
+    _local = threading.local()
+
+    class _Stream(io.TextIOBase):
+        def __init__(self, name: str, fallback: Any) -> None:
+            self.name, self.fallback = name, fallback
+
+        def write(self, s: str) -> int:
+            buf = getattr(_ThreadStreams._local, self.name, None)
+            return (buf if buf is not None else self.fallback).write(s)  # type: ignore[no-any-return]
+
+        def flush(self) -> None:
+            buf = getattr(_ThreadStreams._local, self.name, None)
+            (buf if buf is not None else self.fallback).flush()
+
+    @classmethod
+    @contextlib.contextmanager
+    def capture(cls) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+        with cls._lock:
+            if cls._users == 0:
+                sys.stdout = cls._Stream("out", sys.stdout)  # type: ignore[assignment]
+                sys.stderr = cls._Stream("err", sys.stderr)  # type: ignore[assignment]
+            cls._users += 1
+        out, err = io.StringIO(), io.StringIO()
+        cls._local.out, cls._local.err = out, err
+        try:
+            yield out, err
+        finally:
+            cls._local.out = cls._local.err = None
+            with cls._lock:
+                cls._users -= 1
+                if cls._users == 0:
+                    sys.stdout = sys.stdout.fallback  # type: ignore[attr-defined]
+                    sys.stderr = sys.stderr.fallback  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    if threading.current_thread() is threading.main_thread():
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield out, err
+    else:
+        with _ThreadStreams.capture() as streams:
+            yield streams
+
+
+def _run_cell(runner: CellRunner, params: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    if threading.current_thread() is threading.main_thread():
+        return runner.run(params)  # the runner's own capture is safe in a single-threaded worker
+    ns = dict(runner.namespace)
+    ns[PARAMS] = dict(params)
+    with _captured() as (out, err):
+        try:
+            exec(runner.code, ns)
+        except BaseException as exc:
+            exc._jhpo_output = (out.getvalue(), err.getvalue())  # type: ignore[attr-defined]
+            raise
+    return ns, out.getvalue(), err.getvalue()
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except Exception:  # noqa: BLE001 - not in a Dask worker (or no Dask at all)
+        return f"pid {os.getpid()}"
+
+
+def _better(value: float, best: float | None, direction: str) -> bool:
+    return best is None or (value > best if direction == "maximize" else value < best)
+
+
+def _changed_names(runner: CellRunner, ns: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    base = runner.namespace
+    diff = {k: v for k, v in ns.items()
+            if k not in (PARAMS, "__jhpo_value__", "__builtins__", "__name__") and (k not in base or base[k] is not v)}
+    try:
+        blob = cloudpickle.dumps(diff)
+    except Exception as exc:  # noqa: BLE001 - the notebook re-runs the best trial instead
+        return None, f"{type(exc).__name__}: {exc}"
+    if len(blob) > NAMES_LIMIT:
+        return None, f"the names it set take {len(blob) / 2**20:.0f} MB pickled"
+    return blob, None
+
+
+def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Run one trial; return its outcome as plain data (never raises for the user's errors).
+
+    Parameters
+    ----------
+    msg : dict
+        ``number``, ``params``, ``info``, ``spec`` (the key of the task spec in
+        ``data``) and ``best`` (the best value when the trial was sent, so
+        only an improving trial pickles its names back).
+    data : dict
+        Data key -> :class:`Blob` or an already resolved value.
+
+    Returns
+    -------
+    dict
+        ``state`` ("complete", "failed", "pruned"), ``value``, ``error``,
+        ``stdout``, ``stderr``, ``intermediate``, ``seconds``, ``worker``,
+        ``host``, ``pid``, ``loaded`` (data keys unpickled for this trial) and,
+        for a cell that beat ``best``, ``names`` (its changed names, pickled).
+        ``{"missing": [key]}`` asks the main process to send a blob again.
+    """
+    loaded: list[str] = []
+    try:
+        _evict(set(data))
+        spec: TaskSpec = _resolve(msg["spec"], data[msg["spec"]], loaded)
+        runner = _runner(spec, data, loaded) if spec.kind == "cell" else None
+    except _Missing as exc:
+        return {"missing": [exc.key]}
+    trial = Trial(number=msg["number"], params=dict(msg["params"]), info=dict(msg["info"]))
+    trial.start()
+    out: dict[str, Any] = {"state": "complete", "value": None, "error": None, "stdout": "", "stderr": "",
+                           "worker": _worker_name(), "host": socket.gethostname(), "pid": os.getpid(),
+                           "loaded": loaded}
+    token = _current.set(trial)  # so jhpo.report records into this trial
+    t0 = time.perf_counter()
+    ns: dict[str, Any] | None = None
+    try:
+        if runner is not None:
+            ns, out["stdout"], out["stderr"] = _run_cell(runner, trial.params)
+            raw = runner.read_objective(ns)
+        else:
+            assert spec.fn is not None
+            with _captured() as (so, se):
+                try:
+                    raw = spec.fn(trial)
+                finally:
+                    out["stdout"], out["stderr"] = so.getvalue(), se.getvalue()
+        out["value"] = _check_value(raw)
+    except TrialPruned as exc:
+        out["state"], out["error"] = "pruned", exc.reason
+        out["value"] = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None
+    except ObjectiveError as exc:
+        out["state"], out["error"] = "failed", str(exc)
+    except BaseException as exc:  # noqa: BLE001 - any error of the user's code fails the trial only
+        out["state"] = "failed"
+        out["stdout"], out["stderr"] = getattr(exc, "_jhpo_output", (out["stdout"], out["stderr"]))
+        out["error"] = runner.format_error(exc) if runner is not None else "".join(traceback.format_exception(exc))
+    finally:
+        _current.reset(token)
+    out["seconds"] = time.perf_counter() - t0
+    out["intermediate"] = dict(trial.intermediate)
+    if runner is not None and ns is not None and out["state"] == "complete" \
+            and _better(out["value"], msg.get("best"), spec.direction):
+        out["names"], out["names_skipped"] = _changed_names(runner, ns)
+    return out

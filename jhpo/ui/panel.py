@@ -1,0 +1,348 @@
+"""The live panel under a ``%%tune`` cell: progress, best, current trial, Stop / Pause, plots.
+
+The panel is a :class:`~jhpo.study.StudyObserver`. It keeps cheap counters on
+every event and redraws at most every ``min_interval`` seconds (a few times per
+second whatever the trial rate), each redraw being one message per changed
+widget or mark. Between trials it lets the kernel handle widget messages
+(:mod:`jhpo.ui.uipoll`), so Stop and Pause work while the cell runs.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+import uuid
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display, update_display
+
+from ..study import Study, StudyObserver
+from ..trial import Trial, TrialState
+from . import plotdata as pd_
+from .i18n import gettext_for
+from .plots import TrialPlots
+from .snapshot import snapshot_html
+from .uipoll import UIPoller
+
+__all__ = ["Panel", "show_study"]
+
+#: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure.
+STATE_COLOURS = {"running": "#1e88e5", "paused": "#fb8c00", "done": "#43a047", "exhausted": "#43a047",
+                 "timeout": "#43a047", "stopped": "#fb8c00", "interrupted": "#e53935", "aborted": "#e53935",
+                 "finished": "#43a047"}
+BAR_STYLES = {"running": "info", "paused": "warning", "done": "success", "exhausted": "success",
+              "timeout": "success", "stopped": "warning", "interrupted": "danger", "aborted": "danger",
+              "finished": "success"}
+
+_CSS = """<style>
+.jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;}
+.jhpo-pill {display:inline-block; padding:1px 9px; border-radius:10px; color:white; font-weight:600;}
+.jhpo-kv td {padding: 0 10px 0 0; vertical-align: top;} .jhpo-kv td:first-child {color:#666;}
+.jhpo-muted {color:#777;} .jhpo-best {font-size:15px; font-weight:600;}
+.jhpo-detail pre {max-height: 220px; overflow:auto; background:#f6f6f6; padding:6px; font-size:12px;}
+</style>"""
+
+
+def _params_table(params: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td><b>{html.escape(pd_.fmt_value(v))}</b></td></tr>"
+                   for k, v in params.items())
+    return f"<table class='jhpo-kv'>{rows}</table>"
+
+
+class Panel(StudyObserver):
+    """The ipywidgets panel of one search.
+
+    Parameters
+    ----------
+    min_interval : float
+        Least time between two redraws, in seconds (updates are throttled to this).
+    poll_interval : float
+        Least time between two looks at pending widget messages (button clicks).
+    language : str, optional
+        ``"en"``, ``"de"``, ``"it"`` or ``"es"``; default: ``%config TuneMagics.language``, else the locale.
+    """
+
+    def __init__(self, min_interval: float = 0.25, poll_interval: float = 0.05, language: str | None = None) -> None:
+        self._ = gettext_for(language).gettext
+        _ = self._
+        self.min_interval = min_interval
+        self.poll_interval = poll_interval
+        self.study: Study | None = None
+        self.plots: TrialPlots | None = None
+        self.poller: UIPoller | None = None
+        self.display_id = "jhpo-" + uuid.uuid4().hex
+        self.displayed = False
+        self.paused = False
+        self.state = "running"
+        self.total: int | None = None
+        self.started = time.monotonic()
+        self.ended: float | None = None
+        self.n_done = self.n_failed = self.n_pruned = self.n_running = 0
+        self.best: Trial | None = None
+        self.current: Trial | None = None
+        self._last_draw = 0.0
+        self._last_poll = 0.0
+        self._dirty = False
+        self.header = widgets.HTML()
+        self.pill = widgets.HTML()
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info",
+                                       layout=widgets.Layout(width="280px", height="20px"))
+        self.status = widgets.HTML()
+        self.pause_button = widgets.Button(description=_("Pause"), icon="pause", tooltip=_("Pause between trials"),
+                                           layout=widgets.Layout(width="110px"))
+        self.stop_button = widgets.Button(description=_("Stop"), icon="stop", button_style="danger",
+                                          tooltip=_("Stop after the running trial; finished trials are kept"),
+                                          layout=widgets.Layout(width="110px"))
+        self.pause_button.on_click(self._toggle_pause)
+        self.stop_button.on_click(self._stop)
+        self.best_html = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.current_html = widgets.HTML(layout=widgets.Layout(width="50%"))
+        self.detail = widgets.HTML(value=f"<span class='jhpo-muted'>{_('Click a point to see that trial.')}</span>")
+        self.box = widgets.VBox(
+            [widgets.HTML(_CSS), self.header,
+             widgets.HBox([self.pill, self.bar, self.status], layout=widgets.Layout(align_items="center",
+                                                                                    grid_gap="8px")),
+             widgets.HBox([self.pause_button, self.stop_button], layout=widgets.Layout(grid_gap="6px")),
+             widgets.HBox([self.best_html, self.current_html])],
+            layout=widgets.Layout(width="100%", padding="4px"))
+        self.box.add_class("jhpo-panel")
+
+    # -- buttons ------------------------------------------------------------------------
+
+    def _toggle_pause(self, _button: Any = None) -> None:
+        _ = self._
+        self.paused = not self.paused
+        self.pause_button.description = _("Resume") if self.paused else _("Pause")
+        self.pause_button.icon = "play" if self.paused else "pause"
+        self.state = "paused" if self.paused else "running"
+        self._draw(force=True)
+
+    def _stop(self, _button: Any = None) -> None:
+        if self.study is not None:
+            self.study.stop()  # the optimize loop checks this before asking for the next trial
+        self.paused = False
+        self.stop_button.disabled = True
+        self.stop_button.description = self._("Stopping")
+        self._draw(force=True)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self, study: Study) -> None:
+        if self.plots is not None:
+            return
+        _ = self._
+        self.study = study
+        self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, strategy=study.strategy)
+        self.box.children = [*self.box.children, self.plots.tabs, self.detail]
+        meta = study.meta
+        target = meta.get("objective") or ""
+        space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
+        direction = _("maximize") if study.direction == "maximize" else _("minimize")
+        self.header.value = (
+            f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
+            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {direction} "
+            f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>")
+
+    def bundle(self, final: bool = False) -> dict[str, Any]:
+        """The widget view plus a static HTML snapshot (what GitHub and nbviewer show)."""
+        study = self.study
+        assert study is not None
+        return {
+            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                         "model_id": self.box.model_id},
+            "text/html": snapshot_html(study, self._, final=final),
+            "text/plain": f"jhpo panel for study {study.name!r}",
+        }
+
+    def show(self) -> None:
+        if not self.displayed:
+            display(self.bundle(), raw=True, display_id=self.display_id)
+            self.displayed = True
+
+    # -- observer -----------------------------------------------------------------------
+
+    def on_search_start(self, study: Study, n_trials: int | None) -> None:
+        self._build(study)
+        self.total = n_trials
+        self.started = time.monotonic()
+        self.poller = UIPoller()
+        self.show()
+        self._draw(force=True)
+
+    def on_trial_start(self, study: Study, trial: Trial) -> None:
+        self.n_running += 1
+        self.current = trial
+        self._dirty = True
+        self._maybe_draw()
+
+    def on_report(self, study: Study, trial: Trial, step: int, value: float) -> None:
+        self._dirty = True
+        self._maybe_draw()
+        self._poll()
+
+    def on_trial_end(self, study: Study, trial: Trial) -> None:
+        self.n_running = max(0, self.n_running - 1)
+        if trial.state is TrialState.INTERRUPTED:
+            pass
+        else:
+            self.n_done += 1
+        self.n_failed += trial.state is TrialState.FAILED
+        self.n_pruned += trial.state is TrialState.PRUNED
+        if trial.state is TrialState.COMPLETE and trial.value is not None and \
+                (self.best is None or study.is_better(trial.value, self.best.value)):
+            self.best = trial
+        self._dirty = True
+        self._maybe_draw()
+        self._poll()
+        while self.paused and not study.stop_requested:  # Pause: hold here, between trials, until Resume
+            if self.poller is None or self.poller.mode == "none":
+                self.paused = False
+                break
+            self._poll(force=True)
+            time.sleep(0.05)
+
+    def on_search_end(self, study: Study, reason: str) -> None:
+        if self.poller is not None:
+            self.poller.close()
+        self.state = reason
+        self.ended = time.monotonic()
+        self.paused = False
+        self.current = None
+        self.pause_button.disabled = True
+        self.stop_button.disabled = True
+        self.stop_button.description = self._("Stop")
+        self._draw(force=True, everything=True)
+        if self.displayed:
+            update_display(self.bundle(final=True), raw=True, display_id=self.display_id)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _poll(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.poller is not None and (force or now - self._last_poll >= self.poll_interval):
+            self._last_poll = now
+            self.poller.poll()
+
+    def _maybe_draw(self) -> None:
+        if time.monotonic() - self._last_draw >= self.min_interval:
+            self._draw()
+
+    def _draw(self, force: bool = False, everything: bool = False) -> None:
+        if self.study is None or not (force or self._dirty):
+            return
+        self._last_draw = time.monotonic()
+        self._dirty = False
+        _ = self._
+        state = "paused" if self.paused else self.state
+        colour = STATE_COLOURS.get(state, "#1e88e5")
+        label = _(state)
+        if self.study.stop_requested and state in ("running", "paused"):
+            label = _("stopping")
+        _set(self.pill, f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(label)}</span>")
+        total = self.total if self.total is not None else max(self.n_done + self.n_running, 1)
+        with self.bar.hold_sync():
+            self.bar.max = max(1, total)
+            self.bar.value = min(self.n_done, self.bar.max)
+            self.bar.bar_style = BAR_STYLES.get(state, "info")
+        elapsed = (self.ended or time.monotonic()) - self.started
+        parts = [f"<b>{self.n_done}</b>/{self.total if self.total is not None else '?'} {_('done')}"]
+        if self.n_running:
+            parts.append(f"{self.n_running} {_('running')}")
+        if self.n_failed:
+            parts.append(f"<span style='color:#e53935'>{self.n_failed} {_('failed')}</span>")
+        if self.n_pruned:
+            parts.append(f"{self.n_pruned} {_('pruned')}")
+        parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
+        if self.ended is None:
+            parts.append(f"{_('ETA')} {pd_.fmt_duration(pd_.eta_seconds(self.n_done, self.total, elapsed))}")
+        _set(self.status, " &middot; ".join(parts))
+        _set(self.best_html, self._best_text())
+        _set(self.current_html, self._current_text())
+        assert self.plots is not None
+        self.plots.refresh(self.study.trials, everything=everything)
+
+    def _best_text(self) -> str:
+        _ = self._
+        best = self.best
+        if best is None:
+            return f"<div class='jhpo-muted'>{_('Best')}: -</div>"
+        return (f"<div>{_('Best')} <span class='jhpo-best'>{pd_.fmt_value(best.value)}</span> "
+                f"<span class='jhpo-muted'>({_('trial')} {best.number})</span>{_params_table(best.params)}</div>")
+
+    def _current_text(self) -> str:
+        _ = self._
+        t = self.current
+        if t is None or t.state is not TrialState.RUNNING:
+            return ""
+        tag = f" <span class='jhpo-muted'>({_('the cell defaults')})</span>" if t.info.get("baseline") else ""
+        return f"<div>{_('Running trial')} {t.number}{tag}{_params_table(t.params)}</div>"
+
+    def show_trial(self, number: int) -> None:
+        """Show one trial's details under the plots (what clicking a point does)."""
+        if self.study is None:
+            return
+        trial = next((t for t in self.study.trials if t.number == number), None)
+        if trial is None:
+            return
+        self.detail.value = trial_detail_html(trial, self._)
+        if self.plots is not None:
+            self.plots.highlight({number})
+
+    # -- a finished or stored study -----------------------------------------------------
+
+    @classmethod
+    def for_study(cls, study: Study, language: str | None = None) -> Panel:
+        """A panel showing a finished or stored study (``%tune_show``, the result's display)."""
+        panel = cls(language=language)
+        panel._build(study)
+        trials = study.trials
+        panel.n_done = sum(t.state is not TrialState.RUNNING for t in trials)
+        panel.n_failed = sum(t.state is TrialState.FAILED for t in trials)
+        panel.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        panel.total = len(trials)
+        panel.best = study.best_trial
+        panel.state = study.stop_reason or "finished"
+        starts = [t.datetime_start for t in trials if t.datetime_start]
+        ends = [t.datetime_end for t in trials if t.datetime_end]
+        panel.started, panel.ended = 0.0, (max(ends) - min(starts)) if starts and ends else 0.0
+        panel.pause_button.layout.display = "none"
+        panel.stop_button.layout.display = "none"
+        panel._draw(force=True, everything=True)
+        return panel
+
+
+def _set(widget: widgets.HTML, value: str) -> None:
+    if widget.value != value:  # an unchanged label sends nothing
+        widget.value = value
+
+
+def trial_detail_html(trial: Trial, _: Any) -> str:
+    """The detail view of one trial: parameters, value, duration, output, traceback."""
+    d = pd_.trial_detail(trial)
+    colour = {"complete": "#43a047", "failed": "#e53935", "pruned": "#757575", "running": "#1e88e5"}.get(
+        d["state"], "#fb8c00")
+    value = pd_.fmt_value(d["value"]) if d["value"] is not None else "-"
+    out = [f"<div class='jhpo-detail'><b>{_('Trial')} {d['number']}</b> "
+           f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(_(d['state']))}</span> "
+           f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
+           _params_table(d["params"])]
+    info = {k: v for k, v in d["info"].items() if k in ("baseline", "budget", "bracket", "rung", "generation")}
+    if info:
+        out.append("<div class='jhpo-muted'>" + ", ".join(f"{k}={html.escape(str(v))}" for k, v in info.items())
+                   + "</div>")
+    if d["why"]:
+        out.append(f"<div class='jhpo-muted'>{html.escape(d['why'])}</div>")
+    for key, title in (("stdout", _("Output")), ("stderr", _("Errors and warnings")), ("error", _("Traceback"))):
+        if d[key].strip():
+            out.append(f"<div><b>{title}</b><pre>{html.escape(d[key])}</pre></div>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def show_study(study: Study, language: str | None = None) -> Panel:
+    """Display the final panel of ``study`` (with its static snapshot for saved notebooks)."""
+    panel = Panel.for_study(study, language=language)
+    display(panel.bundle(final=True), raw=True, display_id=panel.display_id)
+    panel.displayed = True
+    return panel

@@ -1,0 +1,279 @@
+"""Plot data computed from a study's trials: plain numbers and lists, no widgets.
+
+Everything the panel draws is computed here first, so it can be tested without a
+front end (Optuna keeps ``visualization`` data apart from rendering the same way).
+Each function takes the trials (running ones included) and returns a dict of
+lists that the bqplot layer assigns to marks as they are.
+
+Large studies are downsampled (:func:`keep_indices`): a 10,000-trial study sends
+at most ``cap`` points per mark, always keeping the best trials and the most
+recent ones, so the front end stays responsive and a saved notebook stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..space import Choice, Distribution, Space
+from ..trial import Trial, TrialState
+
+__all__ = [
+    "CAP",
+    "best_so_far",
+    "counts",
+    "eta_seconds",
+    "fmt_duration",
+    "fmt_value",
+    "generations",
+    "history",
+    "hyperband",
+    "keep_indices",
+    "learning_curves",
+    "parallel",
+    "param_points",
+    "trial_detail",
+]
+
+#: The most points a single mark receives (downsampling keeps best + recent + evenly spaced).
+CAP = 1500
+
+
+def fmt_value(v: Any) -> str:
+    """A short, readable form of a parameter or objective value."""
+    if isinstance(v, bool) or v is None:
+        return repr(v)
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, str):
+        return v
+    return str(v)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """``1:02:03``, ``02:03`` or ``-`` for None."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+def eta_seconds(done: int, total: int | None, elapsed: float) -> float | None:
+    """Remaining time estimated from the mean time per finished trial so far."""
+    if not total or done <= 0 or done >= total:
+        return 0.0 if total and done >= total else None
+    return elapsed / done * (total - done)
+
+
+def counts(trials: Sequence[Trial]) -> dict[str, int]:
+    """How many trials are in each state (every state present, zero included)."""
+    out = {s.value: 0 for s in TrialState}
+    for t in trials:
+        out[t.state.value] += 1
+    return out
+
+
+def best_so_far(values: Sequence[float | None], direction: str) -> list[float | None]:
+    """The running best (None until the first value)."""
+    best: float | None = None
+    out: list[float | None] = []
+    for v in values:
+        if v is not None and (best is None or (v > best if direction == "maximize" else v < best)):
+            best = v
+        out.append(best)
+    return out
+
+
+def keep_indices(n: int, cap: int = CAP, must: Sequence[int] = (), recent: int = 200) -> list[int]:
+    """Indices ``0..n-1`` to draw when there are more than ``cap``: ``must`` + the last ``recent`` + evenly spaced."""
+    if n <= cap:
+        return list(range(n))
+    keep = {i for i in must if 0 <= i < n}
+    keep.update(range(max(0, n - recent), n))
+    room = max(1, cap - len(keep))
+    step = n / room
+    keep.update(int(i * step) for i in range(room))
+    return sorted(keep)[: cap + len(must)]
+
+
+def _finished_values(trials: Sequence[Trial]) -> list[float]:
+    return [t.value for t in trials if t.value is not None and t.state is TrialState.COMPLETE]
+
+
+def _ranked(trials: Sequence[Trial], direction: str, k: int) -> list[int]:
+    """Positions of the ``k`` best complete trials (to keep them when downsampling)."""
+    done = [(i, t.value) for i, t in enumerate(trials) if t.state is TrialState.COMPLETE and t.value is not None]
+    done.sort(key=lambda p: -p[1] if direction == "maximize" else p[1])  # type: ignore[operator]
+    return [i for i, _ in done[:k]]
+
+
+def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str, Any]:
+    """Value against trial number, the best-so-far line, failed and pruned trials.
+
+    Returns
+    -------
+    dict
+        ``x``/``y``/``numbers`` for complete trials (downsampled), ``best_x``/``best_y``
+        (a step line through every improvement), ``pruned_x``/``pruned_y`` (pruned
+        trials at their last reported value), ``failed_x``/``failed_y`` (failed
+        trials drawn at the worst value seen, so they sit at the bottom of the plot).
+    """
+    finished = [t for t in trials if t.state is not TrialState.RUNNING]
+    done = [t for t in finished if t.state is TrialState.COMPLETE and t.value is not None]
+    keep = keep_indices(len(done), cap, _ranked(done, direction, 20))
+    done_kept = [done[i] for i in keep]
+    values = [t.value for t in done]
+    worst = (min(values) if direction == "maximize" else max(values)) if values else 0.0
+    best_x: list[float] = []
+    best_y: list[float] = []
+    best: float | None = None
+    for t in done:  # a step line: only improvements matter, so the line stays short
+        if best is None or (t.value > best if direction == "maximize" else t.value < best):  # type: ignore[operator]
+            if best is not None:
+                best_x.append(t.number)
+                best_y.append(best)
+            best = t.value
+            best_x.append(t.number)
+            best_y.append(best)  # type: ignore[arg-type]
+    if best is not None and finished:
+        best_x.append(max(t.number for t in finished))
+        best_y.append(best)
+    pruned = [t for t in finished if t.state is TrialState.PRUNED][-cap:]
+    failed = [t for t in finished if t.state in (TrialState.FAILED, TrialState.INTERRUPTED)][-cap:]
+
+    def last_value(t: Trial) -> float:
+        if t.value is not None:
+            return t.value
+        if t.intermediate:
+            return t.intermediate[max(t.intermediate)]
+        return worst
+
+    return {
+        "x": [t.number for t in done_kept], "y": [t.value for t in done_kept],
+        "numbers": [t.number for t in done_kept],
+        "best_x": best_x, "best_y": best_y,
+        "pruned_x": [t.number for t in pruned], "pruned_y": [last_value(t) for t in pruned],
+        "pruned_numbers": [t.number for t in pruned],
+        "failed_x": [t.number for t in failed], "failed_y": [worst for _ in failed],
+        "failed_numbers": [t.number for t in failed],
+    }
+
+
+def _label(v: Any) -> str:
+    return v if isinstance(v, str) else repr(v)
+
+
+def param_points(trials: Sequence[Trial], space: Space, name: str, direction: str,
+                 cap: int = CAP) -> dict[str, Any]:
+    """Value against one parameter, for complete trials.
+
+    ``kind`` is ``"log"``, ``"linear"`` or ``"choice"``; for choices ``x`` holds the
+    labels (strings) and ``domain`` their order, so an ordinal axis can show them.
+    """
+    dist: Distribution = space[name]
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None and name in t.params]
+    keep = keep_indices(len(done), cap, _ranked(done, direction, 20))
+    done = [done[i] for i in keep]
+    if isinstance(dist, Choice):
+        kind, domain = "choice", [_label(c) for c in dist.choices]
+        xs: list[Any] = [_label(t.params[name]) for t in done]
+    else:
+        kind, domain = ("log" if getattr(dist, "log", False) else "linear"), [dist.low, dist.high]  # type: ignore[attr-defined]
+        xs = [float(t.params[name]) for t in done]  # type: ignore[arg-type]
+    return {"name": name, "kind": kind, "domain": domain, "x": xs, "y": [t.value for t in done],
+            "numbers": [t.number for t in done]}
+
+
+def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 300) -> dict[str, Any]:
+    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters.
+
+    Axes are the searched parameters in space order (log parameters on a log
+    scale, choices at their category's centre); lines are coloured by value. Only
+    the best and most recent ``cap`` trials are drawn, which keeps the plot legible.
+    """
+    names = [n for n in space.names]
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
+            and all(n in t.params for n in names)]
+    keep = set(_ranked(done, direction, cap // 2)) | set(range(max(0, len(done) - cap // 2), len(done)))
+    done = [done[i] for i in sorted(keep)]
+    ys = [[float(space[n].to_unit(t.params[n])) for n in names] for t in done]
+    return {"names": names, "y": ys, "color": [t.value for t in done], "numbers": [t.number for t in done],
+            "ticks": {n: _ticks(space[n]) for n in names}}
+
+
+def _ticks(dist: Distribution) -> list[tuple[float, str]]:
+    """A few (unit position, label) pairs for an axis of the parallel plot."""
+    if isinstance(dist, Choice):
+        return [(float(dist.to_unit(c)), _label(c)) for c in dist.choices]
+    return [(u, fmt_value(dist.from_unit(u))) for u in (0.0, 0.5, 1.0)]
+
+
+def learning_curves(trials: Sequence[Trial], cap: int = 200) -> dict[str, Any]:
+    """Intermediate values per trial (running ones included), the most recent ``cap`` trials.
+
+    ``x``/``y`` are ragged lists (one list per curve), ``state`` tells how the trial
+    ended, and ``reason`` the pruning reason (the trial's error text) for pruned ones.
+    """
+    with_steps = [t for t in trials if t.intermediate][-cap:]
+    xs, ys, states, reasons = [], [], [], []
+    for t in with_steps:
+        steps = sorted(t.intermediate)
+        xs.append([float(s) for s in steps])
+        ys.append([t.intermediate[s] for s in steps])
+        states.append(t.state.value)
+        reasons.append((t.error or "pruned") if t.state is TrialState.PRUNED else "")
+    return {"x": xs, "y": ys, "state": states, "reason": reasons, "numbers": [t.number for t in with_steps]}
+
+
+def hyperband(trials: Sequence[Trial]) -> dict[str, Any] | None:
+    """Bracket / rung / budget per trial when the strategy recorded them (else None)."""
+    rows = [t for t in trials if "bracket" in t.info or "rung" in t.info]
+    if not rows:
+        return None
+    return {
+        "bracket": [int(t.info.get("bracket", 0)) for t in rows],
+        "rung": [int(t.info.get("rung", 0)) for t in rows],
+        "budget": [float(t.info.get("budget") or 0.0) for t in rows],
+        "value": [t.value for t in rows],
+        "state": [t.state.value for t in rows],
+        "numbers": [t.number for t in rows],
+    }
+
+
+def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
+    """Generation and value per trial, and parent links, when a genetic strategy recorded them."""
+    rows = [t for t in trials if "generation" in t.info and t.value is not None]
+    if not rows:
+        return None
+    by_number = {t.number: t for t in rows}
+    links_x, links_y = [], []
+    for t in rows:
+        for p in t.info.get("parents") or []:
+            parent = by_number.get(p) if isinstance(p, int) else None
+            if parent is not None:
+                links_x.append([float(parent.info["generation"]), float(t.info["generation"])])
+                links_y.append([parent.value, t.value])
+    return {"generation": [int(t.info["generation"]) for t in rows], "value": [t.value for t in rows],
+            "numbers": [t.number for t in rows], "links_x": links_x[-400:], "links_y": links_y[-400:]}
+
+
+def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
+    """What the detail view shows for one trial (long outputs keep their tail)."""
+
+    def tail(s: str | None) -> str:
+        s = s or ""
+        return s if len(s) <= limit else "...\n" + s[-limit:]
+
+    return {
+        "number": trial.number, "state": trial.state.value, "value": trial.value,
+        "params": {k: fmt_value(v) for k, v in trial.params.items()},
+        "duration": fmt_duration(trial.duration) if trial.duration is not None else "-",
+        "seconds": trial.duration,
+        "stdout": tail(trial.stdout), "stderr": tail(trial.stderr), "error": tail(trial.error),
+        "info": {k: v for k, v in trial.info.items() if k != "why"},
+        "why": (trial.info.get("why") or {}).get("text") if isinstance(trial.info.get("why"), dict) else None,
+        "intermediate": len(trial.intermediate),
+    }

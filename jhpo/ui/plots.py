@@ -1,0 +1,450 @@
+"""bqplot figures for a study: built once, updated in place (one message per mark per update).
+
+Data comes from :mod:`jhpo.ui.plotdata`; this module only assigns it to marks.
+Each mark remembers which trial numbers its points are, so a click, a hover or
+a brush selection maps back to trials and can be highlighted in every plot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+
+from ..space import Space
+from ..trial import Trial
+from . import plotdata as pd_
+
+__all__ = ["TrialPlots"]
+
+BLUE, GREEN, GREY, RED, ORANGE = "#1f77b4", "#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"
+_SELECTED = {"stroke": ORANGE, "stroke-width": 2.5, "opacity": 1.0}
+_UNSELECTED = {"opacity": 0.25}
+_MARGIN = {"top": 30, "bottom": 45, "left": 60, "right": 20}
+
+
+def _figure(marks: list[Any], axes: list[Any], title: str, height: str = "300px", width: str = "100%",
+            interaction: Any = None) -> bq.Figure:
+    fig = bq.Figure(marks=marks, axes=axes, title=title, fig_margin=dict(_MARGIN), animation_duration=0,
+                    layout=widgets.Layout(width=width, height=height, min_width="260px"),
+                    title_style={"font-size": "13px"})
+    if interaction is not None:
+        fig.interaction = interaction
+    return fig
+
+
+def _arr(values: Sequence[Any]) -> np.ndarray:
+    return np.asarray(values, dtype=float) if len(values) else np.zeros(0)
+
+
+class _Points:
+    """A scatter whose points are trials: hover shows the trial, click opens it."""
+
+    def __init__(self, mark: bq.Scatter, plots: TrialPlots) -> None:
+        self.mark = mark
+        self.numbers: list[int] = []
+        self.plots = plots
+        mark.tooltip = plots.hover_html
+        mark.on_hover(self._hover)
+        mark.on_element_click(self._click)
+
+    def _number(self, event: dict[str, Any]) -> int | None:
+        data = event.get("data") or {}
+        i = data.get("index")
+        return self.numbers[i] if isinstance(i, int) and 0 <= i < len(self.numbers) else None
+
+    def _hover(self, _mark: Any, event: dict[str, Any]) -> None:
+        n = self._number(event)
+        if n is not None:
+            self.plots.show_hover(n)
+
+    def _click(self, _mark: Any, event: dict[str, Any]) -> None:
+        n = self._number(event)
+        if n is not None:
+            self.plots.on_click(n)
+
+    def set(self, x: Sequence[Any], y: Sequence[Any], numbers: Sequence[int], **extra: Any) -> None:
+        self.numbers = list(numbers)
+        with self.mark.hold_sync():
+            self.mark.x = np.asarray(x) if len(x) and isinstance(x[0], str) else _arr(x)
+            self.mark.y = _arr(y)
+            for k, v in extra.items():
+                setattr(self.mark, k, v)
+            self._select(self.plots.selection)
+
+    def _select(self, chosen: set[int]) -> None:
+        idx = [i for i, n in enumerate(self.numbers) if n in chosen] if chosen else None
+        if idx != self.mark.selected and not (idx is None and not self.mark.selected):
+            self.mark.selected = idx
+
+    def highlight(self, chosen: set[int]) -> None:
+        self._select(chosen)
+
+
+class TrialPlots:
+    """All the plots of one study, in tabs.
+
+    Parameters
+    ----------
+    space : Space
+    direction : str
+    labels : callable
+        ``gettext`` for the panel language.
+    on_click : callable
+        ``on_click(trial_number)`` when a point is clicked.
+    strategy : object, optional
+        The study's strategy; its ``slice`` method (bayes) feeds the surrogate view.
+    """
+
+    def __init__(self, space: Space, direction: str, labels: Callable[[str], str],
+                 on_click: Callable[[int], None], strategy: Any = None) -> None:
+        _ = labels
+        self._ = labels
+        self.space = space
+        self.direction = direction
+        self.on_click = on_click
+        self.strategy = strategy
+        self.trials: list[Trial] = []
+        self.by_number: dict[int, Trial] = {}
+        self.selection: set[int] = set()
+        self.hover_html = widgets.HTML(layout=widgets.Layout(padding="4px"))
+        self.points: list[_Points] = []
+        self._slice_param: str | None = None
+        self._build_history()
+        self._build_params()
+        self._build_parallel()
+        self._build_curves()
+        self.strategy_box = widgets.VBox([])
+        self._strategy_built: str | None = None
+        titles = [_("History"), _("Parameters"), _("Parallel coordinates"), _("Learning curves")]
+        self.tabs = widgets.Tab(children=[self.history_fig, self.params_box, self.parallel_fig, self.curves_fig],
+                                layout=widgets.Layout(width="100%"))
+        self.tabs.titles = tuple(titles)
+        self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_history(self) -> None:
+        _ = self._
+        xs, ys = bq.LinearScale(), bq.LinearScale()
+        sc = {"x": xs, "y": ys}
+        self.best_line = bq.Lines(x=[], y=[], scales=sc, colors=[GREEN], stroke_width=2, labels=[_("best so far")])
+        done = bq.Scatter(x=[], y=[], scales=sc, colors=[BLUE], default_size=28, stroke="white",
+                          selected_style=_SELECTED, unselected_style=_UNSELECTED,
+                          interactions={"hover": "tooltip", "click": "select"})
+        pruned = bq.Scatter(x=[], y=[], scales=sc, colors=[GREY], marker="triangle-down", default_size=28,
+                            selected_style=_SELECTED, unselected_style=_UNSELECTED,
+                            interactions={"hover": "tooltip", "click": "select"})
+        failed = bq.Scatter(x=[], y=[], scales=sc, colors=[RED], marker="cross", default_size=36,
+                            interactions={"hover": "tooltip", "click": "select"})
+        self.h_done, self.h_pruned, self.h_failed = (_Points(m, self) for m in (done, pruned, failed))
+        self.points += [self.h_done, self.h_pruned, self.h_failed]
+        self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[done], color=ORANGE)
+        self.brush.observe(self._brushed, "brushing")
+        axes = [bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none"),
+                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", grid_lines="dashed")]
+        self.history_fig = _figure([self.best_line, done, pruned, failed], axes,
+                                   _("Value by trial (drag to select; click a point for details)"),
+                                   interaction=self.brush)
+
+    def _brushed(self, change: dict[str, Any]) -> None:
+        if change["new"]:  # still dragging: wait for the end of the gesture
+            return
+        sel = self.h_done.mark.selected
+        numbers = {self.h_done.numbers[i] for i in (sel if sel is not None else []) if i < len(self.h_done.numbers)}
+        self.highlight(numbers)
+
+    def _build_params(self) -> None:
+        _ = self._
+        self.param_points: dict[str, _Points] = {}
+        figs = []
+        for name in self.space.names:
+            dist = self.space[name]
+            kind = "choice" if hasattr(dist, "choices") else ("log" if getattr(dist, "log", False) else "linear")
+            if kind == "choice":
+                xs: Any = bq.OrdinalScale(domain=[c if isinstance(c, str) else repr(c) for c in dist.choices])
+            elif kind == "log":
+                xs = bq.LogScale(min=float(dist.low), max=float(dist.high))
+            else:
+                xs = bq.LinearScale(min=float(dist.low), max=float(dist.high))
+            ys, cs = bq.LinearScale(), bq.ColorScale(colors=["#c6dbef", "#08306b"])
+            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=24,
+                              stroke="white", selected_style=_SELECTED, unselected_style=_UNSELECTED,
+                              interactions={"hover": "tooltip", "click": "select"})
+            pts = _Points(mark, self)
+            self.param_points[name] = pts
+            self.points.append(pts)
+            label = name + (" (log)" if kind == "log" else "")
+            axes = [bq.Axis(scale=xs, label=label, tick_format=None if kind == "choice" else ".3g"),
+                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g")]
+            figs.append(_figure([mark], axes, name, height="260px"))
+        self.params_box = widgets.GridBox(figs, layout=widgets.Layout(
+            grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%"))
+
+    def _build_parallel(self) -> None:
+        _ = self._
+        names = list(self.space.names)
+        xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
+        cs = bq.ColorScale(scheme="viridis")
+        self.par_lines = bq.Lines(x=names, y=[[0.5] * len(names)], color=[0.0], scales={"x": xs, "y": ys, "color": cs},
+                                  stroke_width=1.5, opacities=[0.0], selected_style={"stroke-width": 4, "opacity": 1.0},
+                                  unselected_style={"opacity": 0.15})
+        self.par_numbers: list[int] = []
+        ticks = [(n, u, lab) for n in names for u, lab in pd_._ticks(self.space[n])]
+        labels = bq.Label(x=[t[0] for t in ticks], y=[t[1] for t in ticks], text=[t[2] for t in ticks],
+                          scales={"x": xs, "y": ys}, colors=["#333"], font_weight="normal", default_size=11,
+                          x_offset=4)
+        rules = bq.Lines(x=[[n, n] for n in names], y=[[0, 1] for _n in names], scales={"x": xs, "y": ys},
+                         colors=["#999"], stroke_width=1)
+        axes = [bq.Axis(scale=xs), bq.Axis(scale=cs, orientation="vertical", side="right", label=_("value"),
+                                           tick_format=".3g")]
+        self.parallel_fig = _figure([rules, self.par_lines, labels], axes,
+                                    _("Parallel coordinates (colour: value)"), height="320px")
+        self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 80}
+
+    def _build_curves(self) -> None:
+        _ = self._
+        xs, ys = bq.LinearScale(), bq.LinearScale()
+        self.curves = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=1.5,
+                               labels=[""], tooltip=bq.Tooltip(fields=["name"], show_labels=False))
+        self.curve_numbers: list[int] = []
+        axes = [bq.Axis(scale=xs, label=_("step"), tick_format="d"),
+                bq.Axis(scale=ys, orientation="vertical", label=_("intermediate value"), tick_format=".3g")]
+        self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
+
+    # -- hover, click, selection ---------------------------------------------------------
+
+    def show_hover(self, number: int) -> None:
+        t = self.by_number.get(number)
+        if t is None:
+            return
+        rows = "".join(f"<tr><td>{k}</td><td><b>{pd_.fmt_value(v)}</b></td></tr>" for k, v in t.params.items())
+        value = pd_.fmt_value(t.value) if t.value is not None else t.state.value
+        self.hover_html.value = (f"<div style='font-size:12px'><b>#{t.number}</b> &rarr; {value}"
+                                 f"<table>{rows}</table></div>")
+
+    def highlight(self, numbers: set[int]) -> None:
+        """Highlight these trials in every plot (empty: clear)."""
+        self.selection = set(numbers)
+        for p in self.points:
+            if p.mark is not self.h_done.mark or not numbers:
+                p.highlight(self.selection)
+        idx = [i for i, n in enumerate(self.par_numbers) if n in self.selection] if numbers else None
+        self.par_lines.selected = idx
+
+    # -- updating ------------------------------------------------------------------------
+
+    def set_trials(self, trials: Sequence[Trial]) -> None:
+        self.trials = list(trials)
+        self.by_number = {t.number: t for t in self.trials}
+
+    def refresh(self, trials: Sequence[Trial], everything: bool = False) -> None:
+        """Update the visible tab (all tabs when ``everything``) from ``trials``."""
+        self.set_trials(trials)
+        self._update_history()
+        shown = self.tabs.selected_index
+        if everything or shown == 1:
+            self._update_params()
+        if everything or shown == 2:
+            self._update_parallel()
+        if everything or shown == 3:
+            self._update_curves()
+        self._update_strategy(everything or shown == 4)
+
+    def refresh_visible(self) -> None:
+        if self.trials:
+            self.refresh(self.trials)
+
+    def _update_history(self) -> None:
+        d = pd_.history(self.trials, self.direction)
+        with self.best_line.hold_sync():
+            self.best_line.x, self.best_line.y = _arr(d["best_x"]), _arr(d["best_y"])
+        self.h_done.set(d["x"], d["y"], d["numbers"])
+        self.h_pruned.set(d["pruned_x"], d["pruned_y"], d["pruned_numbers"])
+        self.h_failed.set(d["failed_x"], d["failed_y"], d["failed_numbers"])
+
+    def _update_params(self) -> None:
+        for name, pts in self.param_points.items():
+            d = pd_.param_points(self.trials, self.space, name, self.direction)
+            pts.set(d["x"], d["y"], d["numbers"], color=_arr(d["numbers"]))
+
+    def _update_parallel(self) -> None:
+        d = pd_.parallel(self.trials, self.space, self.direction)
+        if not d["y"]:
+            return
+        self.par_numbers = d["numbers"]
+        with self.par_lines.hold_sync():
+            self.par_lines.y = np.asarray(d["y"], dtype=float)
+            self.par_lines.color = _arr(d["color"])
+            self.par_lines.opacities = [0.8] * len(d["y"])
+            if self.selection:
+                self.par_lines.selected = [i for i, n in enumerate(self.par_numbers) if n in self.selection]
+
+    def _update_curves(self) -> None:
+        d = pd_.learning_curves(self.trials)
+        if not d["x"]:
+            return
+        width = max(len(x) for x in d["x"])
+
+        def pad(rows: list[list[float]]) -> np.ndarray:
+            return np.array([r + [math.nan] * (width - len(r)) for r in rows], dtype=float)
+
+        colours = {"pruned": GREY, "running": ORANGE, "failed": RED, "interrupted": RED}
+        _ = self._
+        labels = []
+        for n, state, reason, ys in zip(d["numbers"], d["state"], d["reason"], d["y"]):
+            last = pd_.fmt_value(ys[-1]) if ys else "-"
+            labels.append(f"#{n} {_(state)}: {reason}" if reason else f"#{n} {_(state)} ({last})")
+        self.curve_numbers = d["numbers"]
+        with self.curves.hold_sync():
+            self.curves.x, self.curves.y = pad(d["x"]), pad(d["y"])
+            self.curves.colors = [colours.get(s, BLUE) for s in d["state"]]
+            self.curves.opacities = [0.5 if s == "pruned" else 0.9 for s in d["state"]]
+            self.curves.labels = labels
+
+    # -- strategy views (only when the strategy recorded what they need) ----------------------
+
+    def _update_strategy(self, visible: bool) -> None:
+        hb = pd_.hyperband(self.trials)
+        gen = pd_.generations(self.trials) if hb is None else None
+        bayes = hb is None and gen is None and callable(getattr(self.strategy, "slice", None)) and \
+            any(isinstance(t.info.get("why"), dict) for t in self.trials)
+        kind = "hyperband" if hb else "genetic" if gen else "bayes" if bayes else None
+        if kind is None:
+            return
+        if self._strategy_built != kind:
+            self._build_strategy(kind)
+        if not visible:
+            return
+        try:
+            if kind == "hyperband":
+                self._update_hyperband(hb)
+            elif kind == "genetic":
+                self._update_genetic(gen)
+            else:
+                self._update_bayes()
+        except Exception as exc:  # noqa: BLE001 - a strategy view must never break the panel
+            self.strategy_note.value = f"<i>{self._('This view is not available')}: {exc}</i>"
+
+    def _build_strategy(self, kind: str) -> None:
+        _ = self._
+        self._strategy_built = kind
+        self.strategy_note = widgets.HTML()
+        xs, ys = (bq.LogScale() if kind == "hyperband" else bq.LinearScale()), bq.LinearScale()
+        cs = bq.OrdinalColorScale(colors=["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"])
+        if kind == "bayes":
+            self._build_bayes()
+            title = _("Surrogate")
+        else:
+            self.s_links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys},
+                                    colors=["#cccccc"], stroke_width=1)
+            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=30,
+                              stroke="white", selected_style=_SELECTED, unselected_style=_UNSELECTED,
+                              interactions={"hover": "tooltip", "click": "select"})
+            self.s_points = _Points(mark, self)
+            self.points.append(self.s_points)
+            xlabel = _("budget") if kind == "hyperband" else _("generation")
+            title = _("Brackets and rungs (colour: bracket)") if kind == "hyperband" else \
+                _("Population per generation (lines: parents)")
+            axes = [bq.Axis(scale=xs, label=xlabel, tick_format=".3g" if kind == "hyperband" else "d"),
+                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g")]
+            self.strategy_box.children = [self.strategy_note, _figure([self.s_links, mark], axes, title)]
+            title = _("Hyperband") if kind == "hyperband" else _("Generations")
+        children = list(self.tabs.children)
+        titles = list(self.tabs.titles)
+        if len(children) == 4:
+            children.append(self.strategy_box)
+            titles.append(title)
+        else:
+            titles[4] = title
+        self.tabs.children = children
+        self.tabs.titles = tuple(titles)
+
+    def _update_hyperband(self, d: dict[str, Any]) -> None:
+        keep = [i for i, v in enumerate(d["value"]) if v is not None]
+        self.s_points.set([d["budget"][i] for i in keep], [d["value"][i] for i in keep],
+                          [d["numbers"][i] for i in keep], color=np.asarray([d["bracket"][i] for i in keep]))
+        brackets = sorted(set(d["bracket"]))
+        self.strategy_note.value = (f"<small>{len(brackets)} {self._('brackets')}, "
+                                    f"{max(d['rung']) + 1} {self._('rungs')}</small>")
+
+    def _update_genetic(self, d: dict[str, Any]) -> None:
+        self.s_points.set(d["generation"], d["value"], d["numbers"], color=np.asarray(d["generation"]))
+        if d["links_x"]:
+            with self.s_links.hold_sync():
+                self.s_links.x, self.s_links.y = _arr(d["links_x"]), _arr(d["links_y"])
+        self.strategy_note.value = f"<small>{max(d['generation']) + 1} {self._('generations')}</small>"
+
+    def _build_bayes(self) -> None:
+        _ = self._
+        names = [n for n in self.space.searched.names]
+        self._slice_param = names[0]
+        self.slice_choice = widgets.Dropdown(options=names, value=names[0], description=_("parameter"),
+                                             layout=widgets.Layout(width="260px"))
+        self.slice_choice.observe(lambda c: self._update_bayes(), "value")
+        xs, ys, ay = bq.LinearScale(), bq.LinearScale(), bq.LinearScale()
+        self.b_band = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, fill="between", colors=["#9ecae1", "#9ecae1"],
+                               fill_colors=["#c6dbef"], fill_opacities=[0.5], stroke_width=0)
+        self.b_mean = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=2)
+        self.b_obs = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ys}, colors=["black"], default_size=20)
+        self.b_next = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[RED], line_style="dashed")
+        self.b_acq = bq.Lines(x=[], y=[], scales={"x": xs, "y": ay}, colors=[ORANGE], stroke_width=2, fill="bottom",
+                              fill_opacities=[0.2])
+        self.b_next2 = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond",
+                                  default_size=60)
+        self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
+        top = _figure([self.b_band, self.b_mean, self.b_obs, self.b_next],
+                      [self.b_xaxis, bq.Axis(scale=ys, orientation="vertical", label=_("model of the value"),
+                                             tick_format=".3g")],
+                      _("Surrogate mean and uncertainty (dots: trials; dashed: next)"), height="250px")
+        bottom = _figure([self.b_acq, self.b_next2],
+                         [bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g"),
+                          bq.Axis(scale=ay, orientation="vertical", label=_("acquisition"), tick_format=".2g")],
+                         _("Acquisition (expected improvement); diamond: next point"), height="200px")
+        self.strategy_box.children = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
+
+    def _update_bayes(self) -> None:
+        name = self.slice_choice.value
+        done = [t for t in self.trials if t.state.value != "running"]
+        s = self.strategy.slice(done, [name])
+        axis = np.asarray(s["axes"][0] if isinstance(s["axes"], (list, tuple)) else s["axes"][name], dtype=float)
+        mean, std = np.asarray(s["mean"], dtype=float).ravel(), np.asarray(s["std"], dtype=float).ravel()
+        acq = np.asarray(s["acquisition"], dtype=float).ravel()
+        nxt = s.get("next") or {}
+        nx = nxt.get(name) if isinstance(nxt, dict) else None
+        obs = s.get("observed") or {}
+        ox, oy = _observed(obs, name)
+        with self.b_band.hold_sync():
+            self.b_band.x, self.b_band.y = axis, np.vstack([mean - 2 * std, mean + 2 * std])
+        with self.b_mean.hold_sync():
+            self.b_mean.x, self.b_mean.y = axis, mean
+        with self.b_acq.hold_sync():
+            self.b_acq.x, self.b_acq.y = axis, acq
+        with self.b_obs.hold_sync():
+            self.b_obs.x, self.b_obs.y = _arr(ox), _arr(oy)
+        if isinstance(nx, (int, float)):
+            lo, hi = float(np.nanmin(mean - 2 * std)), float(np.nanmax(mean + 2 * std))
+            with self.b_next.hold_sync():
+                self.b_next.x, self.b_next.y = _arr([nx, nx]), _arr([lo, hi])
+            with self.b_next2.hold_sync():
+                self.b_next2.x, self.b_next2.y = _arr([nx]), _arr([float(np.interp(nx, axis, acq))])
+        self.b_xaxis.label = name
+        self.strategy_note.value = f"<small>{self._('other parameters held at the best trial')}</small>"
+
+
+def _observed(obs: Any, name: str) -> tuple[list[float], list[float]]:
+    """Accept the observed points as ``{"x": {name: [...]}|[...], "y": [...]}`` or a list of (x, y)."""
+    if isinstance(obs, dict):
+        x = obs.get("x", obs.get(name, []))
+        if isinstance(x, dict):
+            x = x.get(name, [])
+        y = obs.get("y", obs.get("value", []))
+        x = np.asarray(x, dtype=float)
+        return list(x[:, 0] if x.ndim == 2 else x), list(y)
+    if isinstance(obs, (list, tuple)) and obs and isinstance(obs[0], (list, tuple)):
+        return [float(p[0]) for p in obs], [float(p[1]) for p in obs]
+    return [], []

@@ -93,3 +93,9 @@ class TuneResult:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+    def _ipython_display_(self) -> None:
+        # The final panel in a notebook, the text summary in a terminal (the UI layer decides).
+        from .ui import show_result
+
+        show_result(self)

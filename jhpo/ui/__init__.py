@@ -6,7 +6,7 @@ from typing import Any
 
 from ..study import StudyObserver
 
-__all__ = ["make_observer"]
+__all__ = ["make_observer", "show_result"]
 
 
 def in_notebook() -> bool:
@@ -25,11 +25,33 @@ def make_observer(quiet: bool = False, **options: Any) -> StudyObserver | None:
         return None
     if in_notebook():
         try:
-            from .progress import WidgetProgress
+            from .panel import Panel
 
-            return WidgetProgress(**options)
+            return Panel(**options)
         except Exception:  # noqa: BLE001 - no widgets: text still works
             pass
     from .text import TextProgress
 
     return TextProgress()
+
+
+def show_result(result: Any) -> None:
+    """Display a :class:`~jhpo.result.TuneResult`: the final panel in a notebook, the summary elsewhere.
+
+    Right after ``%%tune`` the live panel above already is the final panel, so
+    the result's first display adds nothing (``result._shown_live``).
+    """
+    from IPython.display import display
+
+    if in_notebook():
+        if getattr(result, "_shown_live", False):
+            result._shown_live = False
+            return
+        try:
+            from .panel import show_study
+
+            show_study(result.study)
+            return
+        except Exception:  # noqa: BLE001 - no widgets: the text summary still works
+            pass
+    display({"text/plain": result.summary(), "text/html": result._repr_html_()}, raw=True)

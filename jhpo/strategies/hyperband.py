@@ -152,6 +152,11 @@ class _Scheduler(Strategy):
         # An interrupted trial did not finish its rung: it is run again (resume re-issues it).
         return [t for t in trials if "rung" in t.info and t.state is not TrialState.INTERRUPTED]
 
+    def _n_fresh(self, trials: Sequence[Trial]) -> int:
+        """New configurations drawn so far: the salt of the next draw. An interrupted trial's
+        draw is not counted, so a resumed search draws it again and the schedule is the same."""
+        return sum(t.info.get("parent", 0) is None for t in self._scheduled(trials))
+
     def _searched_params(self, t: Trial) -> dict[str, Value]:
         return {k: v for k, v in t.params.items() if k != self.space.resource_name}
 
@@ -260,7 +265,8 @@ class HyperbandStrategy(_Scheduler):
         out: list[Suggestion] = []
         bracket = 0
         while len(out) < n:
-            out += self._bracket_next(bracket, by_bracket.get(bracket, []), n - len(out), trials, len(out))
+            fresh = sum(s.info["parent"] is None for s in out)
+            out += self._bracket_next(bracket, by_bracket.get(bracket, []), n - len(out), trials, fresh)
             bracket += 1  # this bracket is done or waiting for running trials: go on with the next
         self.last_explanation = {"kind": "hyperband", "eta": self.eta, "budgets": self.budgets,
                                  "brackets": self.schedule([*trials])}
@@ -282,7 +288,7 @@ class HyperbandStrategy(_Scheduler):
                 if missing > 0:
                     k = min(want, missing)
                     return [Suggestion(p, {**info, "parent": None})
-                            for p in self._fresh(trials, k, len(trials) + offset)]
+                            for p in self._fresh(trials, k, self._n_fresh(trials) + offset)]
             else:
                 promoted = {t.info.get("parent") for t in by_rung[i]}
                 chosen = self._top(by_rung[i - 1], count)
@@ -375,7 +381,8 @@ class ASHAStrategy(_Scheduler):
         while len(out) < n:
             s = self._promotion(by_rung, promoted)
             if s is None:
-                params = self._fresh(trials, 1, len(trials) + len(out))[0]
+                fresh = self._n_fresh(trials) + sum(s.info["parent"] is None for s in out)
+                params = self._fresh(trials, 1, fresh)[0]
                 s = Suggestion(params, {"bracket": 0, "rung": 0, "budget": self.budgets[0], "parent": None})
             else:
                 promoted.add(s.info["parent"])

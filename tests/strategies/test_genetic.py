@@ -287,3 +287,19 @@ def test_unseeded_runs_differ() -> None:
     a.optimize(sphere, n_trials=5)
     b.optimize(sphere, n_trials=5)
     assert [t.params for t in a.trials] != [t.params for t in b.trials]
+
+
+@pytest.mark.parametrize(("options", "population"), [({"trials": 30}, 8), ({"trials": 30, "population": 5}, 5),
+                                                     ({}, default_population(20))])
+def test_tune_cell_sizes_the_population(tmp_path: Any, options: dict[str, Any], population: int) -> None:
+    from jhpo.cell import TuneOptions, tune_cell
+
+    pop = options.pop("population", None)
+    opts = TuneOptions(strategy="genetic", seed=0, storage=str(tmp_path / "s.db"), quiet=True,
+                       strategy_options={"population": pop} if pop else {}, **options)
+    res = tune_cell("x = 0.5  # tune: uniform(0, 1)\n-(x - 0.3) ** 2\n", {}, opts)
+    assert res is not None
+    trials = res.study.trials
+    assert res.study.strategy.population == population
+    assert trials[0].info.get("baseline") and len(trials) == options.get("trials", 20)
+    assert [len(h["members"]) for h in res.study.strategy.population_history(trials)][0] == population

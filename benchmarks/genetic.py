@@ -136,17 +136,17 @@ def sgd_cancer(p: dict[str, Any]) -> float:
                "breast_cancer")
 
 
-U, L, I, C = jhpo.uniform, jhpo.loguniform, jhpo.integer, jhpo.choice
+U, L, N, C = jhpo.uniform, jhpo.loguniform, jhpo.integer, jhpo.choice
 PROBLEMS = [
     Problem("branin", {"x1": U(-5, 10), "x2": U(0, 15)}, branin, 20, "Branin, 2 continuous"),
     Problem("hartmann6", {f"x{i}": U(0, 1) for i in range(6)}, hartmann6, 20, "Hartmann-6, 6 continuous"),
-    Problem("mixed", {"lr": L(1e-5, 1), "x": U(-3, 3), "layers": I(1, 8), "dropout": U(0, 0.5, step=0.1),
+    Problem("mixed", {"lr": L(1e-5, 1), "x": U(-3, 3), "layers": N(1, 8), "dropout": U(0, 0.5, step=0.1),
                       "act": C("relu", "tanh", "gelu", "sigmoid"), "opt": C("sgd", "adam")}, mixed, 20,
             "mixed: log float, float, int, stepped float, 2 choices"),
     Problem("rosenbrock5", {f"x{i}": U(-2, 2) for i in range(5)}, rosenbrock5, 20, "Rosenbrock, 5 continuous"),
     Problem("svc_digits", {"C": L(1e-2, 1e3), "gamma": L(1e-4, 1e1), "kernel": C("rbf", "sigmoid")},
             svc_digits, 6, "SVC on digits (600 samples), 3-fold CV accuracy"),
-    Problem("tree_wine", {"max_depth": I(1, 12), "min_samples_leaf": I(1, 30, log=True),
+    Problem("tree_wine", {"max_depth": N(1, 12), "min_samples_leaf": N(1, 30, log=True),
                           "criterion": C("gini", "entropy"), "max_features": U(0.1, 1.0)},
             tree_wine, 6, "decision tree on wine, 3-fold CV accuracy"),
     Problem("sgd_cancer", {"alpha": L(1e-6, 1), "l1_ratio": U(0, 1), "eta0": L(1e-4, 1),

@@ -142,7 +142,7 @@ class GeneticStrategy(Strategy):
         self.searched = space.searched
         self._dists = list(self.searched.values())
         # Sobol needs the same scramble on every call; an unseeded study draws one per instance.
-        self._scramble = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self._scramble = seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
 
     # -- public ----------------------------------------------------------------------
 
@@ -388,4 +388,4 @@ class GeneticStrategy(Strategy):
 def _reflect(u: np.ndarray) -> np.ndarray:
     """Fold values back into [0, 1] by reflection at the bounds (clipping would pile them at the edges)."""
     u = np.mod(u, 2.0)
-    return np.where(u > 1.0, 2.0 - u, u)  # type: ignore[no-any-return]
+    return np.where(u > 1.0, 2.0 - u, u)

@@ -303,3 +303,12 @@ def test_tune_cell_sizes_the_population(tmp_path: Any, options: dict[str, Any], 
     assert res.study.strategy.population == population
     assert trials[0].info.get("baseline") and len(trials) == options.get("trials", 20)
     assert [len(h["members"]) for h in res.study.strategy.population_history(trials)][0] == population
+
+
+def test_ignores_the_resource_parameter() -> None:
+    space = {**SPHERE, "epochs": jhpo.resource(1, 27)}
+    s = study(space=space, population=4, direction="minimize")
+    s.optimize(sphere, n_trials=12)
+    assert all(t.params["epochs"] == 27 for t in s.trials)
+    assert all("epochs" not in x.params for x in s.strategy.suggest(s.trials, 4))
+    assert [h["n_complete"] for h in s.strategy.population_history(s.trials)] == [4, 4, 4]

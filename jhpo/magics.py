@@ -87,6 +87,9 @@ class TuneMagics(Magics):
     @argument("--sampler", help="hyperband/asha: random or bayes")
     @argument("--population", type=int, metavar="N", help="genetic: individuals per generation")
     @argument("--checkpoint", metavar="VAR", help="hyperband/asha: keep VAR between rungs so trials continue")
+    @argument("--manual", action="store_true", help="you are the optimizer: a form with Run and Suggest (--strategy)")
+    @argument("--race", metavar="LIST", help="race strategies on this cell, interleaved: e.g. random,sobol,grid,bayes")
+    @argument("--repeat", type=int, metavar="K", help="--race: repeat over K seeds and show the spread")
     def tune(self, line: str, cell: str) -> Any:
         """Turn this cell into a hyperparameter search.
 
@@ -113,6 +116,10 @@ class TuneMagics(Magics):
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
+            if args.manual or args.race:  # teaching modes (jhpo.teach) take over here
+                from .teach import run_mode
+
+                return run_mode(self.shell, args, opts, source, max(1, offset))
             result = tune_cell(source, self.shell.user_ns, opts, line_offset=max(1, offset),
                                observers=[observer] if observer else [])
         except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
@@ -142,8 +149,21 @@ class TuneMagics(Magics):
 
     @line_magic
     def tune_show(self, line: str) -> Any:
-        """``%tune_show VAR`` or ``%tune_show STUDY [PATH]``: show a finished or stored study."""
+        """``%tune_show VAR`` or ``%tune_show STUDY [PATH]``: show a finished or stored study.
+
+        ``--replay`` steps through its trials with a play slider instead.
+        """
         parts = line.split()
+        if "--replay" in parts:
+            from .teach import replay
+
+            parts.remove("--replay")
+            target: Any = self.shell.user_ns.get(parts[0]) if parts else None
+            try:
+                return replay(target if target is not None else (parts[0] if parts else ""),
+                              storage=parts[1] if len(parts) > 1 else self.default_storage)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise UsageError(str(exc.args[0])) from None
         if not parts:
             raise UsageError("name a result variable or a stored study: %tune_show NAME [STORAGE]")
         value = self.shell.user_ns.get(parts[0])

@@ -58,7 +58,7 @@ import cloudpickle
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
 from .trial import Trial, TrialState
-from .worker import Blob, TaskSpec, run_trial
+from .worker import Blob, TaskSpec, preload, run_trial
 
 __all__ = ["LARGE", "ExecutorError", "RunStats", "ShippingError", "check_executor", "optimize_parallel"]
 
@@ -185,7 +185,11 @@ class _Running:
 
 
 class _ProcessBackend:
-    """N single-process loky executors: each trial's process is known, can be killed and replaced."""
+    """N single-process loky executors: each trial's process is known, can be killed and replaced.
+
+    A new process first runs :func:`~jhpo.worker.preload` (start-up and the
+    search's data, once), so a trial's clock starts when its process is ready.
+    """
 
     kind = "processes"
 
@@ -194,36 +198,59 @@ class _ProcessBackend:
         self.executors: list[Any] = [None] * n
         self.sent: list[set[str]] = [set() for _ in range(n)]
         self.pids: list[int | None] = [None] * n
+        self.warming: dict[int, Any] = {}
+        for i in range(n):
+            self._start(i)
 
     def capacity(self) -> int:
         return self.n
 
+    def _start(self, i: int) -> None:
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        ex = self.executors[i] = ProcessPoolExecutor(max_workers=1)
+        self.sent[i], self.pids[i] = set(), None
+        self.warming[i] = ex.submit(preload, self._data(i))
+
+    def pending(self) -> list[Any]:
+        return list(self.warming.values())
+
     def free_slots(self, running: Iterable[_Running]) -> list[int]:
+        for i, fut in list(self.warming.items()):
+            if not fut.done():
+                continue
+            del self.warming[i]
+            try:
+                ready = fut.result()
+            except Exception:  # noqa: BLE001 - died starting up: trials will carry the data themselves
+                self._replace(i, restart=False)
+                continue
+            self.pids[i] = ready["pid"]
+            if ready["error"] is not None:
+                self.sent[i] = set()  # the first trial carries the data again and reports the error
+            if ready["loaded"]:
+                self.stats.loads.setdefault(ready["worker"], []).extend(ready["loaded"])
         busy = {r.slot for r in running}
-        return [i for i in range(self.n) if i not in busy]
+        return [i for i in range(self.n) if i not in busy and i not in self.warming]
 
-    def _executor(self, i: int) -> Any:
-        if self.executors[i] is None:
-            from joblib.externals.loky import ProcessPoolExecutor
-
-            self.executors[i] = ProcessPoolExecutor(max_workers=1)
-            self.sent[i], self.pids[i] = set(), None
-        return self.executors[i]
-
-    def submit(self, slot: int, msg: dict[str, Any]) -> Any:
-        ex = self._executor(slot)
+    def _data(self, slot: int) -> dict[str, Blob]:
         data = {}
         for key, blob in self.task.blobs.items():
             if key in self.sent[slot]:
                 data[key] = Blob(key)
             else:
                 data[key] = Blob(key, blob)
-                self.stats.sent[self.label(slot)] = self.stats.sent.get(self.label(slot), 0) + len(blob)
+                self.stats.sent[f"process {slot + 1}"] = self.stats.sent.get(f"process {slot + 1}", 0) + len(blob)
         self.sent[slot].update(data)
-        future = ex.submit(run_trial, msg, data)
-        if self.pids[slot] is None:
-            self.pids[slot] = next(iter(getattr(ex, "_processes", {}) or {}), None)
-        return future
+        return data
+
+    def submit(self, slot: int, msg: dict[str, Any]) -> Any:
+        if self.executors[slot] is None:  # its start-up failed: start cold, the trial carries the data
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self.executors[slot] = ProcessPoolExecutor(max_workers=1)
+            self.sent[slot] = set()
+        return self.executors[slot].submit(run_trial, msg, self._data(slot))
 
     def forget(self, slot: int, keys: Iterable[str]) -> None:
         self.sent[slot].difference_update(keys)
@@ -248,10 +275,12 @@ class _ProcessBackend:
         except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be unpickled
             return None, f"the worker could not return this trial's result: {type(exc).__name__}: {exc}"
 
-    def _replace(self, slot: int) -> None:
+    def _replace(self, slot: int, restart: bool = True) -> None:
         ex, self.executors[slot] = self.executors[slot], None
         if ex is not None:
             ex.shutdown(wait=False, kill_workers=True)
+        if restart:
+            self._start(slot)
 
     def stop(self, r: _Running) -> str:
         self._replace(r.slot)
@@ -263,7 +292,7 @@ class _ProcessBackend:
     def close(self, kill: bool = False) -> None:
         for i, ex in enumerate(self.executors):
             if ex is not None:
-                ex.shutdown(wait=not kill, kill_workers=kill)
+                ex.shutdown(wait=not kill, kill_workers=kill or i in self.warming)
             self.executors[i] = None
 
 
@@ -273,8 +302,8 @@ class _FuturesBackend(_ProcessBackend):
     kind = "executor"
 
     def __init__(self, executor: cf.Executor, task: _Task, stats: RunStats) -> None:
-        n = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
-        super().__init__(int(n), task, stats)
+        self.n, self.task, self.stats = int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1), task, stats
+        self.warming = {}
         self.executor = executor
         self.tmp: str | None = None
         if isinstance(executor, cf.ThreadPoolExecutor):
@@ -355,6 +384,9 @@ class _DaskBackend:
 
     def forget(self, slot: str, keys: Iterable[str]) -> None:
         pass
+
+    def pending(self) -> list[Any]:
+        return []
 
     def label(self, slot: str) -> str:
         return slot
@@ -578,9 +610,12 @@ def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | 
             if not running:
                 if reason == "done" and wanted and exhausted_at is not None:
                     reason = "exhausted"
-                break
-            for fut in backend.wait(list(running), POLL):
-                r = running.pop(fut)
+                if reason != "done" or not wanted or not backend.pending():
+                    break
+            for fut in backend.wait(list(running) + backend.pending(), POLL):
+                r = running.pop(fut, None)
+                if r is None:
+                    continue  # a worker process finished starting up
                 res, why = backend.outcome(r)
                 if res is not None and "missing" in res:  # the worker lost its cache: send the data again
                     backend.forget(r.slot, res["missing"])

@@ -35,7 +35,7 @@ from .runner import CellRunner
 from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
 
-__all__ = ["Blob", "TaskSpec", "run_trial"]
+__all__ = ["Blob", "TaskSpec", "preload", "run_trial"]
 
 #: The changed names of a best-so-far trial travel back when their pickle is at most this big.
 NAMES_LIMIT = 32 << 20
@@ -215,6 +215,19 @@ def _changed_names(runner: CellRunner, ns: dict[str, Any]) -> tuple[bytes | None
     if len(blob) > NAMES_LIMIT:
         return None, f"the names it set take {len(blob) / 2**20:.0f} MB pickled"
     return blob, None
+
+
+def preload(data: dict[str, Any]) -> dict[str, Any]:
+    """Start-up call of a fresh worker process: unpickle the search's data before any trial's clock runs."""
+    loaded: list[str] = []
+    error = None
+    try:
+        _evict(set(data))
+        for key, ref in data.items():
+            _resolve(key, ref, loaded)
+    except Exception as exc:  # noqa: BLE001 - the trials then carry the data and report the error
+        error = f"{type(exc).__name__}: {exc}"
+    return {"pid": os.getpid(), "worker": _worker_name(), "loaded": loaded, "error": error}
 
 
 def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

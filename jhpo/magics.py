@@ -116,7 +116,7 @@ class TuneMagics(Magics):
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
-            if args.manual or args.race:  # teaching modes (jhpo.teach) take over here
+            if args.manual or args.race or args.repeat is not None:  # teaching modes (jhpo.teach) take over
                 from .teach import run_mode
 
                 return run_mode(self.shell, args, opts, source, max(1, offset))

@@ -180,6 +180,7 @@ class Race:
                     study.enqueue(dict(baseline), {"baseline": True})
                 self.racers.append(_Racer(strategy, seed, study))
         self.started: float | None = None
+        self.rounds = 0  # complete rounds (one trial of every racer) so far
 
     def _default_study(self, strategy: str, seed: int, name: str) -> Study:
         return Study(self.space, strategy=strategy, direction=self.direction, seed=seed, storage=self.storage,
@@ -219,35 +220,36 @@ class Race:
         for obs in self.observers:
             obs.on_race_start(self)
         reason = "done"
+        self.rounds = 0
         try:
             while not all(r.done for r in self.racers):
+                if self._stop.is_set():  # only between rounds: every racer has had the same number of turns
+                    reason = "stopped"
+                    break
                 for racer in self.racers:  # one trial of each in turn: fair whenever it stops
-                    if self._stop.is_set():
-                        raise _Stopped
                     trial = self._step(racer)
                     for obs in self.observers:
                         obs.on_race_step(self, racer.strategy, racer.seed, trial)
-        except _Stopped:
-            reason = "stopped"
+                self.rounds += 1
         except KeyboardInterrupt:
             reason = "interrupted"
         self.stop_reason = reason
-        result = self.result()
+        # Interrupted in the middle of a round: rank on the rounds every racer finished.
+        result = self.result(rounds=self.rounds if reason == "interrupted" else None)
         for obs in self.observers:
             obs.on_race_end(self, result)
         return result
 
-    def result(self) -> RaceResult:
-        """The race as it stands (during the race too: a view draws from this)."""
+    def result(self, rounds: int | None = None) -> RaceResult:
+        """The race as it stands (during the race too: a view draws from this).
+
+        ``rounds`` cuts every racer's curve to that many trials.
+        """
         return RaceResult(
             name=self.name, strategies=list(self.strategies), seeds=list(self.seeds), direction=self.direction,
             n_trials=self.n_trials, studies={(r.strategy, r.seed): r.study for r in self.racers},
             elapsed={(r.strategy, r.seed): list(r.elapsed) for r in self.racers}, missing=dict(self.missing),
-            stop_reason=self.stop_reason)
-
-
-class _Stopped(Exception):
-    pass
+            stop_reason=self.stop_reason, rounds=rounds)
 
 
 @dataclass
@@ -277,12 +279,15 @@ class RaceResult:
     elapsed: dict[tuple[str, int], list[float]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     stop_reason: str | None = None
+    rounds: int | None = None
 
     # -- curves ----------------------------------------------------------------------------
 
     @property
     def length(self) -> int:
-        """Trials the longest racer has run (the x range of the curves)."""
+        """Trials the longest racer has run (the x range of the curves), or ``rounds`` when set."""
+        if self.rounds is not None:
+            return self.rounds
         return max((sum(t.state is not TrialState.INTERRUPTED for t in s.trials) for s in self.studies.values()),
                    default=0)
 
@@ -363,8 +368,13 @@ class RaceResult:
         n_strat, n_seed = len(self.strategies), len(self.seeds)
         final = np.full((n_strat, n_seed), np.nan)
         reach = np.full((n_strat, n_seed), np.nan)
+        n = self.length
+
+        def counted(s: str, seed: int) -> list[Trial]:
+            return [t for t in self.studies[(s, seed)].trials if t.state is not TrialState.INTERRUPTED][:n]
+
         for k, seed in enumerate(self.seeds):
-            values = [t.value for s in self.strategies for t in self.studies[(s, seed)].trials
+            values = [t.value for s in self.strategies for t in counted(s, seed)
                       if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)]
             target = math.nan
             if values:
@@ -379,7 +389,7 @@ class RaceResult:
         rows = []
         for i, s in enumerate(self.strategies):
             got = reach[i][np.isfinite(reach[i])]
-            ran = [sum(t.state is not TrialState.INTERRUPTED for t in self.studies[(s, k)].trials) for k in self.seeds]
+            ran = [len(counted(s, k)) for k in self.seeds]
             rows.append({
                 "strategy": s,
                 "mean_best": _nanmean(final[i]),

@@ -58,7 +58,7 @@ import cloudpickle
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
 from .trial import Trial, TrialState
-from .worker import Blob, TaskSpec, preload, run_trial
+from .worker import Blob, TaskSpec, exit_process, preload, run_trial
 
 __all__ = ["LARGE", "ExecutorError", "RunStats", "ShippingError", "check_executor", "optimize_parallel"]
 
@@ -355,6 +355,7 @@ class _DaskBackend:
         self.client, self.task, self.stats, self.owned = client, task, stats, owned
         self.workers: dict[str, int] = {}
         self.retiring: set[str] = set()
+        self.restarts: list[threading.Thread] = []
         self._seen = 0.0
         self._refresh(force=True)
         # A list keeps Dask from reading a dict value as {key: value} pairs to scatter.
@@ -404,12 +405,17 @@ class _DaskBackend:
         return [f for f in futures if f.done()]
 
     def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
-        if r.future.status == "finished":
-            try:
-                return r.future.result(), None
-            except Exception as exc:  # noqa: BLE001
-                return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
-        exc = r.future.exception()
+        try:
+            if r.future.status == "finished":
+                try:
+                    return r.future.result(), None
+                except Exception as exc:  # noqa: BLE001
+                    return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
+            exc = r.future.exception()
+        finally:
+            # Release the result at once: a finished key kept in a worker's memory is recomputed
+            # elsewhere (the trial run again) if that worker dies later.
+            r.future.release()
         if type(exc).__name__ == "KilledWorker":
             return None, f"the Dask worker running this trial died (killed, or out of memory): {exc}"
         return None, f"Dask could not run this trial: {type(exc).__name__}: {exc}"
@@ -427,16 +433,25 @@ class _DaskBackend:
     def stop(self, r: _Running) -> str:
         r.future.cancel()
         self.retiring.add(r.slot)
-        threading.Thread(target=self._restart, args=(r.slot,), daemon=True).start()
-        return f"its future was cancelled and the Dask worker {r.slot} restarted"
+        thread = threading.Thread(target=self._restart, args=(r.slot,), daemon=True)
+        thread.start()
+        self.restarts.append(thread)
+        return f"its future was cancelled and the Dask worker {r.slot} restarted by its nanny"
 
     def _restart(self, addr: str) -> None:
+        # Dask cannot stop a running task, and a graceful restart waits for it first; a worker under a
+        # nanny is ended at once instead and the nanny starts a fresh one. Without a nanny the worker is
+        # left alone (ending it would shrink the user's cluster): the cancelled trial runs on unseen.
         try:
-            self.client.restart_workers([addr], timeout=60, raise_for_error=False)
-        except Exception:  # noqa: BLE001 - no nanny: the worker cannot be restarted, the trial stays cancelled
+            info = self.client.scheduler_info(n_workers=-1)["workers"].get(addr, {})
+            if info.get("nanny"):
+                self.client.run(exit_process, workers=[addr], wait=False)
+        except Exception:  # noqa: BLE001 - the worker may be gone already
             pass
 
     def close(self, kill: bool = False) -> None:
+        for thread in self.restarts:  # a restart still under way would fail if the cluster closes next
+            thread.join(timeout=30)
         futures = list(self.data.values())
         self.data = {}
         try:

@@ -279,12 +279,12 @@ class Study:
         parallel runner first records which worker runs each trial).
         """
         with self._lock:
-            suggestions = [self._queue.pop(0) for _ in range(min(n, len(self._queue)))]
-            if len(suggestions) < n:
-                suggestions += self.strategy.suggest(self.trials, n - len(suggestions))
-            if not suggestions:
+            # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.
+            trials = [self._start(self._queue.pop(0)) for _ in range(min(n, len(self._queue)))]
+            if len(trials) < n:
+                trials += [self._start(s) for s in self.strategy.suggest(self.trials, n - len(trials))]
+            if not trials:
                 raise SearchExhausted("the strategy has no configuration left to try")
-            trials = [self._start(s) for s in suggestions]
             self.storage.save_trials(self.name, trials)
         for t in trials if notify else ():
             for obs in self.observers:

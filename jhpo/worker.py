@@ -217,6 +217,12 @@ def _changed_names(runner: CellRunner, ns: dict[str, Any]) -> tuple[bytes | None
     return blob, None
 
 
+async def exit_process() -> None:
+    """End this Dask worker's process at once (its nanny starts a fresh one); a coroutine, so
+    ``client.run(..., wait=False)`` accepts it and it runs on the event loop, not the busy task thread."""
+    os._exit(1)
+
+
 def preload(data: dict[str, Any]) -> dict[str, Any]:
     """Start-up call of a fresh worker process: unpickle the search's data before any trial's clock runs."""
     loaded: list[str] = []

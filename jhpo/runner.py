@@ -70,7 +70,8 @@ class CellRunner:
         linecache.cache[self.filename] = (len(shown), None, shown.splitlines(True), self.filename)
         return compile(self.template.tree(self.objective), self.filename, "exec")  # type: ignore[no-any-return]
 
-    def run(self, params: Mapping[str, Value], extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:
+    def run(self, params: Mapping[str, Value],
+            extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:
         """Execute once with ``params`` (and ``extra`` names); returns the namespace and the captured output."""
         ns = dict(self.namespace)
         if self.checkpoint is not None:

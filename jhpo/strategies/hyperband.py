@@ -23,7 +23,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from ..space import Resource, Space, Value
 from ..trial import Trial, TrialState
@@ -35,7 +35,7 @@ __all__ = ["ASHAStrategy", "HyperbandStrategy", "budget_ladder"]
 RANDOM_FRACTION = 1 / 3
 
 
-def budget_ladder(resource: Resource, eta: float) -> list[Value]:
+def budget_ladder(resource: Resource, eta: float) -> list[int | float]:
     """The rung budgets from the smallest to ``resource.high``, ``eta`` times apart.
 
     Examples
@@ -45,7 +45,7 @@ def budget_ladder(resource: Resource, eta: float) -> list[Value]:
     [1, 3, 9, 27, 81]
     """
     s_max = int(math.floor(math.log(resource.high / resource.low) / math.log(eta) + 1e-9))
-    return [resource.clip(resource.high * eta ** (j - s_max)) for j in range(s_max + 1)]
+    return [cast("int | float", resource.clip(resource.high * eta ** (j - s_max))) for j in range(s_max + 1)]
 
 
 def _floor_div(n: int, eta: float, i: int) -> int:
@@ -66,7 +66,7 @@ class _Scheduler(Strategy):
         self._t0 = time.monotonic()
         res = space.resource_name
         self.resource: Resource | None = space[res] if res is not None else None  # type: ignore[assignment]
-        self.budgets: list[Value] = budget_ladder(self.resource, self.eta) if self.resource is not None else []
+        self.budgets: list[int | float] = budget_ladder(self.resource, self.eta) if self.resource is not None else []
         self.s_max = len(self.budgets) - 1
         self.sampler_name, self._sampler = self._make_sampler(sampler)
 
@@ -219,7 +219,7 @@ class HyperbandStrategy(_Scheduler):
         """Configurations a full bracket ``s`` starts with."""
         return int(math.ceil((self.s_max + 1) / (s + 1) * self.eta**s - 1e-9))
 
-    def rungs(self, s: int, n0: int | None = None) -> list[tuple[int, Value]]:
+    def rungs(self, s: int, n0: int | None = None) -> list[tuple[int, int | float]]:
         """``(configurations, budget)`` of each rung of bracket ``s``.
 
         Examples
@@ -241,9 +241,9 @@ class HyperbandStrategy(_Scheduler):
         return cost
 
     def _planned_size(self, s: int, members: list[Trial], trials: Sequence[Trial]) -> int:
-        started = sum(t.info["rung"] == 0 for t in members)
-        stored = [t.info["bracket_size"] for t in members if "bracket_size" in t.info]
-        planned = int(stored[-1]) if stored else self.bracket_size(s)
+        started = sum(1 for t in members if t.info["rung"] == 0)
+        stored = [int(t.info["bracket_size"]) for t in members if "bracket_size" in t.info]
+        planned = stored[-1] if stored else self.bracket_size(s)
         if self.timeout is None:
             return planned
         per_unit = self._seconds_per_unit(trials)
@@ -391,7 +391,8 @@ class ASHAStrategy(_Scheduler):
 
     def _promotion(self, by_rung: list[list[Trial]], promoted: set[Any]) -> Suggestion | None:
         for k in range(len(self.budgets) - 2, -1, -1):
-            done = sorted((t for t in by_rung[k] if math.isfinite(self.loss(t))), key=lambda t: (self.loss(t), t.number))
+            done = sorted((t for t in by_rung[k] if math.isfinite(self.loss(t))),
+                          key=lambda t: (self.loss(t), t.number))
             ready = len([t for t in by_rung[k] if t.state.is_finished])
             for t in done[: _floor_div(ready, self.eta, 1)]:
                 if t.number not in promoted:

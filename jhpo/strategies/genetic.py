@@ -24,8 +24,8 @@ from the best finished individuals of all earlier generations:
   point has been tried.
 
 Population size: ``population`` if given (``--population N``); otherwise
-``clamp(round(1.5 * sqrt(n_trials)), 6, 24)``, e.g. 8 for 30 trials, 12 for
-60, 15 for 100 (``n_trials`` unknown: 10). The number of generations is then
+``clamp(round(1.2 * sqrt(n_trials)), 6, 24)``, e.g. 7 for 30 trials, 9 for
+60, 12 for 100 (``n_trials`` unknown: 10). The number of generations is then
 ``ceil(n_trials / population)``; it sets how fast mutation narrows (unknown:
 as for 8 generations).
 
@@ -69,14 +69,15 @@ _ENUMERABLE = 200_000
 def default_population(n_trials: int | None) -> int:
     """The population size used when ``--population`` is not given.
 
-    ``clamp(round(1.5 * sqrt(n_trials)), 6, 24)``: small populations give more
+    ``clamp(round(1.2 * sqrt(n_trials)), 6, 24)``: small populations give more
     generations, which matters more than diversity at the budgets of a notebook
-    search (8 individuals for 30 trials, 12 for 60, 15 for 100). 10 when the
-    number of trials is unknown (a ``--timeout`` search).
+    search (7 individuals for 30 trials, 9 for 60, 12 for 100; measured in
+    ``benchmarks/genetic.py``, larger populations did worse there). 10 when
+    the number of trials is unknown (a ``--timeout`` search).
     """
     if n_trials is None or n_trials < 1:
         return 10
-    return int(min(24, max(6, round(1.5 * math.sqrt(n_trials)))))
+    return int(min(24, max(6, math.floor(1.2 * math.sqrt(n_trials) + 0.5))))
 
 
 def _levels(dist: Distribution) -> float:
@@ -266,7 +267,7 @@ class GeneticStrategy(Strategy):
             return None if self.searched.key({}) in seen else Suggestion({}, self._info(generation, [], "init", 0))
         # In generation 0 the slot is the Sobol index; later generations without parents
         # continue the design from an offset of their own so that they do not repeat it.
-        offset = 0 if generation == 0 else 1_000_003 * generation
+        offset = 0 if generation == 0 else (1_000_003 * generation) % 2**29  # Sobol holds 2**30 points
         engine = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng([self._scramble & 0xFFFFFFFF, _SOBOL]))
         if offset + start:  # fast_forward(0) overflows in scipy
             engine.fast_forward(offset + start)

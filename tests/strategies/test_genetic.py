@@ -40,10 +40,10 @@ def study(space: Any = MIXED, seed: int | None = 0, direction: str = "maximize",
 
 
 def test_population_rule() -> None:
-    assert [default_population(n) for n in (10, 30, 60, 100, 1000)] == [6, 8, 12, 15, 24]
+    assert [default_population(n) for n in (10, 30, 60, 100, 200, 1000)] == [6, 7, 9, 12, 17, 24]
     assert default_population(None) == 10
     s = study(n_trials=60)
-    assert s.strategy.population == 12 and s.strategy.n_generations == 5
+    assert s.strategy.population == 9 and s.strategy.n_generations == 7
     assert study(n_trials=60, population=7).strategy.population == 7
     with pytest.raises(ValueError, match="population must be at least 2"):
         study(population=1)
@@ -289,7 +289,7 @@ def test_unseeded_runs_differ() -> None:
     assert [t.params for t in a.trials] != [t.params for t in b.trials]
 
 
-@pytest.mark.parametrize(("options", "population"), [({"trials": 30}, 8), ({"trials": 30, "population": 5}, 5),
+@pytest.mark.parametrize(("options", "population"), [({"trials": 30}, 7), ({"trials": 30, "population": 5}, 5),
                                                      ({}, default_population(20))])
 def test_tune_cell_sizes_the_population(tmp_path: Any, options: dict[str, Any], population: int) -> None:
     from jhpo.cell import TuneOptions, tune_cell

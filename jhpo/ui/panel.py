@@ -38,16 +38,18 @@ BAR_STYLES = {"running": "info", "paused": "warning", "done": "success", "exhaus
 _CSS = """<style>
 .jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;}
 .jhpo-pill {display:inline-block; padding:1px 9px; border-radius:10px; color:white; font-weight:600;}
-.jhpo-kv td {padding: 0 10px 0 0; vertical-align: top;} .jhpo-kv td:first-child {color:#666;}
+.jhpo-chips {display:flex; flex-wrap:wrap; gap:4px 6px; margin-top:3px;}
+.jhpo-chip {background:#f1f3f5; border-radius:4px; padding:1px 7px; line-height:20px;}
 .jhpo-muted {color:#777;} .jhpo-best {font-size:15px; font-weight:600;}
 .jhpo-detail pre {max-height: 220px; overflow:auto; background:#f6f6f6; padding:6px; font-size:12px;}
 </style>"""
 
 
 def _params_table(params: dict[str, Any]) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td><b>{html.escape(pd_.fmt_value(v))}</b></td></tr>"
-                   for k, v in params.items())
-    return f"<table class='jhpo-kv'>{rows}</table>"
+    # inline "name value" chips: compact, and untouched by the notebook's table styles
+    chips = "".join(f"<span class='jhpo-chip'><span class='jhpo-muted'>{html.escape(str(k))}</span> "
+                    f"<b>{html.escape(pd_.fmt_value(v))}</b></span>" for k, v in params.items())
+    return f"<div class='jhpo-chips'>{chips}</div>"
 
 
 class Panel(StudyObserver):
@@ -87,7 +89,7 @@ class Panel(StudyObserver):
         self.header = widgets.HTML()
         self.pill = widgets.HTML()
         self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info",
-                                       layout=widgets.Layout(width="280px", height="20px"))
+                                       layout=widgets.Layout(width="200px", height="20px"))
         self.status = widgets.HTML()
         self.pause_button = widgets.Button(description=_("Pause"), icon="pause", tooltip=_("Pause between trials"),
                                            layout=widgets.Layout(width="110px"))
@@ -101,9 +103,8 @@ class Panel(StudyObserver):
         self.detail = widgets.HTML(value=f"<span class='jhpo-muted'>{_('Click a point to see that trial.')}</span>")
         self.box = widgets.VBox(
             [widgets.HTML(_CSS), self.header,
-             widgets.HBox([self.pill, self.bar, self.status], layout=widgets.Layout(align_items="center",
-                                                                                    grid_gap="8px")),
-             widgets.HBox([self.pause_button, self.stop_button], layout=widgets.Layout(grid_gap="6px")),
+             widgets.HBox([self.pill, self.bar, self.status, self.pause_button, self.stop_button],
+                          layout=widgets.Layout(align_items="center", grid_gap="8px", flex_flow="row wrap")),
              widgets.HBox([self.best_html, self.current_html])],
             layout=widgets.Layout(width="100%", padding="4px"))
         self.box.add_class("jhpo-panel")
@@ -209,9 +210,8 @@ class Panel(StudyObserver):
         self.ended = time.monotonic()
         self.paused = False
         self.current = None
-        self.pause_button.disabled = True
-        self.stop_button.disabled = True
-        self.stop_button.description = self._("Stop")
+        self.pause_button.layout.display = "none"  # a finished search has nothing to stop
+        self.stop_button.layout.display = "none"
         self._draw(force=True, everything=True)
         if self.displayed:
             update_display(self.bundle(final=True), raw=True, display_id=self.display_id)

@@ -7,6 +7,7 @@ a brush selection maps back to trials and can be highlighted in every plot.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ __all__ = ["TrialPlots"]
 BLUE, GREEN, GREY, RED, ORANGE = "#1f77b4", "#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"
 _SELECTED = {"stroke": ORANGE, "stroke-width": 2.5, "opacity": 1.0}
 _UNSELECTED = {"opacity": 0.25}
-_MARGIN = {"top": 30, "bottom": 45, "left": 60, "right": 20}
+_MARGIN = {"top": 30, "bottom": 45, "left": 70, "right": 20}
 
 
 def _figure(marks: list[Any], axes: list[Any], title: str, height: str = "300px", width: str = "100%",
@@ -78,7 +79,9 @@ class _Points:
 
     def _select(self, chosen: set[int]) -> None:
         idx = [i for i, n in enumerate(self.numbers) if n in chosen] if chosen else None
-        if idx != self.mark.selected and not (idx is None and not self.mark.selected):
+        cur = self.mark.selected
+        cur = None if cur is None or len(cur) == 0 else [int(i) for i in cur]
+        if idx != cur:  # an unchanged selection sends nothing
             self.mark.selected = idx
 
     def highlight(self, chosen: set[int]) -> None:
@@ -120,10 +123,14 @@ class TrialPlots:
         self._build_curves()
         self.strategy_box = widgets.VBox([])
         self._strategy_built: str | None = None
-        titles = [_("History"), _("Parameters"), _("Parallel coordinates"), _("Learning curves")]
-        self.tabs = widgets.Tab(children=[self.history_fig, self.params_box, self.parallel_fig, self.curves_fig],
-                                layout=widgets.Layout(width="100%"))
-        self.tabs.titles = tuple(titles)
+        # (title, widget, updater): only the visible page is updated while the search runs
+        self.pages: list[tuple[str, Any, Callable[[], None] | None]] = [
+            (_("History"), self.history_box, None), (_("Parameters"), self.params_box, self._update_params)]
+        if len(self.space) >= 2:  # parallel coordinates need two axes
+            self.pages.append((_("Parallel coordinates"), self.parallel_fig, self._update_parallel))
+        self.pages.append((_("Learning curves"), self.curves_fig, self._update_curves))
+        self.tabs = widgets.Tab(children=[p[1] for p in self.pages], layout=widgets.Layout(width="100%"))
+        self.tabs.titles = tuple(p[0] for p in self.pages)
         self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
 
     # -- building ------------------------------------------------------------------------
@@ -133,23 +140,42 @@ class TrialPlots:
         xs, ys = bq.LinearScale(), bq.LinearScale()
         sc = {"x": xs, "y": ys}
         self.best_line = bq.Lines(x=[], y=[], scales=sc, colors=[GREEN], stroke_width=2, labels=[_("best so far")])
-        done = bq.Scatter(x=[], y=[], scales=sc, colors=[BLUE], default_size=28, stroke="white",
+        done = bq.Scatter(x=[], y=[], scales=sc, colors=[BLUE], default_size=56, stroke="white",
                           selected_style=_SELECTED, unselected_style=_UNSELECTED,
                           interactions={"hover": "tooltip", "click": "select"})
-        pruned = bq.Scatter(x=[], y=[], scales=sc, colors=[GREY], marker="triangle-down", default_size=28,
+        pruned = bq.Scatter(x=[], y=[], scales=sc, colors=[GREY], marker="triangle-down", default_size=56,
                             selected_style=_SELECTED, unselected_style=_UNSELECTED,
                             interactions={"hover": "tooltip", "click": "select"})
-        failed = bq.Scatter(x=[], y=[], scales=sc, colors=[RED], marker="cross", default_size=36,
+        failed = bq.Scatter(x=[], y=[], scales=sc, colors=[RED], marker="cross", default_size=56,
                             interactions={"hover": "tooltip", "click": "select"})
         self.h_done, self.h_pruned, self.h_failed = (_Points(m, self) for m in (done, pruned, failed))
         self.points += [self.h_done, self.h_pruned, self.h_failed]
         self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[done], color=ORANGE)
         self.brush.observe(self._brushed, "brushing")
-        axes = [bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none"),
-                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", grid_lines="dashed")]
+        self.h_xaxis = bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none")
+        axes = [self.h_xaxis,
+                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", grid_lines="dashed",
+                        label_offset="45px")]
         self.history_fig = _figure([self.best_line, done, pruned, failed], axes,
-                                   _("Value by trial (drag to select; click a point for details)"),
-                                   interaction=self.brush)
+                                   _("Value by trial (click a point for details)"))
+        # A brush overlay takes the mouse from the points (no hover, no click), so brushing is a mode
+        # the user switches on; switching it off clears the selection.
+        self.brush_toggle = widgets.ToggleButton(value=False, description=_("Select trials"), icon="crop",
+                                                 tooltip=_("Drag over the history to highlight trials in every plot"),
+                                                 layout=widgets.Layout(width="auto"))
+        self.brush_toggle.observe(self._brush_mode, "value")
+        self.history_box = widgets.VBox([
+            widgets.HBox([self.brush_toggle], layout=widgets.Layout(justify_content="flex-end")), self.history_fig])
+
+    def _brush_mode(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.history_fig.interaction = self.brush
+        else:
+            self.history_fig.interaction = None
+            self.brush.selected_x = None
+            self.brush.selected_y = None
+            self.h_done.mark.selected = None
+            self.highlight(set())
 
     def _brushed(self, change: dict[str, Any]) -> None:
         if change["new"]:  # still dragging: wait for the end of the gesture
@@ -169,18 +195,22 @@ class TrialPlots:
                 xs: Any = bq.OrdinalScale(domain=[c if isinstance(c, str) else repr(c) for c in dist.choices])
             elif kind == "log":
                 xs = bq.LogScale(min=float(dist.low), max=float(dist.high))
+                ticks = _decades(float(dist.low), float(dist.high))
             else:
                 xs = bq.LinearScale(min=float(dist.low), max=float(dist.high))
             ys, cs = bq.LinearScale(), bq.ColorScale(colors=["#c6dbef", "#08306b"])
-            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=24,
+            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=48,
                               stroke="white", selected_style=_SELECTED, unselected_style=_UNSELECTED,
                               interactions={"hover": "tooltip", "click": "select"})
             pts = _Points(mark, self)
             self.param_points[name] = pts
             self.points.append(pts)
             label = name + (" (log)" if kind == "log" else "")
-            axes = [bq.Axis(scale=xs, label=label, tick_format=None if kind == "choice" else ".3g"),
-                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g")]
+            fmt = None if kind == "choice" else ".0g" if kind == "log" else ".3g"
+            axes = [bq.Axis(scale=xs, label=label, tick_format=fmt,
+                            **({"tick_values": np.asarray(ticks)} if kind == "log" else {})),
+                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g",
+                            label_offset="45px")]
             figs.append(_figure([mark], axes, name, height="260px"))
         self.params_box = widgets.GridBox(figs, layout=widgets.Layout(
             grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%"))
@@ -189,9 +219,9 @@ class TrialPlots:
         _ = self._
         names = list(self.space.names)
         xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
-        cs = bq.ColorScale(scheme="viridis")
-        self.par_lines = bq.Lines(x=names, y=[[0.5] * len(names)], color=[0.0], scales={"x": xs, "y": ys, "color": cs},
-                                  stroke_width=1.5, opacities=[0.0], selected_style={"stroke-width": 4, "opacity": 1.0},
+        cs = bq.ColorScale(scheme="viridis", reverse=self.direction == "minimize")  # yellow is always best
+        self.par_lines = bq.Lines(x=names, y=[], color=[], scales={"x": xs, "y": ys, "color": cs},
+                                  stroke_width=1.5, selected_style={"stroke-width": 4, "opacity": 1.0},
                                   unselected_style={"opacity": 0.15})
         self.par_numbers: list[int] = []
         ticks = [(n, u, lab) for n in names for u, lab in pd_._ticks(self.space[n])]
@@ -200,11 +230,10 @@ class TrialPlots:
                           x_offset=4)
         rules = bq.Lines(x=[[n, n] for n in names], y=[[0, 1] for _n in names], scales={"x": xs, "y": ys},
                          colors=["#999"], stroke_width=1)
-        axes = [bq.Axis(scale=xs), bq.Axis(scale=cs, orientation="vertical", side="right", label=_("value"),
-                                           tick_format=".3g")]
+        axes = [bq.Axis(scale=xs)]
         self.parallel_fig = _figure([rules, self.par_lines, labels], axes,
-                                    _("Parallel coordinates (colour: value)"), height="320px")
-        self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 80}
+                                    _("Parallel coordinates (yellow: best values, purple: worst)"), height="320px")
+        self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 60}
 
     def _build_curves(self) -> None:
         _ = self._
@@ -222,10 +251,11 @@ class TrialPlots:
         t = self.by_number.get(number)
         if t is None:
             return
-        rows = "".join(f"<tr><td>{k}</td><td><b>{pd_.fmt_value(v)}</b></td></tr>" for k, v in t.params.items())
-        value = pd_.fmt_value(t.value) if t.value is not None else t.state.value
-        self.hover_html.value = (f"<div style='font-size:12px'><b>#{t.number}</b> &rarr; {value}"
-                                 f"<table>{rows}</table></div>")
+        rows = "".join(f"<div><span style='color:#777'>{html.escape(str(k))}</span> "
+                       f"<b>{html.escape(pd_.fmt_value(v))}</b></div>" for k, v in t.params.items())
+        value = pd_.fmt_value(t.value) if t.value is not None else self._(t.state.value)
+        self.hover_html.value = (f"<div style='font-size:12px;line-height:17px'><b>#{t.number}</b> &rarr; "
+                                 f"<b>{value}</b>{rows}</div>")
 
     def highlight(self, numbers: set[int]) -> None:
         """Highlight these trials in every plot (empty: clear)."""
@@ -247,13 +277,10 @@ class TrialPlots:
         self.set_trials(trials)
         self._update_history()
         shown = self.tabs.selected_index
-        if everything or shown == 1:
-            self._update_params()
-        if everything or shown == 2:
-            self._update_parallel()
-        if everything or shown == 3:
-            self._update_curves()
-        self._update_strategy(everything or shown == 4)
+        self._update_strategy(everything or (shown is not None and self.pages[shown][1] is self.strategy_box))
+        for i, (_title, _widget, update) in enumerate(self.pages):
+            if update is not None and (everything or i == shown):
+                update()
 
     def refresh_visible(self) -> None:
         if self.trials:
@@ -261,6 +288,10 @@ class TrialPlots:
 
     def _update_history(self) -> None:
         d = pd_.history(self.trials, self.direction)
+        last = max(d["x"] + d["pruned_x"] + d["failed_x"], default=0)
+        ticks = int(last) + 1 if last < 10 else None  # no repeated integer labels on a short history
+        if self.h_xaxis.num_ticks != ticks:
+            self.h_xaxis.num_ticks = ticks
         with self.best_line.hold_sync():
             self.best_line.x, self.best_line.y = _arr(d["best_x"]), _arr(d["best_y"])
         self.h_done.set(d["x"], d["y"], d["numbers"])
@@ -274,7 +305,7 @@ class TrialPlots:
 
     def _update_parallel(self) -> None:
         d = pd_.parallel(self.trials, self.space, self.direction)
-        if not d["y"]:
+        if not d["y"] or len(d["names"]) < 2:
             return
         self.par_numbers = d["numbers"]
         with self.par_lines.hold_sync():
@@ -288,7 +319,7 @@ class TrialPlots:
         d = pd_.learning_curves(self.trials)
         if not d["x"]:
             return
-        width = max(len(x) for x in d["x"])
+        width = max(2, max(len(x) for x in d["x"]))  # bqplot squeezes a (n, 1) array into one line
 
         def pad(rows: list[list[float]]) -> np.ndarray:
             return np.array([r + [math.nan] * (width - len(r)) for r in rows], dtype=float)
@@ -354,15 +385,10 @@ class TrialPlots:
                     bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g")]
             self.strategy_box.children = [self.strategy_note, _figure([self.s_links, mark], axes, title)]
             title = _("Hyperband") if kind == "hyperband" else _("Generations")
-        children = list(self.tabs.children)
-        titles = list(self.tabs.titles)
-        if len(children) == 4:
-            children.append(self.strategy_box)
-            titles.append(title)
-        else:
-            titles[4] = title
-        self.tabs.children = children
-        self.tabs.titles = tuple(titles)
+        self.pages = [p for p in self.pages if p[1] is not self.strategy_box]
+        self.pages.append((title, self.strategy_box, None))
+        self.tabs.children = [p[1] for p in self.pages]
+        self.tabs.titles = tuple(p[0] for p in self.pages)
 
     def _update_hyperband(self, d: dict[str, Any]) -> None:
         keep = [i for i, v in enumerate(d["value"]) if v is not None]
@@ -448,3 +474,11 @@ def _observed(obs: Any, name: str) -> tuple[list[float], list[float]]:
     if isinstance(obs, (list, tuple)) and obs and isinstance(obs[0], (list, tuple)):
         return [float(p[0]) for p in obs], [float(p[1]) for p in obs]
     return [], []
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """Tick values for a log axis: the powers of ten inside [low, high] (at most 6 of them)."""
+    lo, hi = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    step = max(1, math.ceil((hi - lo + 1) / 6))
+    ticks = [10.0 ** e for e in range(lo, hi + 1, step)]
+    return ticks if len(ticks) >= 2 else [low, high]

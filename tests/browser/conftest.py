@@ -1,0 +1,102 @@
+"""A throw-away JupyterLab server on 127.0.0.1 and a headless Chromium page, for the browser tests.
+
+Skips with a reason when Chromium or Playwright is missing. Jupyter's config,
+data, runtime and IPython dirs live in a temp dir; the server is shut down
+through its API (which also stops the kernels) when the test ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SETTINGS = {  # user settings that keep the check quiet and deterministic
+    "docmanager-extension/plugin": {"autosave": False},
+    "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
+}
+
+
+class Lab:
+    def __init__(self, base: str, token: str, root: Path) -> None:
+        self.base, self.token, self.root = base, token, root
+
+    def api(self, path: str, **kw):
+        req = urllib.request.Request(self.base + path, headers={"Authorization": f"token {self.token}"}, **kw)
+        return urllib.request.urlopen(req, timeout=10)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=...)")
+    root = tmp_path / "root"
+    root.mkdir()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"), IPYTHONDIR=str(tmp_path / "ipy"))
+    for rel, value in SETTINGS.items():
+        f = tmp_path / "cfg/lab/user-settings/@jupyterlab" / f"{rel}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = os.urandom(16).hex()
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           f"--FileCheckpoints.checkpoint_dir={tmp_path / 'ckpt'}", "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    lab = Lab(f"http://127.0.0.1:{port}", token, root)
+    try:
+        deadline = time.time() + 90
+        while True:
+            if server.poll() is not None or time.time() > deadline:
+                raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+            try:
+                lab.api("/api/status")
+                break
+            except OSError:
+                time.sleep(0.25)
+        yield lab
+    finally:
+        try:
+            lab.api("/api/shutdown", method="POST")
+            server.wait(timeout=20)
+        except Exception:  # noqa: BLE001
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.close()
+
+
+@pytest.fixture
+def page(lab):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
+            pg.errors = []
+            pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+            yield pg
+        finally:
+            browser.close()

@@ -1,0 +1,155 @@
+"""The panel in a real browser: JupyterLab in headless Chromium runs the quickstart notebook.
+
+Checks that the panel, its progress bar and the bqplot marks (points and lines)
+render, that clicking a point shows that trial's details, that Pause holds the
+search between trials and Resume continues it, and that Stop ends a longer
+search while the cell runs, with its finished trials kept in the SQLite file.
+
+Set ``JHPO_SCREENSHOTS=DIR`` to keep the screenshots (docs/img is made that way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+RUN_ALL = """async ([name, ms]) => {
+  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after ' + ms + ' ms')), ms));
+  const run = async () => {
+    const app = window.jupyterapp; await app.restored;
+    let nb;
+    while (!(nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name)))
+      await new Promise(r => setTimeout(r, 200));
+    await nb.context.ready; await nb.sessionContext.ready;
+    const kernel = nb.sessionContext.session.kernel; await kernel.info;
+    const res = await app.commands.execute('notebook:run-all-cells');
+    return {res: res, cells: nb.content.widgets.map(w => w.model.toJSON())};
+  };
+  return Promise.race([run(), timeout]);
+}"""
+
+# Append a cell and start it without waiting: the test presses the panel's buttons while it runs.
+RUN_NEW_CELL = """([name, source]) => {
+  const app = window.jupyterapp;
+  const nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name);
+  const n = nb.content.model.cells.length;
+  nb.content.model.sharedModel.insertCell(n, {cell_type: 'code', source: source});
+  nb.content.activeCellIndex = n;
+  app.commands.execute('notebook:run-cell');
+  return n;
+}"""
+
+LONGER = """%%tune --strategy random --trials 300 --maximize score --seed 1 --study longer --no-apply
+x = 0.5   # tune: uniform(0, 1)
+import time
+time.sleep(0.25)
+score = -(x - 0.3) ** 2"""
+
+
+def _notebook() -> Path:
+    found = sorted((REPO / "notebooks").glob("*quickstart*.ipynb"))
+    return found[0] if found else HERE / "panel_demo.ipynb"
+
+
+def _done(panel) -> int:
+    m = re.search(r"(\d+)/\d+", panel.locator(".widget-html").filter(has_text="/").first.inner_text())
+    return int(m.group(1)) if m else -1
+
+
+def _shot(target, tmp: Path, name: str) -> None:
+    path = tmp / name
+    target.screenshot(path=str(path))
+    keep = os.environ.get("JHPO_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / name)
+
+
+def test_panel_in_jupyterlab(lab, page, tmp_path):
+    try:
+        _check_panel(lab, page, tmp_path)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        print("screenshot of the failure:", tmp_path / "failure.png")
+        raise
+
+
+def _check_panel(lab, page, tmp_path):
+    from jhpo.storage import SQLiteStorage
+    from jhpo.trial import TrialState
+
+    source = _notebook()
+    shutil.copy(source, lab.root / source.name)
+    page.goto(f"{lab.base}/lab/tree/{urllib.parse.quote(source.name)}?token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp", timeout=60_000)
+    out = page.evaluate(RUN_ALL, [source.name, 240_000])
+    outputs = [o for c in out["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
+    assert out["res"] is True and not errors, errors
+
+    # the panel, its progress bar, and bqplot points and lines
+    panel = page.locator(".jhpo-panel").first
+    panel.wait_for(timeout=30_000)
+    page.wait_for_selector(".jhpo-panel .widget-hprogress .progress-bar", timeout=30_000)
+    page.wait_for_selector(".jhpo-panel .bqplot.figure svg .dot", timeout=30_000)
+    page.wait_for_selector(".jhpo-panel .bqplot.figure svg path.line", timeout=30_000)
+    assert panel.locator(".bqplot.figure svg .dot").count() >= 10
+    assert "done" in panel.locator(".jhpo-pill").first.inner_text()
+    # the saved output carries a static snapshot next to the widget view
+    bundles = [o["data"] for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert any("<svg" in b.get("text/html", "") for b in bundles)
+
+    # clicking a point shows that trial's details
+    panel.scroll_into_view_if_needed()
+    dot = panel.locator(".bqplot.figure svg .dot").nth(3)
+    dot.click(force=True)
+    detail = panel.locator(".jhpo-detail")
+    detail.wait_for(timeout=15_000)
+    assert re.search(r"Trial \d+", detail.inner_text())
+    page.wait_for_timeout(600)
+    _shot(panel, tmp_path, "panel.png")
+    panel.get_by_role("tab", name="Parameters").click()
+    page.wait_for_timeout(800)
+    _shot(panel, tmp_path, "panel-parameters.png")
+    panel.get_by_role("tab", name="Parallel coordinates").click()
+    page.wait_for_timeout(800)
+    _shot(panel, tmp_path, "panel-parallel.png")
+
+    # a longer search: Pause holds it between trials, Resume continues, Stop ends it
+    page.evaluate(RUN_NEW_CELL, [source.name, LONGER])
+    live = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-panel")
+    live.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => { const p = [...document.querySelectorAll('.jhpo-panel')].pop();"
+        " const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= 3; }", timeout=60_000)
+    live.get_by_role("button", name="Pause").click()
+    live.locator(".jhpo-pill", has_text="paused").wait_for(timeout=15_000)
+    page.wait_for_timeout(700)  # the trial that was running when Pause came finishes
+    held = _done(live)
+    page.wait_for_timeout(1500)
+    assert _done(live) == held, "the search went on while paused"
+    _shot(live, tmp_path, "panel-paused.png")
+    live.get_by_role("button", name="Resume").click()
+    page.wait_for_function(
+        f"() => {{ const p = [...document.querySelectorAll('.jhpo-panel')].pop();"
+        f" const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= {held + 2}; }}", timeout=60_000)
+    live.get_by_role("button", name="Stop").click()
+    page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-pill", has_text="stopped").wait_for(
+        timeout=60_000)
+    _shot(page.locator(".jp-Notebook .jp-CodeCell").last, tmp_path, "panel-stopped.png")
+
+    trials = SQLiteStorage(str(lab.root / ".jhpo" / "studies.db")).load_trials("longer")
+    assert held + 2 <= len(trials) < 300, len(trials)
+    assert all(t.state is not TrialState.RUNNING for t in trials)
+    assert sum(t.state is TrialState.COMPLETE for t in trials) >= held + 2
+    assert not page.errors, page.errors

@@ -1,0 +1,176 @@
+"""The widget panel with a fake comm: bounded messages per update, throttling, Stop, results display."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import jhpo
+from jhpo.trial import TrialState
+
+SPACE = {"x": jhpo.uniform(-2, 2), "lr": jhpo.loguniform(1e-4, 1), "k": jhpo.choice("a", "b", "c")}
+
+
+def _objective(trial):
+    for step in range(3):
+        jhpo.report(trial.params["x"] * step, step)
+    if trial.number % 9 == 4:
+        raise ValueError("a failing trial")
+    return -(trial.params["x"] - 1) ** 2
+
+
+def _study(**kw):
+    return jhpo.Study(SPACE, strategy="random", seed=0, storage=":memory:", **kw)
+
+
+def _run(panel, n):
+    study = _study()
+    study.observers.append(panel)
+    study.optimize(_objective, n_trials=n)
+    return study
+
+
+def test_messages_per_update_are_bounded(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    per_update = []
+    for n in (20, 120):
+        panel = Panel(min_interval=0.0)  # draw on every event: the worst case
+        draws = 0
+        original = panel._draw
+
+        def counting(*a, _orig=original, **k):
+            nonlocal draws
+            before = len(fake_comm)
+            _orig(*a, **k)
+            draws += len(fake_comm) > before
+        panel._draw = counting
+        start = len(fake_comm)
+        _run(panel, n)
+        per_update.append((len(fake_comm) - start) / max(draws, 1))
+    # one message per changed widget or mark: a dozen at most, however many trials there are
+    assert max(per_update) <= 12, per_update
+    assert per_update[1] <= per_update[0] + 2, per_update
+
+
+def test_updates_are_throttled(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel(min_interval=0.25)
+    start = len(fake_comm)
+    t0 = time.perf_counter()
+    _run(panel, 500)
+    elapsed = time.perf_counter() - t0
+    sent = len(fake_comm) - start
+    # a few updates per second whatever the trial rate: 500 trials do not mean 500 updates
+    assert sent <= 12 * (elapsed / 0.25 + 3) + 40, (sent, elapsed)
+    assert sent < 500
+
+
+def test_all_tabs_update_at_the_end_and_show_every_trial(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 30)
+    plots = panel.plots
+    done = [t for t in study.trials if t.state is TrialState.COMPLETE]
+    assert sorted(plots.h_done.numbers) == [t.number for t in done]
+    assert len(plots.h_failed.numbers) == sum(t.state is TrialState.FAILED for t in study.trials)
+    assert len(plots.param_points["lr"].numbers) == len(done)
+    assert len(plots.curve_numbers) == 30 and len(plots.par_numbers) == len(done)
+    assert "done" in panel.pill.value and panel.bar.value == 30 and panel.bar.bar_style == "success"
+    assert f"{study.best_value:.4g}" in panel.best_html.value
+
+
+def test_click_shows_the_trial_and_brush_highlights_everywhere(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 20)
+    failed = next(t for t in study.trials if t.state is TrialState.FAILED)
+    points = panel.plots.h_failed
+    points._click(points.mark, {"event": "element_click", "data": {"index": points.numbers.index(failed.number)}})
+    assert f"Trial {failed.number}" in panel.detail.value and "a failing trial" in panel.detail.value
+    chosen = set(panel.plots.h_done.numbers[:3])
+    panel.plots.highlight(chosen)
+    lr = panel.plots.param_points["lr"]
+    assert {lr.numbers[i] for i in lr.mark.selected} == chosen
+
+
+def test_stop_button_ends_the_search_between_trials(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    class ClickStopAfter(Panel):
+        def on_trial_end(self, study, trial):
+            super().on_trial_end(study, trial)
+            if trial.number == 4:
+                self.stop_button.click()  # as the front end would, through the button's handler
+
+    panel = ClickStopAfter()
+    study = _run(panel, 50)
+    assert len(study.trials) == 5 and study.stop_reason == "stopped"
+    assert all(t.state is not TrialState.RUNNING for t in study.trials)
+    assert "stopped" in panel.pill.value and panel.bar.bar_style == "warning"
+
+
+def test_pause_without_a_kernel_does_not_hang(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    class PauseAt(Panel):
+        def on_trial_end(self, study, trial):
+            if trial.number == 2:
+                self.pause_button.click()
+            super().on_trial_end(study, trial)
+
+    study = _run(PauseAt(), 6)  # no kernel to deliver Resume: pausing is refused rather than hanging
+    assert len(study.trials) == 6
+
+
+def test_strategy_views_appear_with_their_data(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _study()
+    study.observers.append(panel)
+    panel.on_search_start(study, 4)
+    for i in range(4):
+        trial = study.ask()
+        trial.info.update({"generation": i // 2, "parents": [i - 2] if i >= 2 else []})
+        study.tell(trial, float(i))
+    panel.on_search_end(study, "done")
+    assert panel.plots.tabs.titles[-1] == "Generations"
+    assert sorted(panel.plots.s_points.numbers) == [0, 1, 2, 3]
+
+
+def test_stored_study_panel_and_snapshot(fake_comm, tmp_path):
+    from jhpo.ui.panel import Panel
+    from jhpo.ui.snapshot import snapshot_html
+
+    study = jhpo.Study(SPACE, strategy="random", seed=0, storage=str(tmp_path / "s.db"), name="stored")
+    study.optimize(_objective, n_trials=12)
+    again = jhpo.load_study("stored", str(tmp_path / "s.db"))
+    panel = Panel.for_study(again)
+    assert panel.bar.value == 12 and panel.pause_button.layout.display == "none"
+    html = snapshot_html(again)
+    assert "<svg" in html and "stored" in html and f"{again.best_value:.4g}" in html
+
+
+def test_snapshot_of_10000_trials_is_small():
+    from jhpo.trial import Trial
+    from jhpo.ui.snapshot import snapshot_html
+
+    study = _study()
+    for i in range(10_000):
+        t = Trial(number=i, params={"x": 0.1, "lr": 0.01, "k": "a"}, state=TrialState.COMPLETE, value=float(i % 101))
+        study._trials.append(t)
+    html = snapshot_html(study)
+    assert len(html) < 100_000
+
+
+@pytest.mark.parametrize("lang,stop", [("de", "Stopp"), ("it", "Ferma"), ("es", "Detener"), ("en", "Stop")])
+def test_panel_labels_follow_the_language(fake_comm, lang, stop):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel(language=lang)
+    assert panel.stop_button.description == stop

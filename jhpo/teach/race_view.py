@@ -38,7 +38,8 @@ def ranking_html(result: RaceResult) -> str:
     for i, r in enumerate(df.itertuples(index=False), 1):
         colour = COLOURS[result.strategies.index(r.strategy) % len(COLOURS)]
         t95 = "-" if math.isnan(r.trials_to_95) else f"{r.trials_to_95:.1f} <small>({r.reached_95}/{k})</small>"
-        spread = f" <small>± {r.std_best:.2g}</small>" if k > 1 and not math.isnan(r.std_best) else ""
+        sd = 0.0 if abs(r.std_best) < 1e-12 else r.std_best  # float noise of identical seeds
+        spread = f" <small>± {sd:.2g}</small>" if k > 1 and not math.isnan(r.std_best) else ""
         rows.append(f"<tr><td>{i}</td><td><b style='color:{colour}'>{html.escape(r.strategy)}</b></td>"
                     f"<td>{r.mean_best:.5g}{spread}</td><td>{r.mean_rank:.2f}</td><td>{t95}</td>"
                     f"<td>{r.trials:g}</td></tr>")
@@ -52,7 +53,8 @@ def ranking_html(result: RaceResult) -> str:
         notes += (f"<div style='color:#777'>The race was {html.escape(result.stop_reason)}; every strategy had "
                   "the same number of trials, so the table is still a fair comparison.</div>")
     return (f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='color:#777'>({seeds})</span>"
-            f"<table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>")
+            f"<style>.jhpo-race-ranking td, .jhpo-race-ranking th {{padding: 1px 12px 1px 0; text-align: left}}"
+            f"</style><table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>")
 
 
 class RaceView(RaceObserver):
@@ -111,7 +113,7 @@ class RaceView(RaceObserver):
             c = COLOURS[i % len(COLOURS)]
             band = bq.Lines(x=[0.0], y=[[math.nan], [math.nan]], scales={"x": self.xs, "y": self.ys},
                             fill="between", colors=[c, c], fill_colors=[c], fill_opacities=[0.18],
-                            stroke_width=0, opacities=[0.0, 0.0])
+                            stroke_width=0, opacities=[0.0, 0.0], interpolation="step-after")
             mean = bq.Lines(x=[0.0], y=[math.nan], scales={"x": self.xs, "y": self.ys}, colors=[c],
                             stroke_width=2.5, labels=[s], display_legend=True, interpolation="step-after")
             self.bands[s], self.means[s] = band, mean
@@ -154,7 +156,7 @@ class RaceView(RaceObserver):
         if self.poller is not None:
             self.poller.close()
         self.result = result
-        self.stop_button.disabled = True
+        self.stop_button.layout.display = "none"  # nothing left to stop
         self.draw(force=True)
         self.ranking.value = ranking_html(result)
         if self.displayed:

@@ -233,7 +233,7 @@ def test_race_view_draws_curves_and_ranking() -> None:
     stats = result.curve_stats()
     assert np.allclose(view.means["random"].y, stats["random"]["mean"])
     assert np.asarray(view.bands["grid"].y).shape == (2, 6)
-    assert view.stop_button.disabled
+    assert view.stop_button.layout.display == "none"
     html = view.ranking.value
     assert "random" in html and "grid" in html and "3 seeds" in html
     view.x_toggle.value = "time"

@@ -251,3 +251,32 @@ def test_race_view_draws_curves_and_ranking() -> None:
     race2.observers[1].on_race_step = lambda r, s, k, t: v2.stop_button.click() if s == "sobol" else None  # type: ignore[method-assign]
     res2 = race2.run()
     assert res2.stop_reason == "stopped" and res2.length == 1
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_manual_and_race_in_a_real_kernel(tmp_path: Path) -> None:
+    """Both modes executed by nbclient in an ipykernel: the widgets exist in the saved widget state."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    cell = "x = 0.5  # tune: uniform(-2, 2)\nk = 'a'  # tune: choice('a', 'b')\nscore = -(x - 1) ** 2 + (k == 'b')\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext jhpo"),
+        nbformat.v4.new_code_cell("%%tune --manual --maximize score --study m -o form\n" + cell),
+        nbformat.v4.new_code_cell("form.controls['x'].value = 1.0\nform.run_button.click()\nform.suggest_button.click()"),
+        nbformat.v4.new_code_cell("%%tune --race random,sobol,grid --trials 6 --repeat 2 --maximize score -o R\n" + cell),
+        nbformat.v4.new_code_cell("print(R.ranking.strategy.tolist(), R.curves['grid'].shape)"),
+    ]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    views = [o for c in nb.cells for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 2  # the form, the race view (the race result adds no second copy)
+    state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    html = " ".join(str(m["state"].get("value", "")) for m in state.values() if m["model_name"] == "HTMLModel")
+    assert "jhpo manual search" in html and "1 run" in html and "Ranking" in html
+    lines = [m for m in state.values() if m["model_name"] == "LinesModel" and m["state"].get("labels") in
+             (["random"], ["sobol"], ["grid"])]
+    assert len(lines) == 3
+    assert "(2, 6)" in nb.cells[-1].outputs[0]["text"]

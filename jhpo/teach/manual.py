@@ -78,7 +78,7 @@ def _int_levels(dist: Int, *extra: Value) -> list[int]:
         levels = set(range(dist.low, dist.high + 1))
     else:
         levels = {int(round(x)) for x in np.geomspace(dist.low, dist.high, 64)}
-    levels.update(int(v) for v in extra if v is not None)  # type: ignore[arg-type]
+    levels.update(int(v) for v in extra if v is not None)
     return sorted(v for v in levels if dist.low <= v <= dist.high)
 
 
@@ -180,7 +180,6 @@ class ManualForm:
         try:
             from ..ui.i18n import gettext_for
             from ..ui.plots import TrialPlots
-
             from .replay import for_plots
 
             return TrialPlots(self.study.space, self.study.direction, gettext_for(None).gettext, self.show_trial,

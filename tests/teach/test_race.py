@@ -264,8 +264,10 @@ def test_manual_and_race_in_a_real_kernel(tmp_path: Path) -> None:
     nb.cells = [
         nbformat.v4.new_code_cell("%load_ext jhpo"),
         nbformat.v4.new_code_cell("%%tune --manual --maximize score --study m -o form\n" + cell),
-        nbformat.v4.new_code_cell("form.controls['x'].value = 1.0\nform.run_button.click()\nform.suggest_button.click()"),
-        nbformat.v4.new_code_cell("%%tune --race random,sobol,grid --trials 6 --repeat 2 --maximize score -o R\n" + cell),
+        nbformat.v4.new_code_cell("form.controls['x'].value = 1.0\nform.run_button.click()\n"
+                                  "form.suggest_button.click()"),
+        nbformat.v4.new_code_cell("%%tune --race random,sobol,grid --trials 6 --repeat 2 --maximize score -o R\n"
+                                  + cell),
         nbformat.v4.new_code_cell("print(R.ranking.strategy.tolist(), R.curves['grid'].shape)"),
     ]
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,

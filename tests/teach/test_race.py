@@ -282,3 +282,20 @@ def test_manual_and_race_in_a_real_kernel(tmp_path: Path) -> None:
              (["random"], ["sobol"], ["grid"])]
     assert len(lines) == 3
     assert "(2, 6)" in nb.cells[-1].outputs[0]["text"]
+
+
+def test_the_race_engine_is_core_code() -> None:
+    """jhpo.teach and jhpo.teach.race load neither IPython nor widgets (the views load them when used)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jhpo\n"
+        "from jhpo.teach.race import Race\n"
+        "r = Race({'x': jhpo.uniform(0, 1)}, lambda t: t.params['x'], ['random', 'grid'], n_trials=3,\n"
+        "         storage=':memory:').run()\n"
+        "r.ranking, r.curves, r.summary()\n"
+        "print(','.join(m for m in ('IPython', 'ipywidgets', 'bqplot', 'ipykernel') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"the race engine imported {out.stdout.strip()}"

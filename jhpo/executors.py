@@ -123,7 +123,7 @@ def _key(data: bytes) -> str:
 
 def _dumps(what: str, value: Any, fix: str) -> bytes:
     try:
-        return cloudpickle.dumps(value)
+        return bytes(cloudpickle.dumps(value))
     except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
         raise ShippingError(f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. {fix}") from None
 
@@ -214,6 +214,9 @@ class _ProcessBackend:
 
     def pending(self) -> list[Any]:
         return list(self.warming.values())
+
+    def starting(self) -> bool:
+        return bool(self.warming)
 
     def free_slots(self, running: Iterable[_Running]) -> list[int]:
         for i, fut in list(self.warming.items()):
@@ -332,6 +335,9 @@ class _FuturesBackend(_ProcessBackend):
         except Exception as exc:  # noqa: BLE001
             return None, f"the executor could not run this trial: {type(exc).__name__}: {exc}"
 
+    def starting(self) -> bool:
+        return False
+
     def stop(self, r: _Running) -> str:
         r.future.cancel()
         return (f"a {type(self.executor).__name__} cannot stop a running call, so it may go on in the background; "
@@ -356,7 +362,7 @@ class _DaskBackend:
         self.workers: dict[str, int] = {}
         self.retiring: set[str] = set()
         self.restarts: list[threading.Thread] = []
-        self._seen = 0.0
+        self._seen = self._empty_since = time.monotonic()
         self._refresh(force=True)
         # A list keeps Dask from reading a dict value as {key: value} pairs to scatter.
         self.data = {key: client.scatter([obj], broadcast=True, hash=False)[0] for key, obj in task.objects.items()}
@@ -366,6 +372,8 @@ class _DaskBackend:
         if force or time.monotonic() - self._seen > 0.3:
             self.workers = dict(self.client.nthreads())
             self._seen = time.monotonic()
+            if self.workers:
+                self._empty_since = self._seen
             self.retiring &= set(self.workers)
 
     def capacity(self) -> int:
@@ -389,6 +397,12 @@ class _DaskBackend:
     def pending(self) -> list[Any]:
         return []
 
+    def starting(self) -> bool:
+        """True while workers are being replaced, or the cluster has none yet (for up to two minutes)."""
+        if not self.workers and time.monotonic() - self._empty_since > 120:
+            raise _Broken("the Dask cluster has had no workers for two minutes; the search stopped")
+        return bool(self.retiring) or not self.workers
+
     def label(self, slot: str) -> str:
         return slot
 
@@ -399,7 +413,7 @@ class _DaskBackend:
         if done:
             return done
         try:
-            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
         except TimeoutError:
             pass
         return [f for f in futures if f.done()]
@@ -411,14 +425,14 @@ class _DaskBackend:
                     return r.future.result(), None
                 except Exception as exc:  # noqa: BLE001
                     return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
-            exc = r.future.exception()
+            error = r.future.exception()
         finally:
             # Release the result at once: a finished key kept in a worker's memory is recomputed
             # elsewhere (the trial run again) if that worker dies later.
             r.future.release()
-        if type(exc).__name__ == "KilledWorker":
-            return None, f"the Dask worker running this trial died (killed, or out of memory): {exc}"
-        return None, f"Dask could not run this trial: {type(exc).__name__}: {exc}"
+        if type(error).__name__ == "KilledWorker":
+            return None, f"the Dask worker running this trial died (killed, or out of memory): {error}"
+        return None, f"Dask could not run this trial: {type(error).__name__}: {error}"
 
     def dead(self, running: Iterable[_Running]) -> list[tuple[_Running, str]]:
         self._refresh()
@@ -446,8 +460,10 @@ class _DaskBackend:
             info = self.client.scheduler_info(n_workers=-1)["workers"].get(addr, {})
             if info.get("nanny"):
                 self.client.run(exit_process, workers=[addr], wait=False)
+                return
         except Exception:  # noqa: BLE001 - the worker may be gone already
             pass
+        self.retiring.discard(addr)
 
     def close(self, kill: bool = False) -> None:
         for thread in self.restarts:  # a restart still under way would fail if the cluster closes next
@@ -472,7 +488,7 @@ def _dask_client(obj: Any) -> tuple[Any, bool] | None:
             raise ExecutorError(
                 f"connecting to the Dask scheduler {obj!r} needs Dask, which is not installed; "
                 "install it with `pip install 'jhpo[dask]'`") from None
-        return Client(obj), True
+        return Client(obj), True  # type: ignore[no-untyped-call]
     if not (mod.startswith("distributed") or mod.startswith("dask")):
         return None
     if hasattr(obj, "scatter") and hasattr(obj, "submit"):
@@ -482,7 +498,7 @@ def _dask_client(obj: Any) -> tuple[Any, bool] | None:
     if hasattr(obj, "scheduler_address"):  # a cluster object: connect to it
         from distributed import Client
 
-        return Client(obj), True
+        return Client(obj), True  # type: ignore[no-untyped-call]
     return None
 
 
@@ -625,9 +641,12 @@ def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | 
             if not running:
                 if reason == "done" and wanted and exhausted_at is not None:
                     reason = "exhausted"
-                if reason != "done" or not wanted or not backend.pending():
+                if reason != "done" or not wanted or not backend.starting():
                     break
-            for fut in backend.wait(list(running) + backend.pending(), POLL):
+            futures = list(running) + backend.pending()
+            if not futures:  # only waiting for workers to (re)appear
+                time.sleep(POLL)
+            for fut in backend.wait(futures, POLL) if futures else ():
                 r = running.pop(fut, None)
                 if r is None:
                     continue  # a worker process finished starting up

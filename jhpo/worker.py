@@ -150,8 +150,8 @@ class _ThreadStreams:
     def capture(cls) -> Iterator[tuple[io.StringIO, io.StringIO]]:
         with cls._lock:
             if cls._users == 0:
-                sys.stdout = cls._Stream("out", sys.stdout)  # type: ignore[assignment]
-                sys.stderr = cls._Stream("err", sys.stderr)  # type: ignore[assignment]
+                sys.stdout = cls._Stream("out", sys.stdout)
+                sys.stderr = cls._Stream("err", sys.stderr)
             cls._users += 1
         out, err = io.StringIO(), io.StringIO()
         cls._local.out, cls._local.err = out, err
@@ -162,8 +162,8 @@ class _ThreadStreams:
             with cls._lock:
                 cls._users -= 1
                 if cls._users == 0:
-                    sys.stdout = sys.stdout.fallback  # type: ignore[attr-defined]
-                    sys.stderr = sys.stderr.fallback  # type: ignore[attr-defined]
+                    sys.stdout = sys.stdout.fallback  # type: ignore[union-attr]
+                    sys.stderr = sys.stderr.fallback  # type: ignore[union-attr]
 
 
 @contextlib.contextmanager

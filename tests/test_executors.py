@@ -292,3 +292,27 @@ def test_magic_executor_errors_are_usage_errors(ip: Any) -> None:
         ip.run_cell_magic("tune", "--n-jobs 2 --maximize score --quiet --storage :memory:",
                           "k = 1  # tune: integer(1, 4)\nwith lock:\n    score = k\n")
     ip.user_ns["pool"].shutdown()
+
+
+def test_executors_import_neither_ipython_nor_dask() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, jhpo.executors, jhpo.worker\n"
+        "print(','.join(m for m in ('IPython', 'ipywidgets', 'bqplot', 'dask', 'distributed') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_a_dask_address_without_dask_installed_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # what an environment without Dask looks like
+    with pytest.raises(executors.ExecutorError, match=r"Dask is not installed.*pip install 'jhpo\[dask\]'"):
+        executors.check_executor("tcp://127.0.0.1:8786")
+    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", seed=0, storage=":memory:")
+    with pytest.raises(executors.ExecutorError, match=r"needs Dask.*pip install 'jhpo\[dask\]'|Dask is not installed"):
+        study.optimize(lambda t: 0.0, n_trials=1, executor="tcp://127.0.0.1:8786")
+    assert study.trials == []

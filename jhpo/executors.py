@@ -327,6 +327,9 @@ class _FuturesBackend(_ProcessBackend):
     def label(self, slot: int) -> str:
         return f"{type(self.executor).__name__} slot {slot + 1}"
 
+    def forget(self, slot: int, keys: Iterable[str]) -> None:
+        pass  # files and in-process objects are always there to load again
+
     def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
         try:
             return r.future.result(), None

@@ -1,0 +1,320 @@
+"""Quality benchmark of ``--strategy bayes`` against random, Sobol and Optuna's samplers.
+
+Every method tunes every problem (``benchmarks/problems.py``: seven scikit-learn models with
+cross-validated scores on bundled datasets, Branin, Hartmann-6 and a mixed categorical/continuous
+function) for ``--trials`` trials under each of ``--seeds`` seeds. All methods get the problem's
+defaults as their first trial (as ``%%tune`` runs the cell's defaults first).
+
+Normalized score, per problem and budget t: ``100 * (best_t - R_t) / (B - R_t)`` where best_t is
+the run's best value after t trials, R_t random search's mean best after t trials (so random
+scores 0 at every budget) and B the best value any run ever found on the problem (100). Scores
+are signed so that higher is better for minimized problems too. The mean over problems comes
+with a 95% t-interval over seeds (each seed: the mean over problems of that seed's runs).
+
+Also measured: the cost of one ask+tell of ``bayes`` (and Optuna's GPSampler) in a 10-D space
+holding 50, 200 and 1,000 trials.
+
+    python benchmarks/quality.py                      # everything -> benchmarks/results/quality.md
+    python benchmarks/quality.py --quick --out -      # a smoke run
+    python benchmarks/quality.py --methods bayes,random,genetic --problems branin,svc --seeds 3
+
+Optional dependencies: optuna; torch for GPSampler (``pip install torch==2.13.0``: a CPU build).
+Equal parameters give equal scores, so evaluations are cached on disk
+(``benchmarks/.cache``; delete it to start cold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT.parent) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT.parent))
+
+import jhpo  # noqa: E402
+from benchmarks.problems import PROBLEMS, Problem  # noqa: E402
+
+DEFAULT_METHODS = ("bayes", "random", "sobol", "optuna-tpe", "optuna-gp")
+CHECKPOINTS = (10, 20, 30)
+
+
+# -- one run ----------------------------------------------------------------------------
+
+_memory: Any = None
+
+
+def _evaluate(problem: Problem, params: dict[str, Any]) -> float:
+    """The problem's value at ``params``, cached on disk for the (deterministic) sklearn problems."""
+    global _memory
+    if problem.kind != "sklearn":
+        return problem.evaluate(params)
+    if _memory is None:
+        from joblib import Memory
+
+        _memory = Memory(ROOT / ".cache", verbose=0)
+    return float(_memory.cache(_cached_eval)(problem.name, sorted(params.items(), key=lambda kv: kv[0])))
+
+
+def _cached_eval(name: str, items: list[tuple[str, Any]]) -> float:
+    return PROBLEMS[name].evaluate(dict(items))
+
+
+def run_jhpo(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
+    study = jhpo.Study(problem.space, strategy=method, direction=problem.direction, seed=seed,
+                       storage=":memory:", strategy_options={"n_trials": trials})
+    study.enqueue(problem.defaults, {"baseline": True})
+    values, spent = [], 0.0
+    for _ in range(trials):
+        t0 = time.perf_counter()
+        trial = study.ask()
+        spent += time.perf_counter() - t0
+        value = _evaluate(problem, trial.params)
+        study.tell(trial, value)
+        values.append(value)
+    return values, spent / trials
+
+
+def _optuna_distributions(space: dict[str, Any]) -> dict[str, Any]:
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    out: dict[str, Any] = {}
+    for name, d in space.items():
+        if isinstance(d, jhpo.space.Choice):
+            out[name] = CategoricalDistribution(list(d.choices))
+        elif isinstance(d, jhpo.space.Int):
+            out[name] = IntDistribution(d.low, d.high, log=d.log, step=1 if d.log else d.step)
+        else:
+            out[name] = FloatDistribution(d.low, d.high, log=d.log, step=d.step)
+    return out
+
+
+def run_optuna(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    if method == "optuna-gp":
+        import torch
+
+        torch.set_num_threads(1)
+        sampler: Any = optuna.samplers.GPSampler(seed=seed)
+    else:
+        sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(direction=problem.direction, sampler=sampler)
+    study.enqueue_trial(problem.defaults)
+    dists = _optuna_distributions(problem.space)
+    values, spent = [], 0.0
+    for _ in range(trials):
+        t0 = time.perf_counter()
+        trial = study.ask(dists)
+        spent += time.perf_counter() - t0
+        value = _evaluate(problem, trial.params)
+        study.tell(trial, value)
+        values.append(value)
+    return values, spent / trials
+
+
+def run(problem_name: str, method: str, seed: int, trials: int) -> dict[str, Any]:
+    from threadpoolctl import threadpool_limits
+
+    problem = PROBLEMS[problem_name]
+    with threadpool_limits(1):
+        runner = run_optuna if method.startswith("optuna-") else run_jhpo
+        values, per_ask = runner(problem, method, seed, trials)
+    sign = 1.0 if problem.direction == "maximize" else -1.0
+    best = np.maximum.accumulate(sign * np.array(values))  # best so far, higher is better
+    return {"problem": problem_name, "method": method, "seed": seed, "best": best.tolist(), "ask": per_ask}
+
+
+# -- suggest cost -------------------------------------------------------------------------
+
+def suggest_cost(sizes: tuple[int, ...] = (50, 200, 1000), dim: int = 10, repeats: int = 5,
+                 optuna_sizes: tuple[int, ...] = (50, 200)) -> list[tuple[str, int, float]]:
+    """Median seconds of one ask+tell with ``sizes`` trials already in a ``dim``-D study."""
+    from threadpoolctl import threadpool_limits
+
+    space = {f"x{i}": jhpo.uniform(0.0, 1.0) for i in range(dim)}
+
+    def f(p: dict[str, Any]) -> float:
+        x = np.array([p[f"x{i}"] for i in range(dim)])
+        return float(np.sum((x - 0.3) ** 2) + 0.1 * np.sin(10 * x).sum())
+
+    rows = []
+    rng = np.random.default_rng(0)
+    with threadpool_limits(1):
+        for n in sizes:
+            study = jhpo.Study(space, strategy="bayes", direction="minimize", seed=0, storage=":memory:")
+            for _ in range(n):
+                study.enqueue(jhpo.Space(space).sample(rng))
+            for _ in range(n):
+                t = study.ask()
+                study.tell(t, f(t.params))
+            times = []
+            for _ in range(repeats + 1):  # the first one fits cold; later ones warm-start
+                t0 = time.perf_counter()
+                t = study.ask()
+                study.tell(t, f(t.params))
+                times.append(time.perf_counter() - t0)
+            rows.append(("jhpo bayes", n, float(np.median(times[1:]))))
+        try:
+            import optuna
+            import torch
+        except ImportError:
+            return rows
+        torch.set_num_threads(1)
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        dists = _optuna_distributions(space)
+        for n in optuna_sizes:
+            study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
+            for _ in range(n):
+                p = jhpo.Space(space).sample(rng)
+                study.add_trial(optuna.trial.create_trial(params=p, distributions=dists, value=f(p)))
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                t = study.ask(dists)
+                study.tell(t, f(t.params))
+                times.append(time.perf_counter() - t0)
+            rows.append(("optuna GPSampler", n, float(np.median(times))))
+    return rows
+
+
+# -- scoring and the report -----------------------------------------------------------------
+
+def normalized(results: list[dict[str, Any]], checkpoints: tuple[int, ...]) -> dict[tuple[str, str], np.ndarray]:
+    """(problem, method) -> array (seeds x checkpoints) of normalized scores."""
+    out = {}
+    for prob in sorted({r["problem"] for r in results}):
+        runs = [r for r in results if r["problem"] == prob]
+        top = max(max(r["best"]) for r in runs)
+        rand = [r for r in runs if r["method"] == "random"]
+        for method in sorted({r["method"] for r in runs}):
+            mine = sorted((r for r in runs if r["method"] == method), key=lambda r: r["seed"])
+            scores = np.zeros((len(mine), len(checkpoints)))
+            for j, t in enumerate(checkpoints):
+                ref = float(np.mean([r["best"][t - 1] for r in rand])) if rand else min(
+                    r["best"][0] for r in runs)
+                span = top - ref
+                for i, r in enumerate(mine):
+                    scores[i, j] = 100.0 * (r["best"][t - 1] - ref) / span if span > 1e-12 else 100.0
+            out[(prob, method)] = scores
+    return out
+
+
+def _ci(per_seed: np.ndarray) -> tuple[float, float]:
+    from scipy import stats
+
+    m = float(np.mean(per_seed))
+    if len(per_seed) < 2:
+        return m, float("nan")
+    half = float(stats.t.ppf(0.975, len(per_seed) - 1) * stats.sem(per_seed))
+    return m, half
+
+
+def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple[int, ...],
+           cost: list[tuple[str, int, float]], args: argparse.Namespace, elapsed: float) -> str:
+    scores = normalized(results, checkpoints)
+    probs = sorted({r["problem"] for r in results}, key=list(PROBLEMS).index)
+    seeds = sorted({r["seed"] for r in results})
+    lines = [
+        "# Quality benchmark: jhpo bayes vs random, Sobol and Optuna",
+        "",
+        f"Command: `python benchmarks/quality.py {' '.join(sys.argv[1:])}`".rstrip() + f"  ",
+        f"{len(probs)} problems, {len(seeds)} seeds, {args.trials} trials, every method starts from the "
+        f"problem's defaults. Wall time {elapsed / 60:.1f} min with {args.n_jobs} worker(s).",
+        "",
+        "Normalized score: random search's mean best after t trials = 0, best value any run ever found "
+        "on the problem = 100 (higher is better). Mean ± 95% t-interval over seeds of the per-seed "
+        "mean over problems.",
+        "",
+    ]
+    for j, t in enumerate(checkpoints):
+        lines += [f"## After {t} trials", "", "| problem | " + " | ".join(methods) + " |",
+                  "|---" * (len(methods) + 1) + "|"]
+        for prob in probs:
+            row = [f"{scores[(prob, m)][:, j].mean():.1f}" if (prob, m) in scores else "" for m in methods]
+            lines.append(f"| {prob} | " + " | ".join(row) + " |")
+        cells = []
+        for m in methods:
+            per_seed = np.mean([scores[(p, m)][:, j] for p in probs if (p, m) in scores], axis=0)
+            mean, half = _ci(per_seed)
+            cells.append(f"**{mean:.1f}** ± {half:.1f}")
+        lines += [f"| **mean** | " + " | ".join(cells) + " |", ""]
+    last = checkpoints[-1]
+    lines += [f"## Mean best value after {last} trials (objective units; direction per problem)", "",
+              "| problem | direction | " + " | ".join(methods) + " | best ever |",
+              "|---" * (len(methods) + 3) + "|"]
+    for prob in probs:
+        sign = 1.0 if PROBLEMS[prob].direction == "maximize" else -1.0
+        row = []
+        for m in methods:
+            bs = [r["best"][last - 1] for r in results if r["problem"] == prob and r["method"] == m]
+            row.append(f"{sign * np.mean(bs):.4g}" if bs else "")
+        top = sign * max(max(r["best"]) for r in results if r["problem"] == prob)
+        lines.append(f"| {prob} | {PROBLEMS[prob].direction} | " + " | ".join(row) + f" | {top:.4g} |")
+    lines += ["", "## Mean time per ask (s), inside the runs above", "",
+              "| method | " + " | ".join(probs) + " |", "|---" * (len(probs) + 1) + "|"]
+    for m in methods:
+        row = [f"{np.mean([r['ask'] for r in results if r['problem'] == p and r['method'] == m]):.3f}"
+               for p in probs]
+        lines.append(f"| {m} | " + " | ".join(row) + " |")
+    if cost:
+        lines += ["", "## Suggest cost: one ask+tell in a 10-D space (median of 5, one BLAS thread)", "",
+                  "| sampler | trials in the study | ms per ask+tell |", "|---|---|---|"]
+        lines += [f"| {name} | {n} | {1000 * s:.0f} |" for name, n, s in cost]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                    help="comma list: jhpo strategy names (bayes, random, sobol, genetic, ...) "
+                         "and optuna-tpe, optuna-gp")
+    ap.add_argument("--problems", default=",".join(PROBLEMS), help=f"comma list of {', '.join(PROBLEMS)}")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--trials", type=int, default=30)
+    ap.add_argument("--n-jobs", type=int, default=2, help="parallel runs (at most 2 on this machine)")
+    ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
+    ap.add_argument("--no-cost", action="store_true", help="skip the suggest-cost measurement")
+    ap.add_argument("--out", default=str(ROOT / "results" / "quality.md"), help="report path, or - for stdout")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.seeds, args.problems, args.no_cost = min(args.seeds, 3), "branin,mixed,elasticnet", True
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    problems = [p.strip() for p in args.problems.split(",") if p.strip()]
+    unknown = [p for p in problems if p not in PROBLEMS]
+    if unknown:
+        ap.error(f"unknown problem(s) {unknown}; choose from {list(PROBLEMS)}")
+    checkpoints = tuple(t for t in CHECKPOINTS if t <= args.trials) or (args.trials,)
+    if args.trials not in checkpoints:
+        checkpoints = (*checkpoints, args.trials)
+
+    from joblib import Parallel, delayed
+
+    start = time.perf_counter()
+    tasks = [(p, m, s, args.trials) for p in problems for s in range(args.seeds) for m in methods]
+    # Slow methods first so the two workers finish together.
+    tasks.sort(key=lambda t: (t[1] != "optuna-gp", PROBLEMS[t[0]].kind != "sklearn"))
+    results = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0)(delayed(run)(*t) for t in tasks)
+    cost = [] if args.no_cost else suggest_cost()
+    text = report(results, methods, checkpoints, cost, args, time.perf_counter() - start)
+    if args.out == "-":
+        print(text)
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

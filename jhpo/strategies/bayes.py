@@ -1,0 +1,500 @@
+"""Bayesian optimization: a Gaussian-process model of the objective proposes the next trials.
+
+How a proposal is made (each step is rebuilt from the trials, so ``--resume`` needs nothing else):
+
+1. **Encoding.** Each parameter becomes a column of the unit cube (log parameters in log space,
+   integers relaxed to a continuum and rounded back), each ``choice`` becomes one-hot columns.
+2. **Objective.** Values become losses; when positive losses span orders of magnitude they are
+   logged, the bad tail beyond the upper Tukey fence is squashed logarithmically (one diverged run
+   must not flatten the model), and the result is standardized. Failed and pruned trials get the
+   worst value seen, so the model learns to stay away from where they happened.
+3. **Model.** scikit-learn's ``GaussianProcessRegressor`` with ``C * Matern(5/2, one length scale
+   per column) + White``; hyper-parameters by MAP, warm-started from the previous fit (stored
+   in ``info["gp_theta"]``).
+4. **Initial design.** A scrambled Sobol sequence until ``n_initial`` trials exist (the cell's
+   defaults, trial 0, count as one of them); the size grows with the dimension.
+5. **Acquisition.** log expected improvement (stable when improvements are tiny), evaluated on
+   Sobol candidates and perturbations of the best trials, then refined by L-BFGS-B from the best
+   candidates (choices held fixed, integers relaxed); the winner is rounded back into the space
+   and is never an exact duplicate of an earlier trial.
+6. **Batches.** Running trials and the earlier members of a batch are "kriging believers": the
+   model pretends it observed its own mean there, which leaves the mean alone and removes the
+   uncertainty, so the next pick goes elsewhere.
+
+Why a point was chosen lands in ``info["why"]`` (see :meth:`BayesStrategy.explain`), and
+:meth:`BayesStrategy.slice` gives the model's mean, uncertainty and acquisition on any 1-D or 2-D
+slice of the space for plots.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import qmc
+from threadpoolctl import threadpool_limits
+
+from ..space import Choice, Float, Int, Space, Value
+from ..trial import Trial, TrialState
+from . import _gp
+from .base import Strategy, Suggestion
+
+__all__ = ["BayesStrategy"]
+
+MAX_FIT_POINTS = 250  # beyond this the model is fitted on the best trials plus a random subset
+MAX_ENUMERATE = 4096  # discrete spaces up to this size are scored point by point
+
+
+class _Encoder:
+    """Maps points of the parameter cube ``U`` (one column per parameter) to model features."""
+
+    def __init__(self, space: Space) -> None:
+        self.space = space
+        self.dists = list(space.values())
+        self.numeric = [j for j, d in enumerate(self.dists) if not isinstance(d, Choice)]
+        self.choices = [(j, len(d.choices)) for j, d in enumerate(self.dists)
+                        if isinstance(d, Choice) and len(d.choices) > 1]
+        self.dim = len(self.numeric) + sum(k for _, k in self.choices)
+
+    def snap(self, U: np.ndarray) -> np.ndarray:
+        """Round each numeric column to the position of the value it decodes to."""
+        U = np.clip(np.array(U, dtype=float), 0.0, 1.0)
+        for j in self.numeric:
+            d, u = self.dists[j], U[:, j]
+            if isinstance(d, Int):
+                if d.log:
+                    lo = math.log(d.low - 0.5 if d.low > 1 else d.low * 0.5)
+                    hi = math.log(d.high + 0.5)
+                    x = np.clip(np.round(np.exp(lo + u * (hi - lo))), d.low, d.high)
+                    U[:, j] = np.clip((np.log(x) - lo) / (hi - lo), 0.0, 1.0)
+                else:
+                    idx = np.minimum(np.floor(u * d.n_levels), d.n_levels - 1)
+                    U[:, j] = (idx + 0.5) / d.n_levels
+            elif isinstance(d, Float) and d.step is not None:
+                x = d.low + u * (d.high - d.low)
+                x = np.clip(d.low + np.round((x - d.low) / d.step) * d.step, d.low, d.high)
+                U[:, j] = (x - d.low) / (d.high - d.low)
+        return U
+
+    def features(self, U: np.ndarray, snap: bool = True) -> np.ndarray:
+        U = self.snap(U) if snap else np.clip(U, 0.0, 1.0)
+        cols = [U[:, self.numeric]]
+        for j, k in self.choices:
+            idx = np.minimum(np.floor(U[:, j] * k), k - 1).astype(int)
+            cols.append(np.eye(k)[idx])
+        return np.hstack(cols) if cols else np.zeros((len(U), 0))
+
+    def unit(self, params: Mapping[str, Value]) -> np.ndarray:
+        return self.space.to_unit(params)
+
+    def finite_size(self) -> int | None:
+        """How many distinct configurations the space holds, if it is discrete."""
+        size = 1
+        for d in self.dists:
+            if isinstance(d, Choice):
+                size *= len(d.choices)
+            elif isinstance(d, Int):
+                size *= d.n_levels
+            elif isinstance(d, Float) and d.step is not None:
+                size *= int(math.floor((d.high - d.low) / d.step + 1e-9)) + 1
+            else:
+                return None
+            if size > 10**9:
+                return None
+        return size
+
+
+@dataclass
+class _Warp:
+    """Losses -> standardized model targets, and back (for the mean and std in objective units)."""
+
+    log: bool
+    fence: float
+    scale: float
+    mean: float
+    std: float
+    sign: float  # +1: the objective is minimized; -1: maximized (losses are -value)
+
+    @classmethod
+    def fit(cls, losses: np.ndarray, sign: float) -> _Warp:
+        log = bool(losses.min() > 0 and losses.max() / losses.min() >= 100.0)
+        v = np.log(losses) if log else losses
+        q25, q75 = np.percentile(v, [25, 75])
+        scale = float(q75 - q25) or float(v.std()) or 1.0
+        w = cls(log, float(q75 + 1.5 * scale), scale, 0.0, 1.0, sign)
+        s = w._squash(v)
+        w.mean, w.std = float(s.mean()), float(s.std()) or 1.0
+        return w
+
+    def _squash(self, v: np.ndarray) -> np.ndarray:
+        over = np.maximum(v - self.fence, 0.0)
+        return np.where(v > self.fence, self.fence + self.scale * np.log1p(over / self.scale), v)
+
+    def forward(self, losses: np.ndarray) -> np.ndarray:
+        v = np.log(losses) if self.log else losses
+        return (self._squash(v) - self.mean) / self.std
+
+    def value(self, z: np.ndarray | float) -> np.ndarray:
+        """A model target back in the objective's units and direction."""
+        s = np.asarray(z, dtype=float) * self.std + self.mean
+        over = np.minimum(np.maximum(s - self.fence, 0.0) / self.scale, 700.0)
+        v = np.where(s > self.fence, self.fence + self.scale * np.expm1(over), s)
+        loss = np.exp(np.minimum(v, 700.0)) if self.log else v
+        return self.sign * loss
+
+    def spread(self, z: np.ndarray, sd: np.ndarray) -> np.ndarray:
+        """The model's standard deviation carried into objective units (delta method)."""
+        return np.abs(self.value(z + sd) - self.value(z - sd)) / 2.0
+
+
+@dataclass
+class _Model:
+    posterior: _gp.Posterior
+    warp: _Warp
+    best_z: float  # the best observed target (model units)
+    best_value: float  # the same in objective units
+    theta: list[float]
+
+
+class BayesStrategy(Strategy):
+    """Gaussian-process Bayesian optimization with log expected improvement.
+
+    Parameters
+    ----------
+    space : Space
+    seed : int, optional
+    direction : {"maximize", "minimize"}
+    n_initial : int, optional
+        Size of the Sobol initial design (the baseline counts as one point); by default
+        ``clip(d + 1, 5, 10)`` for ``d`` searched parameters.
+    n_candidates : int
+        Sobol candidates scored per proposal before the L-BFGS-B refinement.
+
+    Examples
+    --------
+    >>> import jhpo
+    >>> study = jhpo.Study({"x": jhpo.uniform(-2, 2)}, strategy="bayes", seed=0, direction="minimize")
+    >>> study.optimize(lambda t: (t.params["x"] - 1) ** 2, n_trials=12)
+    >>> abs(study.best_params["x"] - 1) < 0.2
+    True
+    """
+
+    name = "bayes"
+
+    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize",
+                 n_initial: int | None = None, n_candidates: int = 512) -> None:
+        super().__init__(space, seed, direction)
+        self.searched = space.searched
+        self.encoder = _Encoder(self.searched)
+        d = len(self.searched)
+        self.n_initial = int(n_initial) if n_initial is not None else int(np.clip(d + 1, 5, 10))
+        self.n_candidates = int(n_candidates)
+        self._scramble = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self._cache: tuple[Any, _Model | None] | None = None
+
+    # -- proposals ------------------------------------------------------------------
+
+    def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
+        with threadpool_limits(1, "blas"):  # small matrices: threads only add contention
+            return self._suggest(list(trials), n)
+
+    def _suggest(self, trials: list[Trial], n: int) -> list[Suggestion]:
+        seen = {self.searched.key(self._searched_params(t)) for t in trials}
+        size = self.encoder.finite_size()
+        pool = self._enumerate() if size is not None and size <= MAX_ENUMERATE else None
+        model = self._model(trials)
+        pending = [self.encoder.unit(self._searched_params(t)) for t in trials if t.state is TrialState.RUNNING]
+        out: list[Suggestion] = []
+        for j in range(n):
+            if size is not None and len(seen) >= size:
+                break  # every configuration has been tried
+            rng = self.rng(len(trials), j)
+            index = len(trials) + j
+            if index < self.n_initial or model is None:
+                u = self._initial_point(index, rng, seen, pool)
+                why = self._why(model, pending, u, "initial")
+            else:
+                u, why = self._acquire(model, pending, rng, seen, pool)
+            params = self.searched.from_unit(u)
+            seen.add(self.searched.key(params))
+            pending.append(self.encoder.unit(params))
+            info: dict[str, Any] = {"why": why}
+            if model is not None:
+                info["gp_theta"] = model.theta
+            self.last_explanation = why
+            out.append(Suggestion(params, info))
+        return out
+
+    def _searched_params(self, t: Trial) -> dict[str, Value]:
+        return {k: t.params[k] for k in self.searched.names if k in t.params}
+
+    def _initial_point(self, index: int, rng: np.random.Generator, seen: set[Any],
+                       pool: np.ndarray | None) -> np.ndarray:
+        d = len(self.searched)
+        if d == 0:
+            return np.zeros(0)
+        engine = qmc.Sobol(d=d, scramble=True, seed=self._scramble)
+        if index:
+            engine.fast_forward(index)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # balance properties want powers of two: fine here
+            u = engine.random(1)[0]
+        if self.searched.key(self.searched.from_unit(u)) not in seen:
+            return np.asarray(u)
+        return self._fallback(rng, seen, pool)
+
+    def _fallback(self, rng: np.random.Generator, seen: set[Any], pool: np.ndarray | None) -> np.ndarray:
+        """A point not tried yet, drawn at random (used when the model's pick is taken)."""
+        cands = pool if pool is not None else rng.random((256, len(self.searched)))
+        for u in cands[rng.permutation(len(cands))]:
+            if self.searched.key(self.searched.from_unit(u)) not in seen:
+                return np.asarray(u)
+        return np.asarray(cands[0])
+
+    def _enumerate(self) -> np.ndarray:
+        """Every configuration of a small discrete space, as points of the parameter cube."""
+        levels = [np.array([d.to_unit(v) for v in d.grid(10**6)]) for d in self.searched.values()]
+        if not levels:
+            return np.zeros((1, 0))
+        mesh = np.meshgrid(*levels, indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=1)
+
+    # -- the model --------------------------------------------------------------------
+
+    def _model(self, trials: Sequence[Trial]) -> _Model | None:
+        """Fit (or reuse) the model of the finished trials; None while fewer than two completed."""
+        done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)]
+        key = tuple((t.number, t.state.value, t.value, self.searched.key(self._searched_params(t))) for t in done)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        model = self._fit(trials, done)
+        self._cache = (key, model)
+        return model
+
+    def _fit(self, trials: Sequence[Trial], done: list[Trial]) -> _Model | None:
+        losses = np.array([self.loss(t) for t in done])
+        ok = np.isfinite(losses)
+        if ok.sum() < 2:
+            return None
+        sign = -1.0 if self.direction == "maximize" else 1.0
+        warp = _Warp.fit(losses[ok], sign)
+        z = np.full(len(done), np.nan)
+        z[ok] = warp.forward(losses[ok])
+        z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them
+        best_z = float(z[ok].min())
+        X = self.encoder.features(np.array([self.encoder.unit(self._searched_params(t)) for t in done]))
+        if len(z) > MAX_FIT_POINTS:  # keep the fit cheap: the best points plus a random rest
+            order = np.argsort(z)
+            rest = self.rng(len(trials), 10**6).choice(order[50:], MAX_FIT_POINTS - 50, replace=False)
+            keep = np.concatenate([order[:50], rest])
+            X, z = X[keep], z[keep]
+        starts = []
+        warm = self._warm_theta(trials)
+        if warm is not None:
+            starts.append(warm)
+        if warm is None or len(z) <= 60 or len(done) % 10 == 0:
+            starts.append(_gp.default_theta(self.encoder.dim))
+        gp = _gp.fit_gp(X, z, starts, maxiter=60 if len(z) <= 100 else 25)
+        return _Model(_gp.Posterior(gp), warp, best_z, float(warp.value(best_z)),
+                      [round(float(x), 6) for x in gp.kernel_.theta])
+
+    def _warm_theta(self, trials: Sequence[Trial]) -> np.ndarray | None:
+        for t in reversed(trials):
+            theta = t.info.get("gp_theta") if isinstance(t.info, dict) else None
+            if theta is not None and len(theta) == self.encoder.dim + 2:
+                return np.asarray(theta, dtype=float)
+        return None
+
+    # -- acquisition ------------------------------------------------------------------
+
+    def _candidates(self, model: _Model, rng: np.random.Generator) -> np.ndarray:
+        d = len(self.searched)
+        sobol = qmc.Sobol(d=d, scramble=True, seed=rng).random(self.n_candidates)
+        # Perturbations of the best trials: BO with few trials wins by refining what works.
+        X = model.posterior.X[: len(model.posterior.y)]
+        order = np.argsort(model.posterior.y)[:3]
+        locals_ = []
+        for i in order:
+            center = self._unit_of_features(X[i], rng)
+            for sd in (0.02, 0.1):
+                block = np.repeat(center[None], 64, axis=0)
+                block[:, self.encoder.numeric] += rng.normal(0, sd, (64, len(self.encoder.numeric)))
+                for j, k in self.encoder.choices:
+                    flip = rng.random(64) < 1.0 / max(d, 2)
+                    block[flip, j] = (rng.integers(0, k, flip.sum()) + 0.5) / k
+                locals_.append(block)
+        return np.clip(np.vstack([sobol, *locals_]), 0.0, 1.0)
+
+    def _unit_of_features(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Inverse of the encoding for a training row (choice columns back to their index)."""
+        u = np.zeros(len(self.searched))
+        nn = len(self.encoder.numeric)
+        u[self.encoder.numeric] = x[:nn]
+        col = nn
+        for j, k in self.encoder.choices:
+            u[j] = (int(np.argmax(x[col: col + k])) + 0.5) / k
+            col += k
+        for j, d in enumerate(self.searched.values()):
+            if isinstance(d, Choice) and len(d.choices) == 1:
+                u[j] = 0.5
+        return u
+
+    def _acquire(self, model: _Model, pending: list[np.ndarray], rng: np.random.Generator,
+                 seen: set[Any], pool: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
+        post = model.posterior.with_fantasies(self.encoder.features(np.array(pending))) if pending else model.posterior
+        if pool is not None:
+            keys = [self.searched.key(self.searched.from_unit(u)) for u in pool]
+            cands = pool[[k not in seen for k in keys]]
+        else:
+            cands = self._candidates(model, rng)
+        # A believer counts as observed: a pick next to one must beat it, not just the real best.
+        best = min(model.best_z, post.fantasy_min)
+        U = self.encoder.snap(cands)
+        acq = self._log_ei(post, best, U)
+        if pool is None and self.encoder.numeric:
+            refined = self._refine(post, best, U[np.argsort(-acq)[:5]])
+            U = np.vstack([refined, U])
+            acq = np.concatenate([self._log_ei(post, best, refined), acq])
+        for i in np.argsort(-acq, kind="stable"):
+            if self.searched.key(self.searched.from_unit(U[i])) not in seen:
+                return U[i], self._why(model, [], U[i], None, post, best)
+        u = self._fallback(rng, seen, pool)
+        return u, self._why(model, [], u, None, post, best)
+
+    def _log_ei(self, post: _gp.Posterior, best: float, U: np.ndarray) -> np.ndarray:
+        mu, var = post.predict(self.encoder.features(U))
+        return _gp.log_ei(mu, np.sqrt(var), best)
+
+    def _refine(self, post: _gp.Posterior, best: float, starts: np.ndarray) -> np.ndarray:
+        """L-BFGS-B on the numeric columns from several starts at once (their sum is separable)."""
+        num = self.encoder.numeric
+        m, nn = len(starts), len(num)
+        base = starts.copy()
+        feats = self.encoder.features(base, snap=False)
+
+        def f(x: np.ndarray) -> tuple[float, np.ndarray]:
+            F = feats.copy()
+            F[:, :nn] = x.reshape(m, nn)
+            mu, var, dmu, dvar = post.predict_grad(F)
+            sd = np.sqrt(var)
+            val, g_mu, g_sd = _gp.log_ei_grad(mu, sd, best)
+            grad = g_mu[:, None] * dmu[:, :nn] + (g_sd / (2 * sd))[:, None] * dvar[:, :nn]
+            return -float(val.sum()), -grad.ravel()
+
+        res = minimize(f, base[:, num].ravel(), jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, 1.0)] * (m * nn), options={"maxiter": 40})
+        out = base.copy()
+        out[:, num] = np.clip(res.x.reshape(m, nn), 0.0, 1.0)
+        return self.encoder.snap(out)
+
+    # -- explanations -----------------------------------------------------------------
+
+    def _why(self, model: _Model | None, pending: list[np.ndarray], u: np.ndarray, mode: str | None,
+             post: _gp.Posterior | None = None, best_z: float | None = None) -> dict[str, Any]:
+        if model is None:
+            return {"mode": "initial", "ei": None, "log_ei": None, "mean": None, "std": None, "best": None,
+                    "text": "Initial design: a scrambled Sobol point, spreading the first trials over the space."}
+        if post is None:
+            post = model.posterior.with_fantasies(self.encoder.features(np.array(pending))) if pending else model.posterior
+        mu, var = post.predict(self.encoder.features(u[None]))
+        m, sd = float(mu[0]), float(math.sqrt(var[0]))
+        ref = model.best_z if best_z is None else best_z
+        log_ei = float(_gp.log_ei(mu, np.sqrt(var), ref)[0])
+        gain, spread = _gp.ei_parts(m, sd, ref)
+        # The rule: EI = (best - mean) * Phi(z) + std * phi(z). The point is an exploit when the
+        # first term (a better mean) outweighs the second (uncertainty), an explore otherwise.
+        chosen = mode or ("exploit" if gain >= spread else "explore")
+        mean = float(model.warp.value(m))
+        std = float(model.warp.spread(np.array(m), np.array(sd)))
+        best = model.best_value
+        if chosen == "initial":
+            text = "Initial design: a scrambled Sobol point, spreading the first trials over the space."
+        elif chosen == "exploit":
+            text = (f"Exploit: the model expects {mean:.4g} ± {std:.2g} here, "
+                    f"against {best:.4g} for the best trial so far.")
+        else:
+            text = (f"Explore: the model is unsure here ({mean:.4g} ± {std:.2g}); "
+                    f"beating the best so far ({best:.4g}) is plausible.")
+        ei = math.exp(log_ei) * model.warp.std if log_ei > -700 else 0.0
+        return {"mode": chosen, "ei": ei, "log_ei": log_ei, "mean": mean, "std": std, "best": best,
+                "text": text}
+
+    def slice(self, trials: Sequence[Trial], names: Sequence[str] | str,
+              fixed: Mapping[str, Value] | None = None, resolution: int = 60) -> dict[str, Any]:
+        """The model on a 1-D or 2-D slice of the space, for plots and teaching.
+
+        Parameters
+        ----------
+        trials : sequence of Trial
+            The study's trials (the model is fitted on them, or reused from the last proposal).
+        names : str or list of one or two str
+            The parameters that vary along the slice's axes.
+        fixed : dict, optional
+            Values of the other parameters; by default the best trial's.
+        resolution : int
+            Points per numeric axis (integers with fewer levels and choices show every value).
+
+        Returns
+        -------
+        dict
+            ``names``; ``axes`` (one list of values per name, in the parameter's own units);
+            ``mean`` and ``std`` (objective units) and ``acquisition`` (expected improvement in
+            standardized units), arrays shaped ``(len(axes[0]),)`` or
+            ``(len(axes[0]), len(axes[1]))``; ``observed`` (params, value) of the completed
+            trials; ``next``, the configuration maximizing the acquisition on the slice.
+        """
+        names = [names] if isinstance(names, str) else list(names)
+        if not 1 <= len(names) <= 2 or any(n not in self.searched for n in names):
+            raise ValueError(f"slice() takes one or two of {self.searched.names}, but got {names!r}")
+        with threadpool_limits(1, "blas"):
+            model = self._model(trials)
+        done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+        base = dict(fixed or {})
+        if done and len(base) < len(self.searched):
+            best = min(done, key=self.loss)
+            base = {**self._searched_params(best), **base}
+        for name, dist in self.searched.items():
+            base.setdefault(name, dist.from_unit(0.5))
+        axes, units = [], []
+        for name in names:
+            values, us = self._axis(name, resolution)
+            axes.append(values)
+            units.append(us)
+        mesh = np.meshgrid(*units, indexing="ij")
+        shape = mesh[0].shape
+        U = np.repeat(self.encoder.unit(base)[None], mesh[0].size, axis=0)
+        for name, m in zip(names, mesh):
+            U[:, self.searched.names.index(name)] = m.ravel()
+        if model is None:
+            nan = np.full(shape, np.nan)
+            mean, std, acq, log_acq = nan, nan.copy(), np.zeros(shape), np.full(shape, -np.inf)
+        else:
+            with threadpool_limits(1, "blas"):
+                mu, var = model.posterior.predict(self.encoder.features(U))
+            sd = np.sqrt(var)
+            mean = model.warp.value(mu).reshape(shape)
+            std = model.warp.spread(mu, sd).reshape(shape)
+            log_acq = _gp.log_ei(mu, sd, model.best_z).reshape(shape)
+            acq = np.exp(log_acq)
+        best_i = np.unravel_index(int(np.argmax(log_acq)), shape)
+        nxt = dict(base)
+        for name, ax, i in zip(names, axes, best_i):
+            nxt[name] = ax[i]
+        return {"names": names, "axes": axes, "mean": mean, "std": std, "acquisition": acq,
+                "log_acquisition": log_acq,
+                "observed": [(dict(t.params), t.value) for t in done], "next": nxt}
+
+    def _axis(self, name: str, resolution: int) -> tuple[list[Value], np.ndarray]:
+        dist = self.searched[name]
+        if isinstance(dist, Choice):
+            values = list(dist.choices)
+        elif isinstance(dist, Int) and dist.n_levels <= resolution:
+            values = [dist.low + i * dist.step for i in range(dist.n_levels)]
+        else:
+            values = list(dict.fromkeys(dist.from_unit(u) for u in np.linspace(0, 1, resolution)))
+        return values, np.array([dist.to_unit(v) for v in values])

@@ -316,3 +316,37 @@ def test_a_dask_address_without_dask_installed_says_how_to_install_it(monkeypatc
     with pytest.raises(executors.ExecutorError, match=r"needs Dask.*pip install 'jhpo\[dask\]'|Dask is not installed"):
         study.optimize(lambda t: 0.0, n_trials=1, executor="tcp://127.0.0.1:8786")
     assert study.trials == []
+
+
+class _StopAfterFirst(jhpo.StudyObserver):
+    def on_trial_end(self, study: jhpo.Study, trial: jhpo.Trial) -> None:
+        study.stop()
+
+
+def test_stop_lets_the_running_trials_finish_and_starts_no_more() -> None:
+    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", seed=0, storage=":memory:")
+    study.observers.append(_StopAfterFirst())
+
+    def objective(trial: jhpo.Trial) -> float:
+        time.sleep(0.1 * (trial.number + 1))
+        return trial.params["x"]
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        study.optimize(objective, n_trials=10, executor=pool)
+    assert study.stop_reason == "stopped"
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2  # the two in flight, no more
+
+
+def test_a_generic_executor_fails_a_timed_out_trial_and_says_it_cannot_stop_it() -> None:
+    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", seed=0, storage=":memory:")
+
+    def objective(trial: jhpo.Trial) -> float:
+        time.sleep(1.5 if trial.number == 0 else 0.01)
+        return trial.params["x"]
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        study.optimize(objective, n_trials=3, executor=pool, trial_timeout=0.5)
+    first = study.trials[0]
+    assert first.state is TrialState.FAILED
+    assert "trial timeout of 0.5 s" in (first.error or "") and "cannot stop a running call" in (first.error or "")
+    assert [t.state for t in study.trials[1:]] == [TrialState.COMPLETE] * 2

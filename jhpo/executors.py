@@ -417,17 +417,22 @@ class _DaskBackend:
             return done
         try:
             wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
-        except TimeoutError:
+        except Exception:  # noqa: BLE001 - a timeout, or a future Dask cancelled: outcome() says which
             pass
         return [f for f in futures if f.done()]
 
     def outcome(self, r: _Running) -> tuple[dict[str, Any] | None, str | None]:
         try:
-            if r.future.status == "finished":
+            status = r.future.status
+            if status == "finished":
                 try:
                     return r.future.result(), None
                 except Exception as exc:  # noqa: BLE001
                     return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
+            if status != "error":  # cancelled or lost by the scheduler
+                self._rescatter()
+                return None, (f"Dask dropped this trial ({status}): the worker running it left the cluster "
+                              f"(killed, out of memory, or shut down), or data it needed was lost; the search went on")
             error = r.future.exception()
         finally:
             # Release the result at once: a finished key kept in a worker's memory is recomputed
@@ -445,7 +450,16 @@ class _DaskBackend:
                 r.future.cancel()
                 gone.append((r, f"the Dask worker {r.slot} running this trial left the cluster (killed, out of "
                                 f"memory, or shut down); the search went on"))
+        if gone:
+            self._rescatter()
         return gone
+
+    def _rescatter(self) -> None:
+        # Scattered data cannot be recomputed: if the workers holding it all died, send it again.
+        for key, fut in list(self.data.items()):
+            if fut.status != "finished":
+                self.data[key] = self.client.scatter([self.task.objects[key]], broadcast=True, hash=False)[0]
+                self.stats.sent["scatter"] = self.stats.sent.get("scatter", 0) + len(self.task.blobs[key])
 
     def stop(self, r: _Running) -> str:
         r.future.cancel()

@@ -128,7 +128,9 @@ def caption_html(shown: list[Trial], upcoming: Trial | None, direction: str) -> 
     if upcoming is not None:
         why = upcoming.info.get("why")
         reason = why.get("text") if isinstance(why, dict) else None
-        mode = f"<b>{html.escape(str(why.get('mode')))}</b>: " if isinstance(why, dict) and why.get("mode") else ""
+        mode = str(why.get("mode") or "") if isinstance(why, dict) else ""
+        # bayes' text already opens with its mode ("Explore: ..."); say the mode only when it does not
+        mode = f"<b>{html.escape(mode)}</b>: " if mode and not (reason or "").lower().startswith(mode) else ""
         params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}"
                            for k, v in upcoming.params.items())
         out += (f"<div style='color:#555'>next, trial {upcoming.number}: {html.escape(params)}"

@@ -238,11 +238,14 @@ class TrialPlots:
     def _build_curves(self) -> None:
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()
+        # markers: a trial pruned at its first report is a single point, invisible as a bare line
         self.curves = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=1.5,
+                               marker="circle", marker_size=12,
                                labels=[""], tooltip=bq.Tooltip(fields=["name"], show_labels=False))
         self.curve_numbers: list[int] = []
-        axes = [bq.Axis(scale=xs, label=_("step"), tick_format="d"),
-                bq.Axis(scale=ys, orientation="vertical", label=_("intermediate value"), tick_format=".3g")]
+        self.c_xaxis = bq.Axis(scale=xs, label=_("step"), tick_format="d")
+        axes = [self.c_xaxis, bq.Axis(scale=ys, orientation="vertical", label=_("intermediate value"),
+                                      tick_format=".3g", label_offset="45px")]
         self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
 
     # -- hover, click, selection ---------------------------------------------------------
@@ -331,6 +334,11 @@ class TrialPlots:
             last = pd_.fmt_value(ys[-1]) if ys else "-"
             labels.append(f"#{n} {_(state)}: {reason}" if reason else f"#{n} {_(state)} ({last})")
         self.curve_numbers = d["numbers"]
+        last = int(max((x[-1] for x in d["x"] if x), default=0))
+        if last <= 12:  # integer steps only: no repeated labels on a short axis
+            ticks = np.arange(0, last + 1, dtype=float)
+            if self.c_xaxis.tick_values is None or len(self.c_xaxis.tick_values) != len(ticks):
+                self.c_xaxis.tick_values = ticks
         with self.curves.hold_sync():
             self.curves.x, self.curves.y = pad(d["x"]), pad(d["y"])
             self.curves.colors = [colours.get(s, BLUE) for s in d["state"]]
@@ -407,7 +415,10 @@ class TrialPlots:
 
     def _build_bayes(self) -> None:
         _ = self._
-        names = [n for n in self.space.searched.names]
+        # numeric parameters only: a slice over categories would be a bar chart, not a curve
+        names = [n for n in self.space.searched.names if not hasattr(self.space[n], "choices")]
+        if not names:
+            raise ValueError("no numeric parameter to slice along")
         self._slice_param = names[0]
         self.slice_choice = widgets.Dropdown(options=names, value=names[0], description=_("parameter"),
                                              layout=widgets.Layout(width="260px"))
@@ -423,13 +434,15 @@ class TrialPlots:
         self.b_next2 = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond",
                                   default_size=60)
         self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
+        self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
         top = _figure([self.b_band, self.b_mean, self.b_obs, self.b_next],
                       [self.b_xaxis, bq.Axis(scale=ys, orientation="vertical", label=_("model of the value"),
-                                             tick_format=".3g")],
+                                             tick_format=".3g", num_ticks=5, label_offset="45px")],
                       _("Surrogate mean and uncertainty (dots: trials; dashed: next)"), height="250px")
         bottom = _figure([self.b_acq, self.b_next2],
-                         [bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g"),
-                          bq.Axis(scale=ay, orientation="vertical", label=_("acquisition"), tick_format=".2g")],
+                         [self.b_xaxis2,
+                          bq.Axis(scale=ay, orientation="vertical", label=_("acquisition"), tick_format=".2g",
+                                  num_ticks=4, label_offset="45px")],
                          _("Acquisition (expected improvement); diamond: next point"), height="200px")
         self.strategy_box.children = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
 
@@ -438,12 +451,16 @@ class TrialPlots:
         done = [t for t in self.trials if t.state.value != "running"]
         s = self.strategy.slice(done, [name])
         axis = np.asarray(s["axes"][0] if isinstance(s["axes"], (list, tuple)) else s["axes"][name], dtype=float)
+        log = bool(getattr(self.space[name], "log", False))  # log parameters: plotted against log10
         mean, std = np.asarray(s["mean"], dtype=float).ravel(), np.asarray(s["std"], dtype=float).ravel()
         acq = np.asarray(s["acquisition"], dtype=float).ravel()
         nxt = s.get("next") or {}
         nx = nxt.get(name) if isinstance(nxt, dict) else None
         obs = s.get("observed") or {}
         ox, oy = _observed(obs, name)
+        if log:
+            axis, ox = np.log10(axis), list(np.log10(np.asarray(ox, dtype=float)))
+            nx = math.log10(nx) if isinstance(nx, (int, float)) and nx > 0 else None
         with self.b_band.hold_sync():
             self.b_band.x, self.b_band.y = axis, np.vstack([mean - 2 * std, mean + 2 * std])
         with self.b_mean.hold_sync():
@@ -458,7 +475,7 @@ class TrialPlots:
                 self.b_next.x, self.b_next.y = _arr([nx, nx]), _arr([lo, hi])
             with self.b_next2.hold_sync():
                 self.b_next2.x, self.b_next2.y = _arr([nx]), _arr([float(np.interp(nx, axis, acq))])
-        self.b_xaxis.label = name
+        self.b_xaxis.label = self.b_xaxis2.label = f"log10({name})" if log else name
         self.strategy_note.value = f"<small>{self._('other parameters held at the best trial')}</small>"
 
 
@@ -472,7 +489,9 @@ def _observed(obs: Any, name: str) -> tuple[list[float], list[float]]:
         x = np.asarray(x, dtype=float)
         return list(x[:, 0] if x.ndim == 2 else x), list(y)
     if isinstance(obs, (list, tuple)) and obs and isinstance(obs[0], (list, tuple)):
-        return [float(p[0]) for p in obs], [float(p[1]) for p in obs]
+        pairs = [(p[0].get(name) if isinstance(p[0], dict) else p[0], p[1]) for p in obs]
+        pairs = [(x, y) for x, y in pairs if isinstance(x, (int, float)) and y is not None]
+        return [float(x) for x, _ in pairs], [float(y) for _, y in pairs]
     return [], []
 
 

@@ -56,6 +56,15 @@ time.sleep(0.25)
 score = -(x - 0.3) ** 2"""
 
 
+BAYES = """%%tune --strategy bayes --trials 16 --maximize score --seed 0 --study curves --pruner median --no-apply
+lr = 0.1    # tune: loguniform(1e-3, 1)
+width = 16  # tune: integer(4, 64, log=True)
+import math, jhpo
+for epoch in range(8):
+    score = 1 - math.exp(-(epoch + 1) * lr * 3) * (1 + abs(math.log10(lr) + 1.5)) / 2 - 0.002 * abs(width - 30)
+    jhpo.report(score, epoch)"""
+
+
 def _notebook() -> Path:
     found = sorted((REPO / "notebooks").glob("*quickstart*.ipynb"))
     return found[0] if found else HERE / "panel_demo.ipynb"
@@ -152,4 +161,26 @@ def _check_panel(lab, page, tmp_path):
     assert held + 2 <= len(trials) < 300, len(trials)
     assert all(t.state is not TrialState.RUNNING for t in trials)
     assert sum(t.state is TrialState.COMPLETE for t in trials) >= held + 2
+
+    # bayes with reports: learning curves (pruned ones greyed) and the surrogate view
+    page.evaluate(RUN_NEW_CELL, [source.name, BAYES])
+    cell = page.locator(".jp-Notebook .jp-CodeCell").last
+    cell.locator(".jhpo-pill", has_text="done").wait_for(timeout=120_000)
+    bayes = cell.locator(".jhpo-panel")
+    bayes.scroll_into_view_if_needed()
+    bayes.get_by_role("tab", name="Learning curves").click()
+    page.wait_for_timeout(800)
+    assert bayes.locator(".bqplot.figure svg path.line").count() >= 8
+    _shot(bayes, tmp_path, "panel-curves.png")
+    bayes.get_by_role("tab", name="Surrogate").click()
+    page.wait_for_timeout(1000)
+    assert bayes.locator(".bqplot.figure svg path.line").count() >= 3
+    _shot(bayes, tmp_path, "panel-surrogate.png")
+
+    # %tune_show redraws a stored study
+    page.evaluate(RUN_NEW_CELL, [source.name, "%tune_show longer"])
+    shown = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-panel")
+    shown.wait_for(timeout=60_000)
+    shown.locator(".bqplot.figure svg .dot").first.wait_for(timeout=30_000)
+    assert shown.locator(".bqplot.figure svg .dot").count() >= held + 2
     assert not page.errors, page.errors

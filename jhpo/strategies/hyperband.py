@@ -110,7 +110,13 @@ class _Scheduler(Strategy):
         needed = len(searched) + 2
         by_budget: dict[Value, list[Trial]] = {}
         for t in trials:
-            if t.state is TrialState.COMPLETE and t.value is not None and "budget" in t.info:
+            if "budget" not in t.info or t.value is None:
+                continue
+            if t.state is TrialState.PRUNED and max(t.intermediate, default=-1) >= t.info["budget"]:
+                # eliminated at the end of its rung: a full observation at its budget, and the model
+                # must see the bad configurations as well as the good ones
+                t = replace(t, state=TrialState.COMPLETE)
+            if t.state is TrialState.COMPLETE:
                 by_budget.setdefault(t.info["budget"], []).append(t)
         usable = [b for b, ts in by_budget.items() if len(ts) >= needed]
         if not usable:

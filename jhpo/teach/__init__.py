@@ -38,6 +38,13 @@ def run_mode(shell: Any, args: Any, opts: Any, source: str, line_offset: int) ->
         raise ValueError("--manual and --race are two different modes; choose one")
     if args.repeat is not None and not args.race:
         raise ValueError("--repeat K repeats a race over K seeds; use it with --race")
+    mode = "--manual" if args.manual else "--race"
+    if opts.dry_run:
+        raise ValueError(f"--dry-run lists one strategy's configurations; it does not combine with {mode}")
+    if opts.n_jobs is not None or opts.executor is not None or getattr(opts, "trial_timeout", None) is not None:
+        raise ValueError(f"{mode} runs each trial in this kernel, one at a time (a race interleaves its "
+                         "strategies so it is fair whenever it stops); leave out --n-jobs, --executor "
+                         "and --trial-timeout")
     if args.manual:
         from .manual import manual_cell
 

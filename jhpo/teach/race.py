@@ -144,6 +144,8 @@ class Race:
         ``study_factory(strategy, seed, name) -> Study`` to open the studies (the magic uses the
         cell's options); by default a plain :class:`Study`.
     strategy_options : dict, optional
+    timeout : float, optional
+        Start no new round after this many seconds (the race then ends as after Stop).
     """
 
     def __init__(self, space: Space | Mapping[str, Any], fn: Callable[[Trial], Any], strategies: Sequence[str],
@@ -151,7 +153,7 @@ class Race:
                  storage: str | Storage | None = None, name: str = "race",
                  baseline: Mapping[str, Value] | None = None,
                  study_factory: Callable[[str, int, str], Study] | None = None,
-                 strategy_options: Mapping[str, Any] | None = None) -> None:
+                 strategy_options: Mapping[str, Any] | None = None, timeout: float | None = None) -> None:
         if n_trials < 1:
             raise ValueError(f"a race needs --trials of at least 1, but got {n_trials}")
         if not seeds:
@@ -162,6 +164,7 @@ class Race:
         self.seeds = [int(s) for s in seeds]
         self.direction = direction
         self.name = name
+        self.timeout = timeout
         self.strategy_options = dict(strategy_options or {})
         self.strategies, self.missing = check_strategies(strategies, self.space, direction, **self.strategy_options)
         if not self.strategies:
@@ -216,7 +219,7 @@ class Race:
     def run(self) -> RaceResult:
         """Run the race to its end (or to :meth:`stop` / Ctrl-C) and return the result."""
         self._stop.clear()
-        self.started = time.monotonic()
+        self.started = started = time.monotonic()
         for obs in self.observers:
             obs.on_race_start(self)
         reason = "done"
@@ -225,6 +228,9 @@ class Race:
             while not all(r.done for r in self.racers):
                 if self._stop.is_set():  # only between rounds: every racer has had the same number of turns
                     reason = "stopped"
+                    break
+                if self.timeout is not None and time.monotonic() - started >= self.timeout:
+                    reason = "timeout"
                     break
                 for racer in self.racers:  # one trial of each in turn: fair whenever it stops
                     trial = self._step(racer)
@@ -415,7 +421,7 @@ class RaceResult:
         for name, why in self.missing.items():
             lines.append(f"  not raced: {name} ({why})")
         if self.stop_reason and self.stop_reason != "done":
-            lines.append(f"  the race was {self.stop_reason}; every strategy had the same number of trials")
+            lines.append(f"  the race ended early ({self.stop_reason}); every strategy had the same number of trials")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -528,7 +534,7 @@ def race_cell(source: str, namespace: dict[str, Any], opts: Any, strategies: Seq
                 seeds=[base + i for i in range(repeat)], direction=opts.direction, name=name,
                 baseline=dict(template.defaults) if opts.baseline else None,
                 study_factory=lambda s, k, n: open_study(template, opts, name=n, strategy=s, seed=k),
-                strategy_options=_strategy_options(opts))
+                strategy_options=_strategy_options(opts), timeout=opts.timeout)
     race.observers.extend(observers)
     result = race.run()
     if opts.apply and runner.best is not None:

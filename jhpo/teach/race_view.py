@@ -50,8 +50,8 @@ def ranking_html(result: RaceResult) -> str:
     notes = "".join(f"<div style='color:#b71c1c'>not raced: <b>{html.escape(n)}</b> ({html.escape(w)})</div>"
                     for n, w in result.missing.items())
     if result.stop_reason not in (None, "done"):
-        notes += (f"<div style='color:#777'>The race was {html.escape(result.stop_reason)}; every strategy had "
-                  "the same number of trials, so the table is still a fair comparison.</div>")
+        notes += (f"<div style='color:#777'>The race ended early ({html.escape(result.stop_reason)}); every "
+                  "strategy had the same number of trials, so the table is still a fair comparison.</div>")
     return (f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='color:#777'>({seeds})</span>"
             f"<style>.jhpo-race-ranking td, .jhpo-race-ranking th {{padding: 1px 12px 1px 0; text-align: left}}"
             f"</style><table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>")

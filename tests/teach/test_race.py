@@ -127,7 +127,21 @@ def test_stopping_mid_round_finishes_the_round() -> None:
     assert result.stop_reason == "stopped"
     assert [len(s.trials) for s in result.studies.values()] == [2, 2, 2]
     assert result.length == 2 and result.curves["grid"].shape == (1, 2)
-    assert "stopped" in result.summary()
+    assert "ended early (stopped)" in result.summary()
+
+
+def test_timeout_ends_the_race_between_rounds() -> None:
+    import time
+
+    def slow(t: Trial) -> float:
+        time.sleep(0.05)
+        return only_a(t)
+
+    result = Race(ONE_OF_FOUR, slow, ["random", "sobol"], n_trials=100, seeds=[0], storage=":memory:",
+                  timeout=0.3).run()
+    assert result.stop_reason == "timeout"
+    lengths = {len(s.trials) for s in result.studies.values()}
+    assert len(lengths) == 1 and 2 <= lengths.pop() <= 5
 
 
 def test_interrupt_ranks_on_complete_rounds() -> None:
@@ -214,6 +228,10 @@ def test_race_through_the_magic(ip) -> None:  # type: ignore[no-untyped-def]
     assert "Race 'lesson'" in repr(r)
     with pytest.raises(UsageError, match="--repeat K repeats a race"):
         ip.run_cell_magic("tune", "--repeat 2 --maximize score --quiet", CELL)
+    with pytest.raises(UsageError, match="leave out --n-jobs"):
+        ip.run_cell_magic("tune", "--race random --n-jobs 2 --maximize score --quiet", CELL)
+    with pytest.raises(UsageError, match="does not combine with --race"):
+        ip.run_cell_magic("tune", "--race random --dry-run --maximize score", CELL)
     with pytest.raises(UsageError, match="unknown strategy"):
         ip.run_cell_magic("tune", "--race random,gird --trials 2 --maximize score --quiet", CELL)
     with pytest.raises(UsageError, match="already"):  # same race name again without --resume

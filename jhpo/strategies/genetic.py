@@ -155,12 +155,11 @@ class GeneticStrategy(Strategy):
         gens = self.generations(trials)
         seen = {self.searched.key(t.params) for t in trials}
         out: list[Suggestion] = []
-        # Members proposed in this call, per generation, as (slot, info) - they count like trials.
         g = max(gens, default=0)
         members = [t for t, tg in zip(trials, gens) if tg == g]
         if len(members) >= self.population:
             g, members = g + 1, []
-        pending: list[Suggestion] = []
+        pending: list[Suggestion] = []  # members of generation g proposed in this call: they count like trials
         while len(out) < n:
             room = self.population - len(members) - len(pending)
             if room <= 0:
@@ -172,8 +171,8 @@ class GeneticStrategy(Strategy):
             seen.add(self.searched.key(s.params))
             pending.append(s)
             out.append(s)
-        self.last_explanation = {"generation": out[-1].info["generation"], "population": self.population} \
-            if out else None
+        self.last_explanation = {"kind": "genetic", "population": self.population,
+                                 **{k: out[-1].info[k] for k in ("generation", "operator", "parents")}} if out else None
         return out
 
     def generations(self, trials: Sequence[Trial]) -> list[int]:

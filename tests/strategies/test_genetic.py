@@ -312,3 +312,11 @@ def test_ignores_the_resource_parameter() -> None:
     assert all(t.params["epochs"] == 27 for t in s.trials)
     assert all("epochs" not in x.params for x in s.strategy.suggest(s.trials, 4))
     assert [h["n_complete"] for h in s.strategy.population_history(s.trials)] == [4, 4, 4]
+
+
+def test_explains_its_last_proposal() -> None:
+    s = study(space=SPHERE, population=4, direction="minimize")
+    s.optimize(sphere, n_trials=5)
+    why = s.strategy.explain()
+    assert why == {"kind": "genetic", "population": 4, "generation": 1, "operator": "elite",
+                   "parents": [s.strategy.parent_pool(s.trials, 1)[0].number]}

@@ -111,7 +111,7 @@ class TuneMagics(Magics):
         opts = options_from_args(args, self)
         if args.executor:
             opts.executor = self._executor(args.executor, args.n_jobs)
-        observer = make_observer(quiet=opts.quiet or opts.dry_run)
+        observer = make_observer(quiet=opts.quiet or opts.dry_run or bool(args.manual or args.race))  # teach: own views
         source = self.shell.transform_cell(cell)
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)

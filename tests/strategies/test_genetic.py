@@ -118,9 +118,10 @@ def test_no_duplicates_in_a_small_discrete_space_until_exhausted() -> None:
     s2 = study(space=space, population=6)
     s2.optimize(lambda t: float(t.params["n"]), n_trials=30)
     left = s2.strategy.suggest(s2.trials, 10)
-    assert len(left) == 6
-    assert len({jhpo.Space(space).key(x.params) for x in left} | set(keys[:0]) |
-               {jhpo.Space(space).key(t.params) for t in s2.trials}) == 36
+    assert len(left) == 6 and all(jhpo.Space(space).contains(x.params) for x in left)
+    tried = {jhpo.Space(space).key(t.params) for t in s2.trials}
+    assert len(tried) == 30 and not tried & {jhpo.Space(space).key(x.params) for x in left}
+    assert len({jhpo.Space(space).key(x.params) for x in left}) == 6
 
 
 def test_no_duplicates_in_a_mixed_space() -> None:

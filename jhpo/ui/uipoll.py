@@ -114,10 +114,16 @@ class UIPoller:
     def _dispatch7(self, frames: Any) -> None:
         kernel = self.kernel
         parent = kernel.get_parent("shell")
-        ident = kernel._get_shell_context_var(kernel._shell_parent_ident)
+        if hasattr(kernel, "_get_shell_context_var"):  # ipykernel >= 7.2
+            ident = kernel._get_shell_context_var(kernel._shell_parent_ident)
+        else:  # ipykernel 7.0 / 7.1 (Binder's image)
+            ident = kernel._shell_parent_ident.get()
         try:
-            # concurrent=True: no busy/idle status, as ipykernel does for comms during an async cell
-            _run_now(kernel.dispatch_shell(frames, subshell_id=None, concurrent=True))
+            if "concurrent" in inspect.signature(kernel.dispatch_shell).parameters:
+                # concurrent=True: no busy/idle status, as ipykernel does for comms during an async cell
+                _run_now(kernel.dispatch_shell(frames, subshell_id=None, concurrent=True))
+            else:
+                _run_now(kernel.dispatch_shell(frames, subshell_id=None))
         finally:
             kernel.set_parent(ident, parent, channel="shell")  # outputs keep going to the tuning cell
 

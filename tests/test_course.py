@@ -188,3 +188,60 @@ def test_lesson_regularization(tmp_path: Path) -> None:
     tuned_val, tuned_test = run.numbers(r"tuned \(.*\): validation accuracy FLOAT, test accuracy FLOAT")
     assert tuned_val > default_val + 0.05
     assert tuned_test > default_test + 0.03, "the tuned network also wins on test digits no search saw"
+
+
+@pytest.mark.notebook
+def test_lesson_bayesian_optimization(tmp_path: Path) -> None:
+    run = execute("04_bayesian_optimization.ipynb", tmp_path)
+    check_common(run, min_images=2)
+    assert len(re.findall(r"step \d: next x = [\d.]+ \((explore|exploit)\) -> score", run.text)) == 4, \
+        "each model-guided step prints its proposal and the strategy's reason"
+    true_best = run.number(r"the true best: x = [\d.]+, score FLOAT")
+    found_x, found = run.numbers(r"bayes after 11 trials: best x = FLOAT, score FLOAT")
+    assert found > true_best - 0.05 and abs(found_x - 0.31) < 0.1, "11 trials find the global bump"
+    rand_best, bayes_best = run.numbers(r"random: best accuracy FLOAT; bayes: best accuracy FLOAT")
+    assert bayes_best > 0.95 and bayes_best >= rand_best - 0.01
+    rand_good = run.number(r"random: (\d+) of its last 10 trials scored above 0.9")
+    bayes_good = run.number(r"bayes: (\d+) of its last 10 trials scored above 0.9")
+    assert bayes_good >= 7 and bayes_good > rand_good, "the model concentrates trials where accuracy is high"
+    assert re.search(r"why bayes chose its last trial: (Explore|Exploit)", run.text)
+    # the 2-D figure: three filled contour panels (mean, std, acquisition) were drawn
+    assert run.images >= 2
+
+
+@pytest.mark.notebook
+def test_lesson_hyperband(tmp_path: Path) -> None:
+    run = execute("05_hyperband.ipynb", tmp_path)
+    check_common(run, min_images=2)
+    n, pruned, epochs = run.numbers(r"(\d+) trials, (\d+) stopped \(PRUNED\), (\d+) epochs in all")
+    assert n == 69 and pruned >= 10, "successive halving stopped the configurations it did not promote"
+    assert epochs < 69 * 27 / 3, "hyperband spends far less than every trial at full budget"
+    for row in ("0     0       1       27", "0     3      27        1", "3     0      27        4"):
+        assert re.search(row.replace(" ", r"\s+"), run.text), f"schedule row {row!r} missing"
+    assert re.search(r"why trial \d+ was stopped: hyperband bracket 0, rung \d \(budget \d+\): .*promotion threshold",
+                     run.text)
+    configs, hb_best = run.numbers(r"hyperband: (\d+) configurations tried, best accuracy FLOAT")
+    full_configs, full_best = run.numbers(r"random at full budget: (\d+) configurations tried, best accuracy FLOAT")
+    assert configs > 2 * full_configs and hb_best > 0.9
+    stopped, total, ran, planned = run.numbers(
+        r"median pruner: (\d+) of (\d+) trials stopped early; (\d+) of (\d+) epochs run")
+    assert stopped >= 1 and ran < planned
+    assert re.search(r"for example trial \d+: median pruner, step \d+", run.text)
+    assert "data budgets used: 0.11, 0.33, 1.00" in run.text
+    seconds = run.number(r"\d+ trials in FLOAT s")
+    assert seconds <= 15 + 5, "--timeout bounds the search"
+
+
+@pytest.mark.notebook
+def test_lesson_genetic(tmp_path: Path) -> None:
+    run = execute("06_genetic.ipynb", tmp_path)
+    check_common(run, min_images=3)
+    first, last = run.numbers(r"generation 0: mean score FLOAT; generation 7: mean score FLOAT")
+    assert last > first + 0.5, "selection moves the population toward the good region"
+    true_best = run.number(r"the true best score is about FLOAT")
+    assert run.number(r"best found FLOAT at x") > true_best - 0.05
+    assert re.search(r"child trial \d+ \(crossover(\+mutation)?\)", run.text)
+    assert len(re.findall(r"parent trial \d+:", run.text)) == 2
+    assert "'init': 10" in run.text and "'elite'" in run.text
+    default = run.number(r"defaults: accuracy FLOAT")
+    assert run.number(r"genetic: best accuracy FLOAT") > default

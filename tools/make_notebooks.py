@@ -291,7 +291,7 @@ val_error = mean_squared_error(y_val, model.predict(x_val))
 """),
         code("""
 df = result.to_dataframe()
-df = df[df.state == "COMPLETE"]
+df = df[df.state == "complete"]
 sc = plt.scatter(df.params_degree, df.value, c=np.log10(df.params_alpha), cmap="viridis")
 plt.colorbar(sc, label="log10(alpha)")
 plt.yscale("log"); plt.xlabel("degree"); plt.ylabel("validation error")
@@ -795,9 +795,492 @@ print(f"tuned ({reg.best_params}): validation accuracy {reg.best_value:.3f}, tes
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Lesson 4: Bayesian optimization
+# ---------------------------------------------------------------------------------------------
+def lesson_bayesian_optimization() -> list[nbf.NotebookNode]:
+    return [
+        md("""
+# Lesson 4 · Bayesian optimization, step by step
+
+Grid and random search ignore what earlier trials found. When a trial costs minutes, that is
+wasteful: after a few trials we already know roughly where the good region is. Bayesian
+optimization keeps a **surrogate model** of the objective, fitted to the trials so far, and uses it
+to choose the next trial:
+
+1. the model predicts, at every point, a **mean** (its best guess of the score) and an
+   **uncertainty** (how unsure it is: small near trials, large far from them);
+2. an **acquisition function** turns both into one number: how much a trial there is *expected to
+   improve* on the best so far. It is high where the mean is good (**exploit**) and where the
+   uncertainty is large (**explore**);
+3. the next trial goes where the acquisition is highest; its result refines the model.
+
+jhpo's `bayes` strategy uses a Gaussian process as the model and expected improvement as the
+acquisition. We first watch it on one hyperparameter, through the Python API under `%%tune`, then in
+two dimensions on a real model.
+"""),
+        code(SETUP + """
+import jhpo
+
+
+def score(x):
+    \"\"\"A made-up validation score of one hyperparameter, with two bumps (a local and the global best).\"\"\"
+    return float(np.sin(3 * x) + 0.5 * np.sin(7 * x) - 0.1 * (x - 1) ** 2)
+
+
+xs = np.linspace(0, 3, 400)
+true = np.array([score(x) for x in xs])
+print(f"the true best: x = {xs[true.argmax()]:.2f}, score {true.max():.3f} (the search does not know this)")
+"""),
+        md("""
+## 1. One hyperparameter: the model, the acquisition, the next point
+
+`jhpo.Study` is what `%%tune` runs on. Here the study lives in memory (`storage=":memory:"`) so
+that every run of the notebook starts from scratch, and we drive it by hand: `ask()` proposes a
+trial, `tell()` reports its score. Three scattered points first (the *initial design*; the model
+needs some data), then four model-guided steps. `study.strategy.slice(...)` returns what the model
+believes along `x`: mean, uncertainty, acquisition and the point it would pick.
+"""),
+        code("""
+study = jhpo.Study({"x": jhpo.uniform(0, 3)}, strategy="bayes", seed=0, storage=":memory:",
+                   strategy_options={"n_initial": 3})
+for _ in range(3):
+    trial = study.ask()
+    study.tell(trial, score(trial.params["x"]))
+print("initial design:", [round(t.params["x"], 2) for t in study.trials])
+
+fig, axes = plt.subplots(2, 4, figsize=(13, 5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+for step in range(4):
+    view = study.strategy.slice(study.trials, ["x"], resolution=120)
+    x_axis, mean, std = np.array(view["axes"][0]), view["mean"], view["std"]
+    top, bottom = axes[0, step], axes[1, step]
+    top.plot(xs, true, "k:", lw=1, label="true score (unknown)")
+    top.plot(x_axis, mean, "C0", label="model mean")
+    top.fill_between(x_axis, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.2, label="± 2 std")
+    top.plot([p["x"] for p, _ in view["observed"]], [v for _, v in view["observed"]], "ko", label="trials")
+    bottom.fill_between(x_axis, view["acquisition"], color="C1", alpha=0.6)
+    bottom.axvline(view["next"]["x"], color="C3")
+    top.axvline(view["next"]["x"], color="C3", lw=1)
+    top.set_title(f"after {len(study.trials)} trials", fontsize=10)
+    trial = study.ask()                      # the strategy's proposal (refined beyond the plotted grid)
+    study.tell(trial, score(trial.params["x"]))
+    why = trial.info["why"]
+    print(f"step {step + 1}: next x = {trial.params['x']:.3f} ({why['mode']}) -> score {trial.value:.3f}. {why['text']}")
+axes[0, 0].legend(fontsize=7); axes[1, 0].set_ylabel("expected\\nimprovement")
+plt.show()
+"""),
+        md("""
+Read the plots left to right. Where there are no trials, the band is wide: the model does not know,
+so a good score is *possible* there, and the acquisition is high. Near a good trial the mean is high:
+a slightly better score is *likely* there. Each step takes the red line's point, and the band
+collapses around it. Within a few steps the trials crowd around the best bump.
+"""),
+        code("""
+for _ in range(4):
+    trial = study.ask()
+    study.tell(trial, score(trial.params["x"]))
+found = study.best_params["x"]
+print(f"bayes after {len(study.trials)} trials: best x = {found:.3f}, score {study.best_value:.3f} (true best {true.max():.3f})")
+print("the last proposals:", [round(t.params["x"], 3) for t in study.trials[-4:]])
+"""),
+        md("""
+## 2. Two hyperparameters, a real model
+
+An SVM on the handwritten digits has two hyperparameters that interact: `C` (how hard to fit the
+training points) and `gamma` (how local each point's influence is). Both are scale parameters, so
+they are searched on a log scale. The same budget runs twice: `--strategy random` and
+`--strategy bayes`. Under the bayes cell the panel shows the search as it runs.
+"""),
+        code("""
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.svm import SVC
+
+X, y = load_digits(return_X_y=True)
+X_train, X_val, y_train, y_val = train_test_split(X / 16, y, train_size=600, test_size=600, random_state=0)
+"""),
+        code("""
+%%tune --strategy random --trials 20 --maximize accuracy --seed 0 --study lesson4_random --resume --quiet -o rand
+C = 1.0        # tune: loguniform(1e-3, 1e3)
+gamma = 1.0    # tune: loguniform(1e-4, 1e2)
+accuracy = SVC(C=C, gamma=gamma).fit(X_train, y_train).score(X_val, y_val)
+"""),
+        code("""
+%%tune --strategy bayes --trials 20 --maximize accuracy --seed 0 --study lesson4_bayes --resume -o bayes
+C = 1.0        # tune: loguniform(1e-3, 1e3)
+gamma = 1.0    # tune: loguniform(1e-4, 1e2)
+accuracy = SVC(C=C, gamma=gamma).fit(X_train, y_train).score(X_val, y_val)
+"""),
+        md("""
+What does the model believe now? The same `slice` in two dimensions: the mean (the model's map of
+accuracy), its uncertainty (low where trials are, so the map is trustworthy there) and the
+acquisition (where it would look next). Dots are the trials, the star is the next proposal.
+"""),
+        code("""
+view = bayes.study.strategy.slice(bayes.trials, ["C", "gamma"], resolution=40)
+Cs, gammas = np.array(view["axes"][0]), np.array(view["axes"][1])
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
+# Far from every trial the model's guesses run beyond what accuracy can be: clip them for the picture.
+shown = {"mean": np.clip(view["mean"], 0, 1), "std": np.clip(view["std"], 0, 0.3), "acquisition": view["acquisition"]}
+for ax, key, title in zip(axes, ("mean", "std", "acquisition"),
+                          ("model mean (accuracy)", "model uncertainty (std, up to 0.3)", "expected improvement")):
+    cs = ax.contourf(Cs, gammas, np.asarray(shown[key]).T, levels=20, cmap="viridis")
+    fig.colorbar(cs, ax=ax)
+    ax.scatter([p["C"] for p, _ in view["observed"]], [p["gamma"] for p, _ in view["observed"]], c="white", edgecolor="k", s=25)
+    ax.scatter([view["next"]["C"]], [view["next"]["gamma"]], marker="*", c="red", s=200)
+    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("C"); ax.set_title(title, fontsize=10)
+axes[0].set_ylabel("gamma")
+plt.show()
+print(f"random: best accuracy {rand.best_value:.3f}; bayes: best accuracy {bayes.best_value:.3f}")
+for name, res in (("random", rand), ("bayes", bayes)):
+    good = sum(t.value > 0.9 for t in res.trials[10:])
+    print(f"{name}: {good} of its last 10 trials scored above 0.9 (median accuracy {np.median([t.value for t in res.trials]):.3f})")
+print("why bayes chose its last trial:", bayes.trials[-1].info["why"]["text"])
+"""),
+        md("""
+The surrogate learned where `C` and `gamma` work together, and concentrated its later trials there,
+while random search kept spending trials in regions already known to be poor. On this easy problem
+both find a very good model within 20 trials; the difference is how many trials were wasted, and
+that difference is what counts when each trial takes an hour.
+
+## Try it
+
+1. In section 1, start with `n_initial=1`. Does the search still find the global bump, or does it
+   get stuck on the first one it sees? What does that say about exploration?
+2. Rerun the bayes cell with `--trials 10`. How does its best compare with random's 20 trials?
+"""),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 5: successive halving and Hyperband
+# ---------------------------------------------------------------------------------------------
+def lesson_hyperband() -> list[nbf.NotebookNode]:
+    return [
+        md("""
+# Lesson 5 · Successive halving and Hyperband: stop the losers early
+
+Most configurations of a search are bad, and most bad ones look bad early: after one epoch, a
+network with a hopeless learning rate is already behind. **Successive halving** exploits that:
+
+1. start many configurations with a small **budget** (1 epoch, or 5% of the data);
+2. keep the best third (`1/eta`, here `eta = 3`), stop the rest;
+3. give the survivors `eta` times the budget, and repeat up to the full budget.
+
+Each level is a **rung**. How small to start is a gamble: too small and the early ranking is noise.
+**Hyperband** hedges by running several **brackets** of successive halving, from aggressive (many
+configurations, tiny first budget) to cautious (a few configurations at full budget, like random
+search).
+
+In a cell, the budget is a variable annotated `# tune: resource(low, high)`: the strategy sets it
+per trial. The cell reports progress with `jhpo.report(value, step=epoch)` (a no-op outside a
+search), which lets a scheduler or a pruner stop a trial.
+"""),
+        code(SETUP + """
+import jhpo
+import pandas as pd
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+X, y = load_digits(return_X_y=True)
+X_train, X_val, y_train, y_val = train_test_split(X / 16, y, train_size=1000, random_state=0, stratify=y)
+classes = np.unique(y)
+"""),
+        md("""
+## 1. Hyperband on epochs
+
+The cell trains a small network one epoch at a time and reports the validation accuracy after each.
+`epochs` is the resource, from 1 to 27: with `eta = 3` the rungs are 1, 3, 9 and 27 epochs.
+Hyperband's first bracket starts 27 configurations at 1 epoch, promotes 9 to 3 epochs, 3 to 9,
+and 1 to 27; the next brackets start fewer configurations at larger budgets. 69 trials are one full
+round of the four brackets.
+"""),
+        code("""
+%%tune --strategy hyperband --eta 3 --trials 69 --no-baseline --maximize accuracy --seed 0 --study lesson5_hyperband --resume -o hb
+epochs = 27        # tune: resource(1, 27)
+lr = 0.01          # tune: loguniform(1e-4, 1)
+hidden = 32        # tune: integer(4, 128, log=True)
+alpha = 1e-4       # tune: loguniform(1e-6, 1e-1)
+net = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", momentum=0.9, learning_rate_init=lr,
+                    alpha=alpha, random_state=0)
+for epoch in range(1, epochs + 1):
+    net.partial_fit(X_train, y_train, classes=classes)
+    accuracy = net.score(X_val, y_val)
+    jhpo.report(accuracy, step=epoch)
+"""),
+        md("""
+Every trial carries its place in the schedule: `info["bracket"]`, `info["rung"]` and
+`info["budget"]`. `strategy.schedule(trials)` summarizes the brackets and rungs:
+"""),
+        code("""
+trials = hb.trials
+schedule = pd.DataFrame(hb.study.strategy.schedule(trials))[["bracket", "rung", "budget", "planned", "finished"]]
+print(schedule.to_string(index=False))
+epochs_used = sum(t.info["budget"] for t in trials)
+pruned = [t for t in trials if t.state is jhpo.TrialState.PRUNED]
+print(f"{len(trials)} trials, {len(pruned)} stopped (PRUNED), {epochs_used} epochs in all")
+"""),
+        md("""
+The first bracket as a picture: every line is one trial's validation accuracy, epoch by epoch.
+Grey trials were stopped at the end of their rung; coloured ones were promoted (a promoted
+configuration is run again, as a new trial, with the next rung's budget).
+"""),
+        code("""
+first = [t for t in trials if t.info.get("bracket") == 0]
+promoted = {t.info.get("parent") for t in trials if t.info.get("parent") is not None}
+for t in first:
+    steps = sorted(t.intermediate)
+    kept = t.number in promoted or t.info["rung"] == max(u.info["rung"] for u in first)
+    plt.plot(steps, [t.intermediate[s] for s in steps], "o-", ms=3, color=f"C{t.info['rung']}" if kept else "0.75",
+             lw=2 if kept else 1, zorder=2 if kept else 1)
+for budget in sorted({t.info["budget"] for t in first}):
+    plt.axvline(budget, color="k", ls=":", lw=0.8)
+plt.xscale("log"); plt.xlabel("epoch (dotted: the rungs' budgets)"); plt.ylabel("validation accuracy")
+plt.title("bracket 0: 27 configurations at 1 epoch, 9 at 3, 3 at 9, 1 at 27", fontsize=10)
+plt.show()
+for t in pruned[:2]:
+    print(f"why trial {t.number} was stopped: {t.error}")
+"""),
+        md("""
+How does that compare with spending the same number of epochs on random search at full budget?
+Fifteen or so 27-epoch trials cost as much as the whole Hyperband round.
+"""),
+        code("""
+%%tune --strategy random --trials 15 --no-baseline --maximize accuracy --seed 0 --study lesson5_random --resume --quiet -o full
+epochs = 27        # a fixed budget this time
+lr = 0.01          # tune: loguniform(1e-4, 1)
+hidden = 32        # tune: integer(4, 128, log=True)
+alpha = 1e-4       # tune: loguniform(1e-6, 1e-1)
+net = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", momentum=0.9, learning_rate_init=lr,
+                    alpha=alpha, random_state=0)
+for epoch in range(1, epochs + 1):
+    net.partial_fit(X_train, y_train, classes=classes)
+    accuracy = net.score(X_val, y_val)
+"""),
+        code("""
+configs = len({(t.params["lr"], t.params["hidden"], t.params["alpha"]) for t in trials})
+print(f"hyperband: {configs} configurations tried, best accuracy {hb.best_value:.3f} ({epochs_used} epochs)")
+print(f"random at full budget: {len(full.trials)} configurations tried, best accuracy {full.best_value:.3f} "
+      f"({27 * len(full.trials)} epochs)")
+"""),
+        md("""
+## 2. Pruning any search: the median rule
+
+Hyperband decides budgets up front. A **pruner** works with any strategy instead: `--pruner median`
+stops a trial whose reported value at some epoch is worse than the median of the completed trials
+at that same epoch. Each stopped trial records why.
+"""),
+        code("""
+%%tune --strategy random --pruner median --trials 16 --maximize accuracy --seed 1 --study lesson5_median --resume --quiet -o med
+epochs = 20
+lr = 0.01          # tune: loguniform(1e-4, 1)
+hidden = 32        # tune: integer(4, 128, log=True)
+net = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", momentum=0.9, learning_rate_init=lr, random_state=0)
+for epoch in range(1, epochs + 1):
+    net.partial_fit(X_train, y_train, classes=classes)
+    accuracy = net.score(X_val, y_val)
+    jhpo.report(accuracy, step=epoch)
+"""),
+        code("""
+stopped = [t for t in med.trials if t.state is jhpo.TrialState.PRUNED]
+ran = sum(len(t.intermediate) for t in med.trials)
+print(f"median pruner: {len(stopped)} of {len(med.trials)} trials stopped early; {ran} of {20 * len(med.trials)} epochs run")
+if stopped:
+    print(f"for example trial {stopped[0].number}: {stopped[0].error}")
+"""),
+        md("""
+## 3. A budget of data, and a deadline
+
+The resource does not have to be epochs. Here it is the **fraction of the training data**: cheap
+rungs fit on 1/9 of the digits, the top rung on all of them. And instead of a number of trials the
+search gets a deadline, `--timeout 15` seconds: Hyperband shrinks its brackets to what fits the
+time left, measured from the trials so far. (Re-running this cell continues the study for another
+15 seconds.)
+"""),
+        code("""
+%%tune --strategy hyperband --timeout 15 --maximize accuracy --seed 0 --study lesson5_subsets --resume --quiet -o sub
+fraction = 1.0     # tune: resource(0.1, 1.0)
+lr = 0.01          # tune: loguniform(1e-4, 1)
+hidden = 32        # tune: integer(4, 128, log=True)
+n = int(fraction * len(X_train))
+net = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", momentum=0.9, learning_rate_init=lr,
+                    max_iter=20, random_state=0).fit(X_train[:n], y_train[:n])
+accuracy = net.score(X_val, y_val)
+"""),
+        code("""
+df = sub.to_dataframe()
+budgets = sorted(df.params_fraction.unique())
+plt.scatter(df.params_lr, df.value, c=np.log(df.params_fraction), cmap="viridis")
+plt.colorbar(label="log(fraction of the training data)")
+plt.xscale("log"); plt.xlabel("lr"); plt.ylabel("validation accuracy")
+plt.show()
+seconds = (sub.trials[-1].datetime_end - sub.trials[0].datetime_start)
+print(f"data budgets used: {', '.join(f'{b:.2f}' for b in budgets)}")
+print(f"{len(sub.trials)} trials in {seconds:.0f} s; best accuracy {sub.best_value:.3f} with {sub.best_params}")
+"""),
+        md("""
+## Try it
+
+1. Run the first search with `--eta 2`. How many rungs are there now, and how many trials does a
+   round take? Is the best accuracy better or worse for the same number of epochs?
+2. Replace `--strategy hyperband` with `--strategy asha` (asynchronous successive halving, which
+   never waits for a rung to fill and so suits parallel workers: add `--n-jobs 2`). Compare the
+   schedules.
+"""),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 6: genetic algorithms
+# ---------------------------------------------------------------------------------------------
+def lesson_genetic() -> list[nbf.NotebookNode]:
+    return [
+        md("""
+# Lesson 6 · Genetic algorithms: evolve the hyperparameters
+
+A genetic algorithm borrows the vocabulary of evolution:
+
+* a **population**: a set of configurations evaluated together, one **generation**;
+* **selection**: better configurations are more likely to become parents (jhpo holds
+  *tournaments*: pick 3 at random, the best of them wins);
+* **crossover**: a child mixes two parents (numbers are blended between the parents' values, choices
+  are inherited from one of them);
+* **mutation**: a small random change, so the population keeps exploring (jhpo's mutations shrink as
+  the generations pass, from exploring to fine-tuning);
+* **elitism**: the best few are carried into the next generation by mutation alone, so a good
+  configuration is never lost.
+
+No model of the objective is needed, which makes it robust on rugged objectives with many local
+optima, and every member of a generation can be evaluated in parallel.
+"""),
+        code(SETUP + """
+import jhpo
+
+
+def landscape(x, y):
+    \"\"\"A made-up score with many local bumps and one best region near (1, -0.5).\"\"\"
+    return float(np.exp(-((x - 1) ** 2 + (y + 0.5) ** 2) / 0.8) + 0.3 * np.cos(3 * x) * np.cos(3 * y))
+
+
+gx, gy = np.meshgrid(np.linspace(-3, 3, 200), np.linspace(-3, 3, 200))
+gz = np.vectorize(landscape)(gx, gy)
+print(f"the true best score is about {gz.max():.3f} (the search does not know this)")
+"""),
+        md("""
+## 1. Watching a population evolve
+
+`--population 10` sets the generation size; 80 trials are 8 generations. Generation 0 is spread
+over the space with quasi-random (Sobol) points, and the rest are bred.
+"""),
+        code("""
+%%tune --strategy genetic --population 10 --trials 80 --no-baseline --maximize score --seed 0 --study lesson6_landscape --resume -o ga
+x = 0.0     # tune: uniform(-3, 3)
+y = 0.0     # tune: uniform(-3, 3)
+score = landscape(x, y)
+"""),
+        code("""
+history = ga.study.strategy.population_history(ga.trials)
+shown = [0, 2, 4, len(history) - 1]
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharey=True)
+for ax, g in zip(axes, shown):
+    ax.contourf(gx, gy, gz, levels=20, cmap="magma")
+    members = history[g]["params"]
+    ax.scatter([p["x"] for p in members], [p["y"] for p in members], c="cyan", edgecolor="k")
+    ax.set_title(f"generation {g}: best {history[g]['best']:.2f}", fontsize=10); ax.set_xlabel("x")
+axes[0].set_ylabel("y")
+plt.show()
+
+gens = [h["generation"] for h in history]
+plt.plot(gens, [h["mean"] for h in history], "o-", label="mean of the generation")
+plt.plot(gens, [h["best"] for h in history], "o-", label="best of the generation")
+plt.plot(gens, [h["best_so_far"] for h in history], "k--", label="best so far")
+plt.xlabel("generation"); plt.ylabel("score"); plt.legend()
+plt.show()
+print(f"generation 0: mean score {history[0]['mean']:.3f}; generation {gens[-1]}: mean score {history[-1]['mean']:.3f}")
+print(f"best found {ga.best_value:.3f} at x = {ga.best_params['x']:.2f}, y = {ga.best_params['y']:.2f}")
+"""),
+        md("""
+The first generation is scattered; selection pulls the next ones toward the good region, and as
+mutation shrinks they settle on the best bump. Every trial records where it came from:
+`info["generation"]`, `info["parents"]` (trial numbers) and `info["operator"]`.
+"""),
+        code("""
+by_number = {t.number: t for t in ga.trials}
+child = next(t for t in ga.trials if t.info.get("generation") == 1 and len(t.info.get("parents", [])) == 2)
+for n in child.info["parents"]:
+    p = by_number[n]
+    print(f"parent trial {n}: x = {p.params['x']:.2f}, y = {p.params['y']:.2f}, score {p.value:.3f}")
+print(f"child trial {child.number} ({child.info['operator']}): x = {child.params['x']:.2f}, "
+      f"y = {child.params['y']:.2f}, score {child.value:.3f}")
+operators = {}
+for t in ga.trials:
+    operators[t.info.get("operator", "?")] = operators.get(t.info.get("operator", "?"), 0) + 1
+print("how the 80 trials were made:", operators)
+"""),
+        md("""
+## 2. A real model, mixed hyperparameters
+
+A random forest on the breast-cancer data: integers, a log-scaled integer and a choice. Crossover
+handles each type its own way. Same budget for random search, for comparison.
+"""),
+        code("""
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+
+X, y_bc = load_breast_cancer(return_X_y=True)
+X_train, X_val, y_train, y_val = train_test_split(X, y_bc, test_size=0.4, random_state=0)
+"""),
+        code("""
+%%tune --strategy genetic --population 6 --trials 30 --maximize accuracy --seed 0 --study lesson6_forest --resume --quiet -o forest_ga
+n_estimators = 10        # tune: integer(5, 60)
+max_depth = 2            # tune: integer(1, 12)
+min_samples_leaf = 20    # tune: integer(1, 50, log=True)
+max_features = "sqrt"    # tune: choice("sqrt", "log2", None)
+model = RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
+                               max_features=max_features, random_state=0).fit(X_train, y_train)
+accuracy = model.score(X_val, y_val)
+"""),
+        code("""
+%%tune --strategy random --trials 30 --maximize accuracy --seed 0 --study lesson6_forest_random --resume --quiet -o forest_random
+n_estimators = 10        # tune: integer(5, 60)
+max_depth = 2            # tune: integer(1, 12)
+min_samples_leaf = 20    # tune: integer(1, 50, log=True)
+max_features = "sqrt"    # tune: choice("sqrt", "log2", None)
+model = RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
+                               max_features=max_features, random_state=0).fit(X_train, y_train)
+accuracy = model.score(X_val, y_val)
+"""),
+        code("""
+forest_history = forest_ga.study.strategy.population_history(forest_ga.trials)
+plt.plot([h["generation"] for h in forest_history], [h["mean"] for h in forest_history], "o-", label="genetic: generation mean")
+plt.axhline(np.mean([t.value for t in forest_random.trials]), color="C1", ls="--", label="random: mean of all trials")
+plt.xlabel("generation"); plt.ylabel("validation accuracy"); plt.legend()
+plt.show()
+print(f"defaults: accuracy {forest_ga.trials[0].value:.3f}")
+print(f"genetic: best accuracy {forest_ga.best_value:.3f}; random: best accuracy {forest_random.best_value:.3f}")
+"""),
+        md("""
+## Try it
+
+1. Use `--population 4` and then `--population 20` with the same 80 trials in section 1. Small
+   populations give more generations, large ones more diversity: which finds the best bump more
+   reliably? Try a few `--seed`s before concluding.
+2. Make the landscape harder: multiply the cosine term by 0.8. Does the population get trapped on
+   a local bump? Would random search be trapped?
+"""),
+    ]
+
+
 LESSONS = {
     "02_bias_variance.ipynb": lesson_bias_variance,
     "03_grid_vs_random.ipynb": lesson_grid_vs_random,
+    "04_bayesian_optimization.ipynb": lesson_bayesian_optimization,
+    "05_hyperband.ipynb": lesson_hyperband,
+    "06_genetic.ipynb": lesson_genetic,
     "07_neural_network.ipynb": lesson_neural_network,
     "08_regularization.ipynb": lesson_regularization,
 }

@@ -365,6 +365,7 @@ class _DaskBackend:
         self.workers: dict[str, int] = {}
         self.retiring: set[str] = set()
         self.restarts: list[threading.Thread] = []
+        self.sent: dict[str, set[str]] = {}  # worker address -> data keys its trials already received
         self._seen = self._empty_since = time.monotonic()
         self._refresh(force=True)
         # A list keeps Dask from reading a dict value as {key: value} pairs to scatter.
@@ -391,11 +392,17 @@ class _DaskBackend:
                 for _ in range(n - busy.get(addr, 0))]
 
     def submit(self, slot: str, msg: dict[str, Any]) -> Any:
-        return self.client.submit(run_trial, msg, self.data, workers=[slot], allow_other_workers=False,
+        # The first trial on a worker takes the scattered futures; later ones only the keys, because
+        # the worker keeps the values (Dask's memory manager may drop "extra" replicas in between,
+        # which would make Dask fetch and unpickle the data again).
+        sent = self.sent.setdefault(slot, set())
+        data = {key: Blob(key) if key in sent else fut for key, fut in self.data.items()}
+        sent.update(data)
+        return self.client.submit(run_trial, msg, data, workers=[slot], allow_other_workers=False,
                                   pure=False, key=f"jhpo-trial-{msg['number']}-{os.urandom(4).hex()}")
 
     def forget(self, slot: str, keys: Iterable[str]) -> None:
-        pass
+        self.sent.get(slot, set()).difference_update(keys)
 
     def pending(self) -> list[Any]:
         return []
@@ -459,6 +466,8 @@ class _DaskBackend:
         for key, fut in list(self.data.items()):
             if fut.status != "finished":
                 self.data[key] = self.client.scatter([self.task.objects[key]], broadcast=True, hash=False)[0]
+                for sent in self.sent.values():
+                    sent.discard(key)
                 self.stats.sent["scatter"] = self.stats.sent.get("scatter", 0) + len(self.task.blobs[key])
 
     def stop(self, r: _Running) -> str:

@@ -90,7 +90,10 @@ _MEMO_LOCK = threading.Lock()
 
 def _resolve(key: str, ref: Any, loaded: list[str]) -> Any:
     if not isinstance(ref, Blob):
-        return ref  # a value Dask already resolved (scattered once per worker)
+        # A value Dask resolved from a scattered future. Keep it: Dask's memory manager may drop
+        # this worker's replica between trials, and later trials then send only the key.
+        with _MEMO_LOCK:
+            return _MEMO.setdefault(key, ref)
     with _MEMO_LOCK:
         if key not in _MEMO:
             _MEMO[key] = ref.load()

@@ -13,9 +13,13 @@ What a worker receives
     work). Everything is pickled once per search, before any trial starts, so
     a name that cannot be sent fails the search at once, naming the variable.
     Values whose pickle exceeds :data:`LARGE` (arrays, DataFrames) go to each
-    worker once: to a local process with its first trial (the worker keeps
-    them by content hash), to Dask by ``client.scatter(..., broadcast=True)``,
-    to another executor through a temporary file each worker loads once.
+    worker once: to a local process when it starts (the worker keeps them by
+    content hash), to Dask by ``client.scatter(..., broadcast=True)`` (the
+    first trial on each worker takes the futures and the worker keeps the
+    values; later trials send only the keys, so Dask's memory manager dropping
+    a replica costs nothing), to another executor through a temporary file
+    each worker loads once. A worker that lost what it was sent (restarted)
+    answers "missing" and gets it again.
 
 Timeouts and dead workers
     Each local worker is its own single-process loky executor, so a trial

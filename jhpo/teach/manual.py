@@ -152,6 +152,7 @@ class ManualForm:
             children.append(self.plots.tabs)
         children.append(self.detail)
         self.box = widgets.VBox(children, layout=widgets.Layout(width="100%"))
+        self.box.add_class("jhpo-manual")
         self._refresh()
 
     # -- building ------------------------------------------------------------------------

@@ -102,6 +102,7 @@ class RaceView(RaceObserver):
                                                                                  grid_gap="10px")),
                                  widgets.HBox([self.x_toggle, self.band_toggle]), self.figure, self.ranking],
                                 layout=widgets.Layout(width="100%"))
+        self.box.add_class("jhpo-race")
 
     # -- building ----------------------------------------------------------------------
 
@@ -191,10 +192,12 @@ class RaceView(RaceObserver):
                 self.bands[s].y = np.vstack([_arr(lo), _arr(hi)])
             with self.means[s].hold_sync():
                 self.means[s].x, self.means[s].y = _arr(xs), _arr(mean)
+        n = result.length if upto is None else min(upto, result.length)
         with self.x_axis.hold_sync():
             self.x_axis.label = "trial" if x == "trial" else "elapsed seconds (each strategy's own)"
             self.x_axis.tick_format = "d" if x == "trial" else ".3g"
-        n = result.length if upto is None else min(upto, result.length)
+            # whole trial numbers only: a few trials would otherwise get ticks at 1, 1.5, 2 all shown as "1 1 2"
+            self.x_axis.num_ticks = max(2, min(n, 10)) if x == "trial" else None
         state = "running" if self.race is not None and result.stop_reason is None else (result.stop_reason or "done")
         self.status.value = f"<b>{n}</b>/{result.n_trials} trials per strategy &middot; {html.escape(state)}"
 

@@ -92,6 +92,7 @@ class Replay:
                             f"({html.escape(str(study.meta.get('strategy')))}, {n} trials)")
         self.box = widgets.VBox([head, widgets.HBox([self.play, self.slider]), self.caption, self.plots.tabs],
                                 layout=widgets.Layout(width="100%"))
+        self.box.add_class("jhpo-replay")
         self.shown = 0
         self.step(n)
 

@@ -85,7 +85,7 @@ def test_run_button_records_manual_trials(ip) -> None:  # type: ignore[no-untype
     assert ip.user_ns["score"] == pytest.approx(1.75) and ip.user_ns["k"] == "b"
     # drawn in the panel's plots: the history shows both runs
     assert form.plots is not None and list(form.plots.h_done.mark.x) == [0, 1]
-    assert "Trial 1" in form.detail.value or "1" in form.detail.value
+    assert "<b>Trial 1</b>" in form.detail.value and "ran with 1.0 4" in form.detail.value  # the last run's details
 
 
 def test_a_failing_run_is_recorded_and_shown(ip) -> None:  # type: ignore[no-untyped-def]
@@ -160,3 +160,124 @@ def test_manual_without_ipython(tmp_path: Path) -> None:
     t = form.run()
     assert t.value == pytest.approx(1 + 0.1 + 0.25) and ns["score"] == t.value
     assert load_study("py", str(tmp_path / "s.db")).trials[0].info["manual"] is True
+
+
+# -- in a real browser ---------------------------------------------------------------------------------
+
+BROWSER_CELL = """\
+x = 0.5          # tune: uniform(-2, 2)
+lr = 0.01        # tune: loguniform(1e-4, 1e-1)
+k = "a"          # tune: choice("a", "b")
+import time
+time.sleep(SLEEP)
+score = -(x - 1) ** 2 + (k == "b")
+"""
+
+RUN_ALL = """async ([name, ms]) => {
+  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after ' + ms + ' ms')), ms));
+  const run = async () => {
+    const app = window.jupyterapp; await app.restored;
+    let nb;
+    while (!(nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name)))
+      await new Promise(r => setTimeout(r, 200));
+    await nb.context.ready; await nb.sessionContext.ready;
+    await nb.sessionContext.session.kernel.info;
+    return await app.commands.execute('notebook:run-all-cells');
+  };
+  return Promise.race([run(), timeout]);
+}"""
+
+RUN_NEW_CELL = """([name, source]) => {
+  const app = window.jupyterapp;
+  const nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name);
+  const n = nb.content.model.cells.length;
+  nb.content.model.sharedModel.insertCell(n, {cell_type: 'code', source: source});
+  nb.content.activeCellIndex = n;
+  app.commands.execute('notebook:run-cell');
+  return n;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_manual_race_and_replay_in_jupyterlab(tmp_path: Path) -> None:
+    """Click Run and Suggest in Chromium, stop a running race with its Stop button, replay a study."""
+    pytest.importorskip("playwright.sync_api")
+    import urllib.parse
+
+    import nbformat
+
+    from tests.browser import conftest as browser
+
+    if not Path(browser.CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {browser.CHROMIUM}")
+    lab_gen = browser.lab.__wrapped__(tmp_path)  # type: ignore[attr-defined]  # the fixture's generator
+    lab = next(lab_gen)
+    try:
+        page_gen = browser.page.__wrapped__(lab)  # type: ignore[attr-defined]
+        page = next(page_gen)
+        try:
+            _drive(lab, page, tmp_path, nbformat, urllib.parse.quote)
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            print("screenshot of the failure:", tmp_path / "failure.png")
+            raise
+        finally:
+            page_gen.close()
+    finally:
+        lab_gen.close()
+
+
+def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-untyped-def]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%load_ext jhpo\nSLEEP = 0"),
+                nbformat.v4.new_code_cell("%%tune --manual --maximize score --study man --seed 0\n" + BROWSER_CELL)]
+    nbformat.write(nb, lab.root / "teach.ipynb")
+    page.goto(f"{lab.base}/lab/tree/{quote('teach.ipynb')}?token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp", timeout=60_000)
+    assert page.evaluate(RUN_ALL, ["teach.ipynb", 120_000]) is True
+    form = page.locator(".jhpo-manual").first
+    form.wait_for(timeout=30_000)
+    assert form.locator(".widget-slider").count() >= 2 and form.locator("select").count() == 1
+    form.get_by_role("button", name="Run").click()  # the cell's defaults
+    form.get_by_text("1 run ").wait_for(timeout=30_000)
+    form.locator("select").select_option(label="b")
+    form.get_by_role("button", name="Run").click()
+    form.get_by_text("2 runs").wait_for(timeout=30_000)
+    form.get_by_role("button", name="Suggest (bayes)").click()
+    form.get_by_text("Initial design").wait_for(timeout=30_000)
+    form.get_by_role("button", name="Run").click()
+    form.get_by_text("3 runs").wait_for(timeout=30_000)
+    page.wait_for_selector(".jhpo-manual .bqplot.figure svg .dot", timeout=30_000)
+    assert form.locator(".bqplot.figure svg .dot").count() >= 3
+    form.screenshot(path=str(tmp_path / "manual.png"))
+    trials = load_study("man", str(lab.root / ".jhpo" / "studies.db")).trials
+    assert [t.info.get("manual") for t in trials] == [True, True, True]
+    assert trials[0].info.get("baseline") and trials[1].params["k"] == "b" and trials[1].value is not None
+    assert trials[2].info["suggested_by"] == "bayes" and trials[2].info["why"]["mode"] == "initial"
+
+    # a race that would take long: its Stop button ends it between rounds, the ranking still comes
+    page.evaluate(RUN_NEW_CELL, ["teach.ipynb", "SLEEP = 0.2\n"])
+    page.wait_for_timeout(500)
+    page.evaluate(RUN_NEW_CELL, ["teach.ipynb", "%%tune --race random,sobol --trials 200 --maximize score "
+                                 "--study race -o R\n" + BROWSER_CELL])
+    race = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-race")
+    race.wait_for(timeout=60_000)
+    page.wait_for_function("() => { const r = [...document.querySelectorAll('.jhpo-race')].pop();"
+                           " const m = r && r.innerText.match(/(\\d+)\\/200 trials/); return m && +m[1] >= 3; }",
+                           timeout=60_000)
+    race.get_by_role("button", name="Stop").click()
+    race.get_by_text("Ranking").wait_for(timeout=60_000)
+    assert "ended early (stopped)" in race.inner_text()
+    page.wait_for_selector(".jhpo-race .bqplot.figure svg path.line", timeout=30_000)
+    race.screenshot(path=str(tmp_path / "race.png"))
+    db = str(lab.root / ".jhpo" / "studies.db")
+    counts = [len(load_study(f"race-{s}-s0", db).trials) for s in ("random", "sobol")]
+    assert counts[0] == counts[1] and 3 <= counts[0] < 200, counts
+
+    # the manual study, replayed
+    page.evaluate(RUN_NEW_CELL, ["teach.ipynb", "%tune_show man --replay"])
+    replay = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-replay")
+    replay.wait_for(timeout=60_000)
+    replay.get_by_text("trial 2 (manual)").wait_for(timeout=30_000)
+    assert not page.errors, page.errors

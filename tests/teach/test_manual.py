@@ -14,6 +14,7 @@ import jhpo
 from jhpo.study import load_study
 from jhpo.teach.manual import ManualForm
 from jhpo.trial import TrialState
+from tests.browser.conftest import lab, page  # noqa: F401  # the JupyterLab + Chromium fixtures (skip without them)
 
 CELL = """\
 lr = 0.01        # tune: loguniform(1e-4, 1e-1)
@@ -200,35 +201,21 @@ RUN_NEW_CELL = """([name, source]) => {
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_manual_race_and_replay_in_jupyterlab(tmp_path: Path) -> None:
+def test_manual_race_and_replay_in_jupyterlab(lab, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """Click Run and Suggest in Chromium, stop a running race with its Stop button, replay a study."""
-    pytest.importorskip("playwright.sync_api")
     import urllib.parse
 
     import nbformat
 
-    from tests.browser import conftest as browser
-
-    if not Path(browser.CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {browser.CHROMIUM}")
-    lab_gen = browser.lab.__wrapped__(tmp_path)  # type: ignore[attr-defined]  # the fixture's generator
-    lab = next(lab_gen)
     try:
-        page_gen = browser.page.__wrapped__(lab)  # type: ignore[attr-defined]
-        page = next(page_gen)
-        try:
-            _drive(lab, page, tmp_path, nbformat, urllib.parse.quote)
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            print("screenshot of the failure:", tmp_path / "failure.png")
-            raise
-        finally:
-            page_gen.close()
-    finally:
-        lab_gen.close()
+        _drive(lab, page, tmp_path, nbformat, urllib.parse.quote)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        print("screenshot of the failure:", tmp_path / "failure.png")
+        raise
 
 
-def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-untyped-def]
+def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%load_ext jhpo\nSLEEP = 0"),
                 nbformat.v4.new_code_cell("%%tune --manual --maximize score --study man --seed 0\n" + BROWSER_CELL)]

@@ -106,6 +106,11 @@ class TuneMagics(Magics):
         ``resource(lo, hi)``; Colab ``# @param`` forms work too. The cell's
         defaults run first; afterwards the notebook holds what the best
         trial made, and the cell's value is the result.
+
+        Teaching modes: ``--manual`` shows a form (you choose each trial; Suggest
+        asks ``--strategy``); ``--race random,sobol,grid,bayes --trials N --repeat K``
+        races strategies on this cell and ranks them; ``%tune_show NAME --replay``
+        steps through a finished study.
         """
         args = parse_argstring(self.tune, line)
         opts = options_from_args(args, self)

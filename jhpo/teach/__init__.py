@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .race import Race, RaceObserver, RaceResult, race_cell
+from .race import Race, RaceObserver, RaceResult, load_race, race_cell
 
-__all__ = ["Race", "RaceObserver", "RaceResult", "race_cell", "replay", "run_mode"]
+__all__ = ["Race", "RaceObserver", "RaceResult", "load_race", "race_cell", "replay", "run_mode"]
 
 
 def replay(obj: Any, storage: str | None = None, interval: int | None = None) -> Any:

@@ -38,7 +38,8 @@ from ..strategies import _STRATEGIES, make_strategy
 from ..study import SearchExhausted, Study
 from ..trial import Trial, TrialState
 
-__all__ = ["Race", "RaceObserver", "RaceResult", "best_so_far", "check_strategies", "study_name"]
+__all__ = ["Race", "RaceObserver", "RaceResult", "best_so_far", "check_strategies", "load_race", "race_cell",
+           "study_name"]
 
 #: The fraction of the way from the worst to the best value a strategy must reach for "trials to 95%".
 REACH = 0.95
@@ -540,3 +541,35 @@ def race_cell(source: str, namespace: dict[str, Any], opts: Any, strategies: Seq
     if opts.apply and runner.best is not None:
         namespace.update(runner.best[2])  # the best of every racer's trials
     return result
+
+
+def load_race(name: str, storage: str | Storage | None = None) -> RaceResult:
+    """A finished race read back from storage (its studies ``<name>-<strategy>-s<seed>``).
+
+    The elapsed-time axis then comes from the trials' own durations.
+
+    Raises
+    ------
+    KeyError
+        When the storage holds no study of a race called ``name``.
+    """
+    import re
+
+    from ..study import load_study
+
+    st = open_storage(storage)
+    names = "|".join(re.escape(s) for s in _STRATEGIES)
+    pattern = re.compile(rf"^{re.escape(name)}-(?P<strategy>{names})-s(?P<seed>-?\d+)$")
+    found = [(m["strategy"], int(m["seed"]), n) for n in st.study_names() if (m := pattern.match(n))]
+    if not found:
+        raise KeyError(f"no race named {name!r} in {st.location} (its studies would be {name}-<strategy>-s<seed>)")
+    strategies = list(dict.fromkeys(s for s, _, _ in found))
+    seeds = sorted({k for _, k, _ in found})
+    studies = {(s, k): load_study(n, st) for s, k, n in found}
+    missing = [f"{s}-s{k}" for s in strategies for k in seeds if (s, k) not in studies]
+    if missing:
+        raise KeyError(f"race {name!r} is incomplete in {st.location}: no study for {', '.join(missing)}")
+    direction = next(iter(studies.values())).direction
+    n = max(s.n_counted() for s in studies.values())
+    return RaceResult(name=name, strategies=strategies, seeds=seeds, direction=direction, n_trials=n,
+                      studies=studies)

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from ..study import Study, load_study
 from ..trial import Trial, TrialState
-from .race import RaceResult
+from .race import RaceResult, load_race
 
 __all__ = ["RaceReplay", "Replay", "replay"]
 
@@ -169,6 +169,7 @@ def replay(obj: Any, storage: str | None = None, interval: int | None = None) ->
     Parameters
     ----------
     obj : Study, TuneResult, RaceResult or str
+        A string names a stored study, or else a stored race.
     storage : str, optional
         Where a study given by name is stored (default ``.jhpo/studies.db``).
     interval : int, optional
@@ -182,7 +183,14 @@ def replay(obj: Any, storage: str | None = None, interval: int | None = None) ->
     if isinstance(obj, RaceResult):
         return RaceReplay(obj, **({"interval": interval} if interval else {}))
     if isinstance(obj, str):
-        obj = load_study(obj, storage)
+        try:
+            obj = load_study(obj, storage)
+        except KeyError as exc:
+            try:  # not a study: perhaps a race's name
+                race = load_race(obj, storage)
+            except KeyError:
+                raise exc from None
+            return RaceReplay(race, **({"interval": interval} if interval else {}))
     study = getattr(obj, "study", obj)
     if not isinstance(study, Study):
         raise TypeError(f"replay() takes a study, a result, a race result or a study name, not {type(obj).__name__}")

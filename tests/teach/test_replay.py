@@ -93,3 +93,20 @@ def test_caption_marks_manual_and_baseline() -> None:
     assert "(the cell's defaults)" in caption_html([t0], t1, "maximize")
     text = caption_html([t0, t1], None, "minimize")
     assert "(manual)" in text and "best so far <b>1</b> (trial 0)" in text
+
+
+def test_a_stored_race_is_read_back_and_replayed(ip) -> None:  # type: ignore[no-untyped-def]
+    from jhpo.teach.race import load_race
+
+    cell = "x = 0.5  # tune: uniform(-2, 2)\nscore = -(x - 0.5) ** 2\n"
+    r = ip.run_cell_magic("tune", "--race random,grid --trials 4 --repeat 2 --maximize score --study lesson "
+                                  "--quiet", cell)
+    back = load_race("lesson", ".jhpo/studies.db")
+    assert back.strategies == ["random", "grid"] and back.seeds == [0, 1]
+    assert all(np.array_equal(back.curves[s], r.curves[s]) for s in r.strategies)
+    assert list(back.ranking["strategy"]) == list(r.ranking["strategy"])
+    assert back.times["grid"].shape == (2, 4)  # from the stored trial durations
+    rp = ip.run_line_magic("tune_show", "lesson --replay")  # a race's name works too
+    assert isinstance(rp, RaceReplay) and rp.slider.max == 4
+    with pytest.raises(KeyError, match="no race named 'less'"):
+        load_race("less", ".jhpo/studies.db")

@@ -181,10 +181,8 @@ class ManualForm:
         try:
             from ..ui.i18n import gettext_for
             from ..ui.plots import TrialPlots
-            from .replay import for_plots
-
             return TrialPlots(self.study.space, self.study.direction, gettext_for(None).gettext, self.show_trial,
-                              strategy=for_plots(self.study.strategy))
+                              strategy=self.study.strategy)
         except Exception:  # noqa: BLE001 - the form works without plots
             return None
 

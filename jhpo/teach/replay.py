@@ -23,34 +23,6 @@ from .race import RaceResult, load_race
 __all__ = ["RaceReplay", "Replay", "replay"]
 
 
-class SliceAdapter:
-    """The study's strategy, with ``slice()["observed"]`` also given as (x, value) pairs.
-
-    ``BayesStrategy.slice`` reports observed trials as ``(params, value)``; the
-    panel's surrogate view reads ``(x, value)`` pairs, so for a one-parameter
-    slice this passes both forms' common ground: pairs of the sliced parameter.
-    """
-
-    def __init__(self, strategy: Any) -> None:
-        self._strategy = strategy
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._strategy, name)
-
-    def slice(self, trials: Any, names: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        out = dict(self._strategy.slice(trials, names, *args, **kwargs))
-        names = [names] if isinstance(names, str) else list(names)
-        obs = out.get("observed")
-        if len(names) == 1 and obs and isinstance(obs[0], (list, tuple)) and isinstance(obs[0][0], dict):
-            out["observed"] = [(p[names[0]], v) for p, v in obs if names[0] in p]
-        return out
-
-
-def for_plots(strategy: Any) -> Any:
-    """What to hand :class:`~jhpo.ui.plots.TrialPlots` as ``strategy`` (see :class:`SliceAdapter`)."""
-    return SliceAdapter(strategy) if callable(getattr(strategy, "slice", None)) else strategy
-
-
 def _slider(n: int, interval: int) -> tuple[widgets.Play, widgets.IntSlider]:
     play = widgets.Play(value=n, min=1, max=max(n, 1), step=1, interval=interval, description="Play")
     slider = widgets.IntSlider(value=n, min=1, max=max(n, 1), step=1, description="trials",
@@ -84,7 +56,7 @@ class Replay:
             raise ValueError(f"study {study.name!r} has no finished trials to replay")
         n = len(self.trials)
         self.plots = TrialPlots(study.space, study.direction, gettext_for(None).gettext, self._noop,
-                                strategy=for_plots(study.strategy))
+                                strategy=study.strategy)
         self.play, self.slider = _slider(n, interval)
         self.caption = widgets.HTML()
         self.slider.observe(lambda c: self.step(c["new"]), "value")

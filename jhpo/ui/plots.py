@@ -24,7 +24,7 @@ __all__ = ["TrialPlots"]
 
 BLUE, GREEN, GREY, RED, ORANGE = "#1f77b4", "#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"
 _SELECTED = {"stroke": ORANGE, "stroke-width": 2.5, "opacity": 1.0}
-_UNSELECTED = {"opacity": 0.25}
+_UNSELECTED = {"opacity": 0.4}
 _MARGIN = {"top": 30, "bottom": 45, "left": 70, "right": 20}
 
 
@@ -151,7 +151,8 @@ class TrialPlots:
         self.h_done, self.h_pruned, self.h_failed = (_Points(m, self) for m in (done, pruned, failed))
         self.points += [self.h_done, self.h_pruned, self.h_failed]
         self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[done], color=ORANGE)
-        self.brush.observe(self._brushed, "brushing")
+        # the brush writes the indices it covers into done.selected; follow that, in brush mode only
+        done.observe(self._brushed, "selected")
         self.h_xaxis = bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none")
         axes = [self.h_xaxis,
                 bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", grid_lines="dashed",
@@ -178,11 +179,13 @@ class TrialPlots:
             self.highlight(set())
 
     def _brushed(self, change: dict[str, Any]) -> None:
-        if change["new"]:  # still dragging: wait for the end of the gesture
+        if not self.brush_toggle.value:
             return
-        sel = self.h_done.mark.selected
-        numbers = {self.h_done.numbers[i] for i in (sel if sel is not None else []) if i < len(self.h_done.numbers)}
-        self.highlight(numbers)
+        sel = change["new"]
+        numbers = {self.h_done.numbers[int(i)] for i in (sel if sel is not None else [])
+                   if int(i) < len(self.h_done.numbers)}
+        if numbers != self.selection:
+            self.highlight(numbers)
 
     def _build_params(self) -> None:
         _ = self._

@@ -77,6 +77,8 @@ def _done(panel) -> int:
 
 def _shot(target, tmp: Path, name: str) -> None:
     path = tmp / name
+    target.page.mouse.move(1, 1)  # no tooltip left over from the last hover
+    target.page.wait_for_timeout(300)
     target.screenshot(path=str(path))
     keep = os.environ.get("JHPO_SCREENSHOTS")
     if keep:
@@ -119,15 +121,29 @@ def _check_panel(lab, page, tmp_path):
     assert any("<svg" in b.get("text/html", "") for b in bundles)
 
     # clicking a point shows that trial's details
+    page.wait_for_timeout(1000)  # the final update_display re-renders the views: let it settle
     panel.scroll_into_view_if_needed()
+    _shot(panel, tmp_path, "panel.png")
     dot = panel.locator(".bqplot.figure svg .dot").nth(3)
     dot.click(force=True)
     detail = panel.locator(".jhpo-detail")
     detail.wait_for(timeout=15_000)
     assert re.search(r"Trial \d+", detail.inner_text())
     page.wait_for_timeout(600)
-    _shot(panel, tmp_path, "panel.png")
+    _shot(panel, tmp_path, "panel-detail.png")
+    # brushing over the history highlights the same trials in the other plots
+    panel.get_by_role("button", name="Select trials").click()
+    box = panel.locator(".bqplot.figure").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.8, steps=10)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    _shot(panel, tmp_path, "panel-brush.png")
     panel.get_by_role("tab", name="Parameters").click()
+    page.wait_for_function(
+        "() => [...document.querySelector('.jhpo-panel').querySelectorAll('.bqplot.figure .dot')]"
+        ".some(d => /255, 127, 14|ff7f0e/i.test(d.getAttribute('style') || ''))", timeout=15_000)
     page.wait_for_timeout(800)
     _shot(panel, tmp_path, "panel-parameters.png")
     panel.get_by_role("tab", name="Parallel coordinates").click()

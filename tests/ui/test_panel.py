@@ -174,3 +174,20 @@ def test_panel_labels_follow_the_language(fake_comm, lang, stop):
 
     panel = Panel(language=lang)
     assert panel.stop_button.description == stop
+
+
+def test_brush_selection_highlights_in_every_plot(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    _run(panel, 25)
+    plots = panel.plots
+    plots.brush_toggle.value = True
+    plots.h_done.mark.selected = [0, 1, 2]  # what the front end's brush writes back
+    chosen = {plots.h_done.numbers[i] for i in (0, 1, 2)}
+    assert plots.selection == chosen
+    x = plots.param_points["x"]
+    assert {x.numbers[i] for i in x.mark.selected} == chosen
+    assert {plots.par_numbers[i] for i in plots.par_lines.selected} == chosen
+    plots.brush_toggle.value = False  # leaving brush mode clears the selection everywhere
+    assert plots.selection == set() and x.mark.selected is None

@@ -158,25 +158,41 @@ def test_failed_trials_are_not_promoted() -> None:
     assert s.best_trial is not None and s.best_trial.state is TrialState.COMPLETE
 
 
+def test_timeout_sizes_the_bracket_from_measured_time() -> None:
+    import time
+
+    space = Space({"x": jhpo.uniform(0, 1), "epochs": jhpo.resource(1, 27)})
+    hb = HyperbandStrategy(space, timeout=60)
+    one = jhpo.Trial(0, {"x": 0.5, "epochs": 1}, state=TrialState.COMPLETE, value=0.1,
+                     info={"bracket": 0, "rung": 0, "budget": 1, "parent": None, "bracket_size": 27},
+                     datetime_start=100.0, datetime_end=101.0)  # 1 s per epoch
+    hb._t0 = time.monotonic() + 1  # a second of slack for the test itself
+    # 60 s left: 12 + 4*3 + 1*9 + 1*27 = 60 epochs fit, 13 would need 61
+    assert hb._planned_size(3, [one], [one]) == 12
+    assert hb._cost(3, 12) == 60 and hb._cost(3, 13) == 61
+    # continuing promoted trials (--checkpoint) only pay for the epochs they add
+    assert HyperbandStrategy(space, timeout=60, checkpoint="m")._cost(3, 12) == 12 + 4 * 2 + 6 + 18
+    # without a timeout the bracket keeps its textbook size
+    assert HyperbandStrategy(space)._planned_size(3, [one], [one]) == 27
+
+
+@pytest.mark.slow
 def test_timeout_shrinks_brackets_to_fit() -> None:
     import time
 
     space = {"x": jhpo.uniform(0, 1), "epochs": jhpo.resource(1, 27)}
 
     def slow(t: jhpo.Trial) -> float:
-        time.sleep(0.002 * t.params["epochs"])
+        time.sleep(0.1 * t.params["epochs"])
         return train(t)
 
-    s = jhpo.Study(space, strategy="hyperband", seed=0, storage=":memory:", strategy_options={"timeout": 0.6})
-    s.optimize(slow, timeout=0.6)
-    # a full first bracket (27+9+3+1 trials, 108 epochs, >0.2 s of sleep plus overhead) is cut down,
-    # and the shrunk bracket still reaches the full budget
+    # a full first bracket (27 + 9 + 3 + 1 trials, 108 epochs) would take 10.8 s
+    s = jhpo.Study(space, strategy="hyperband", seed=0, storage=":memory:", strategy_options={"timeout": 6.0})
+    s.optimize(slow, timeout=6.0)
     rung0 = [t for t in s.trials if t.info["bracket"] == 0 and t.info["rung"] == 0]
-    top = [t for t in s.trials if t.info["budget"] == 27 and t.info["bracket"] == 0]
-    assert top, "the bracket did not reach the full budget within the time"
-    sized = HyperbandStrategy(Space(space), timeout=None).bracket_size(3)
-    assert sized == 27
-    assert len(rung0) <= 27
+    assert 3 <= len(rung0) < 27
+    # the shrunk bracket still reached the full budget within the time
+    assert [t for t in s.trials if t.info["bracket"] == 0 and t.info["budget"] == 27]
 
 
 def test_asha_promotes_asynchronously_with_batches() -> None:

@@ -58,8 +58,15 @@ def in_process(trials: int, repeat: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):
             for mode in ("quiet", "panel"):
-                opts = TuneOptions(strategy="random", trials=trials, objective="score", seed=r, quiet=mode == "quiet",
-                                   storage=os.path.join(tmp, f"{mode}{r}.db"), apply=False)
+                opts = TuneOptions(
+                    strategy="random",
+                    trials=trials,
+                    objective="score",
+                    seed=r,
+                    quiet=mode == "quiet",
+                    storage=os.path.join(tmp, f"{mode}{r}.db"),
+                    apply=False,
+                )
                 observers = [] if mode == "quiet" else [panel_mod.Panel()]
                 t0 = time.perf_counter()
                 tune_cell(CELL, {}, opts, observers=observers)
@@ -103,16 +110,25 @@ def big_notebook(trials: int) -> dict[str, float]:
     import nbformat
     from nbclient import NotebookClient
 
-    cell = ("%%tune --strategy random --trials {n} --maximize score --seed 0 --study big --no-apply -o res\n"
-            + CELL).format(n=trials)
-    stats = ("p = [o for o in res.study.observers if hasattr(o, 'stats')]\n"
-             "import json; print(json.dumps(p[0].stats if p else {}))")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext jhpo"),
-                                         nbformat.v4.new_code_cell(cell), nbformat.v4.new_code_cell(stats)])
+    cell = (
+        "%%tune --strategy random --trials {n} --maximize score --seed 0 --study big --no-apply -o res\n" + CELL
+    ).format(n=trials)
+    stats = (
+        "p = [o for o in res.study.observers if hasattr(o, 'stats')]\n"
+        "import json; print(json.dumps(p[0].stats if p else {}))"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("%load_ext jhpo"),
+            nbformat.v4.new_code_cell(cell),
+            nbformat.v4.new_code_cell(stats),
+        ]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        NotebookClient(nb, timeout=1200, kernel_name="python3", store_widget_state=True,
-                       resources={"metadata": {"path": tmp}}).execute()
+        NotebookClient(
+            nb, timeout=1200, kernel_name="python3", store_widget_state=True, resources={"metadata": {"path": tmp}}
+        ).execute()
         seconds = time.perf_counter() - t0
         path = Path(tmp) / "big.ipynb"
         nbformat.write(nb, path)
@@ -129,19 +145,28 @@ def main() -> None:
     ap.add_argument("--skip-kernel", action="store_true", help="only the in-process measurement")
     a = ap.parse_args()
     r = in_process(a.trials, a.repeat)
-    print(f"in process, fake JSON comm, {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
-          f"ratio {r['panel'] / r['quiet']:.2f}", flush=True)
+    print(
+        f"in process, fake JSON comm, {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
+        f"ratio {r['panel'] / r['quiet']:.2f}",
+        flush=True,
+    )
     if a.skip_kernel:
         return
     r = in_kernel(a.trials, a.repeat)
-    print(f"real kernel (nbclient), {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
-          f"ratio {r['panel'] / r['quiet']:.2f}", flush=True)
+    print(
+        f"real kernel (nbclient), {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
+        f"ratio {r['panel'] / r['quiet']:.2f}",
+        flush=True,
+    )
     if a.big:
         b = big_notebook(a.big)
-        print(f"{b['trials']} trials in a real kernel: {b['seconds']:.1f} s end to end, saved notebook with widget "
-              f"state {b['notebook_mb']:.2f} MB; panel drew {b.get('draws', '?')} times, slowest "
-              f"{b.get('max_draw_seconds', float('nan')) * 1000:.0f} ms, total "
-              f"{b.get('draw_seconds', float('nan')):.2f} s", flush=True)
+        print(
+            f"{b['trials']} trials in a real kernel: {b['seconds']:.1f} s end to end, saved notebook with widget "
+            f"state {b['notebook_mb']:.2f} MB; panel drew {b.get('draws', '?')} times, slowest "
+            f"{b.get('max_draw_seconds', float('nan')) * 1000:.0f} ms, total "
+            f"{b.get('draw_seconds', float('nan')):.2f} s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -28,12 +28,28 @@ from .uipoll import UIPoller
 __all__ = ["Panel", "show_study"]
 
 #: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure.
-STATE_COLOURS = {"running": "#1e88e5", "paused": "#fb8c00", "done": "#43a047", "exhausted": "#43a047",
-                 "timeout": "#43a047", "stopped": "#fb8c00", "interrupted": "#e53935", "aborted": "#e53935",
-                 "finished": "#43a047"}
-BAR_STYLES = {"running": "info", "paused": "warning", "done": "success", "exhausted": "success",
-              "timeout": "success", "stopped": "warning", "interrupted": "danger", "aborted": "danger",
-              "finished": "success"}
+STATE_COLOURS = {
+    "running": "#1e88e5",
+    "paused": "#fb8c00",
+    "done": "#43a047",
+    "exhausted": "#43a047",
+    "timeout": "#43a047",
+    "stopped": "#fb8c00",
+    "interrupted": "#e53935",
+    "aborted": "#e53935",
+    "finished": "#43a047",
+}
+BAR_STYLES = {
+    "running": "info",
+    "paused": "warning",
+    "done": "success",
+    "exhausted": "success",
+    "timeout": "success",
+    "stopped": "warning",
+    "interrupted": "danger",
+    "aborted": "danger",
+    "finished": "success",
+}
 
 _CSS = """<style>
 .jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;}
@@ -47,8 +63,11 @@ _CSS = """<style>
 
 def _params_table(params: dict[str, Any]) -> str:
     # inline "name value" chips: compact, and untouched by the notebook's table styles
-    chips = "".join(f"<span class='jhpo-chip'><span class='jhpo-muted'>{html.escape(str(k))}</span> "
-                    f"<b>{html.escape(pd_.fmt_value(v))}</b></span>" for k, v in params.items())
+    chips = "".join(
+        f"<span class='jhpo-chip'><span class='jhpo-muted'>{html.escape(str(k))}</span> "
+        f"<b>{html.escape(pd_.fmt_value(v))}</b></span>"
+        for k, v in params.items()
+    )
     return f"<div class='jhpo-chips'>{chips}</div>"
 
 
@@ -89,25 +108,40 @@ class Panel(StudyObserver):
         self.stats = {"draws": 0, "draw_seconds": 0.0, "max_draw_seconds": 0.0}
         self.header = widgets.HTML()
         self.pill = widgets.HTML()
-        self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info",
-                                       layout=widgets.Layout(width="200px", height="20px"))
+        self.bar = widgets.IntProgress(
+            value=0, min=0, max=1, bar_style="info", layout=widgets.Layout(width="200px", height="20px")
+        )
         self.status = widgets.HTML()
-        self.pause_button = widgets.Button(description=_("Pause"), icon="pause", tooltip=_("Pause between trials"),
-                                           layout=widgets.Layout(width="110px"))
-        self.stop_button = widgets.Button(description=_("Stop"), icon="stop", button_style="danger",
-                                          tooltip=_("Stop after the running trial; finished trials are kept"),
-                                          layout=widgets.Layout(width="110px"))
+        self.pause_button = widgets.Button(
+            description=_("Pause"),
+            icon="pause",
+            tooltip=_("Pause between trials"),
+            layout=widgets.Layout(width="110px"),
+        )
+        self.stop_button = widgets.Button(
+            description=_("Stop"),
+            icon="stop",
+            button_style="danger",
+            tooltip=_("Stop after the running trial; finished trials are kept"),
+            layout=widgets.Layout(width="110px"),
+        )
         self.pause_button.on_click(self._toggle_pause)
         self.stop_button.on_click(self._stop)
         self.best_html = widgets.HTML(layout=widgets.Layout(width="50%"))
         self.current_html = widgets.HTML(layout=widgets.Layout(width="50%"))
         self.detail = widgets.HTML(value=f"<span class='jhpo-muted'>{_('Click a point to see that trial.')}</span>")
         self.box = widgets.VBox(
-            [widgets.HTML(_CSS), self.header,
-             widgets.HBox([self.pill, self.bar, self.status, self.pause_button, self.stop_button],
-                          layout=widgets.Layout(align_items="center", grid_gap="8px", flex_flow="row wrap")),
-             widgets.HBox([self.best_html, self.current_html])],
-            layout=widgets.Layout(width="100%", padding="4px"))
+            [
+                widgets.HTML(_CSS),
+                self.header,
+                widgets.HBox(
+                    [self.pill, self.bar, self.status, self.pause_button, self.stop_button],
+                    layout=widgets.Layout(align_items="center", grid_gap="8px", flex_flow="row wrap"),
+                ),
+                widgets.HBox([self.best_html, self.current_html]),
+            ],
+            layout=widgets.Layout(width="100%", padding="4px"),
+        )
         self.box.add_class("jhpo-panel")
 
     # -- buttons ------------------------------------------------------------------------
@@ -144,15 +178,19 @@ class Panel(StudyObserver):
         self.header.value = (
             f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
             f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {direction} "
-            f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>")
+            f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>"
+        )
 
     def bundle(self, final: bool = False) -> dict[str, Any]:
         """The widget view plus a static HTML snapshot (what GitHub and nbviewer show)."""
         study = self.study
         assert study is not None
         return {
-            "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
-                                                         "model_id": self.box.model_id},
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": self.box.model_id,
+            },
             "text/html": snapshot_html(study, self._, final=final),
             "text/plain": f"jhpo panel for study {study.name!r}",
         }
@@ -191,8 +229,11 @@ class Panel(StudyObserver):
             self.n_done += 1
         self.n_failed += trial.state is TrialState.FAILED
         self.n_pruned += trial.state is TrialState.PRUNED
-        if trial.state is TrialState.COMPLETE and trial.value is not None and \
-                (self.best is None or study.is_better(trial.value, self.best.value)):
+        if (
+            trial.state is TrialState.COMPLETE
+            and trial.value is not None
+            and (self.best is None or study.is_better(trial.value, self.best.value))
+        ):
             self.best = trial
         self._dirty = True
         self._maybe_draw()
@@ -244,6 +285,7 @@ class Panel(StudyObserver):
             self.stats["max_draw_seconds"] = max(self.stats["max_draw_seconds"], spent)
 
     def _draw_now(self, everything: bool) -> None:
+        assert self.study is not None
         _ = self._
         state = "paused" if self.paused else self.state
         colour = STATE_COLOURS.get(state, "#1e88e5")
@@ -278,8 +320,10 @@ class Panel(StudyObserver):
         best = self.best
         if best is None:
             return f"<div class='jhpo-muted'>{_('Best')}: -</div>"
-        return (f"<div>{_('Best')} <span class='jhpo-best'>{pd_.fmt_value(best.value)}</span> "
-                f"<span class='jhpo-muted'>({_('trial')} {best.number})</span>{_params_table(best.params)}</div>")
+        return (
+            f"<div>{_('Best')} <span class='jhpo-best'>{pd_.fmt_value(best.value)}</span> "
+            f"<span class='jhpo-muted'>({_('trial')} {best.number})</span>{_params_table(best.params)}</div>"
+        )
 
     def _current_text(self) -> str:
         _ = self._
@@ -332,16 +376,20 @@ def trial_detail_html(trial: Trial, _: Any) -> str:
     """The detail view of one trial: parameters, value, duration, output, traceback."""
     d = pd_.trial_detail(trial)
     colour = {"complete": "#43a047", "failed": "#e53935", "pruned": "#757575", "running": "#1e88e5"}.get(
-        d["state"], "#fb8c00")
+        d["state"], "#fb8c00"
+    )
     value = pd_.fmt_value(d["value"]) if d["value"] is not None else "-"
-    out = [f"<div class='jhpo-detail'><b>{_('Trial')} {d['number']}</b> "
-           f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(_(d['state']))}</span> "
-           f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
-           _params_table(d["params"])]
+    out = [
+        f"<div class='jhpo-detail'><b>{_('Trial')} {d['number']}</b> "
+        f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(_(d['state']))}</span> "
+        f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
+        _params_table(d["params"]),
+    ]
     info = {k: v for k, v in d["info"].items() if k in ("baseline", "budget", "bracket", "rung", "generation")}
     if info:
-        out.append("<div class='jhpo-muted'>" + ", ".join(f"{k}={html.escape(str(v))}" for k, v in info.items())
-                   + "</div>")
+        out.append(
+            "<div class='jhpo-muted'>" + ", ".join(f"{k}={html.escape(str(v))}" for k, v in info.items()) + "</div>"
+        )
     if d["why"]:
         out.append(f"<div class='jhpo-muted'>{html.escape(d['why'])}</div>")
     for key, title in (("stdout", _("Output")), ("stderr", _("Errors and warnings")), ("error", _("Traceback"))):

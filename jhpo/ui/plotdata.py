@@ -106,7 +106,7 @@ def _finished_values(trials: Sequence[Trial]) -> list[float]:
 def _ranked(trials: Sequence[Trial], direction: str, k: int) -> list[int]:
     """Positions of the ``k`` best complete trials (to keep them when downsampling)."""
     done = [(i, t.value) for i, t in enumerate(trials) if t.state is TrialState.COMPLETE and t.value is not None]
-    done.sort(key=lambda p: -p[1] if direction == "maximize" else p[1])  # type: ignore[operator]
+    done.sort(key=lambda p: -p[1] if direction == "maximize" else p[1])
     return [i for i, _ in done[:k]]
 
 
@@ -125,7 +125,7 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
     done = [t for t in finished if t.state is TrialState.COMPLETE and t.value is not None]
     keep = keep_indices(len(done), cap, _ranked(done, direction, 20))
     done_kept = [done[i] for i in keep]
-    values = [t.value for t in done]
+    values = [float(t.value) for t in done if t.value is not None]
     worst = (min(values) if direction == "maximize" else max(values)) if values else 0.0
     best_x: list[float] = []
     best_y: list[float] = []
@@ -152,12 +152,16 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
         return worst
 
     return {
-        "x": [t.number for t in done_kept], "y": [t.value for t in done_kept],
+        "x": [t.number for t in done_kept],
+        "y": [t.value for t in done_kept],
         "numbers": [t.number for t in done_kept],
-        "best_x": best_x, "best_y": best_y,
-        "pruned_x": [t.number for t in pruned], "pruned_y": [last_value(t) for t in pruned],
+        "best_x": best_x,
+        "best_y": best_y,
+        "pruned_x": [t.number for t in pruned],
+        "pruned_y": [last_value(t) for t in pruned],
         "pruned_numbers": [t.number for t in pruned],
-        "failed_x": [t.number for t in failed], "failed_y": [worst for _ in failed],
+        "failed_x": [t.number for t in failed],
+        "failed_y": [worst for _ in failed],
         "failed_numbers": [t.number for t in failed],
     }
 
@@ -166,8 +170,7 @@ def _label(v: Any) -> str:
     return v if isinstance(v, str) else repr(v)
 
 
-def param_points(trials: Sequence[Trial], space: Space, name: str, direction: str,
-                 cap: int = CAP) -> dict[str, Any]:
+def param_points(trials: Sequence[Trial], space: Space, name: str, direction: str, cap: int = CAP) -> dict[str, Any]:
     """Value against one parameter, for complete trials.
 
     ``kind`` is ``"log"``, ``"linear"`` or ``"choice"``; for choices ``x`` holds the
@@ -183,8 +186,14 @@ def param_points(trials: Sequence[Trial], space: Space, name: str, direction: st
     else:
         kind, domain = ("log" if getattr(dist, "log", False) else "linear"), [dist.low, dist.high]  # type: ignore[attr-defined]
         xs = [float(t.params[name]) for t in done]  # type: ignore[arg-type]
-    return {"name": name, "kind": kind, "domain": domain, "x": xs, "y": [t.value for t in done],
-            "numbers": [t.number for t in done]}
+    return {
+        "name": name,
+        "kind": kind,
+        "domain": domain,
+        "x": xs,
+        "y": [t.value for t in done],
+        "numbers": [t.number for t in done],
+    }
 
 
 def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 300) -> dict[str, Any]:
@@ -195,13 +204,21 @@ def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 3
     the best and most recent ``cap`` trials are drawn, which keeps the plot legible.
     """
     names = [n for n in space.names]
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
-            and all(n in t.params for n in names)]
+    done = [
+        t
+        for t in trials
+        if t.state is TrialState.COMPLETE and t.value is not None and all(n in t.params for n in names)
+    ]
     keep = set(_ranked(done, direction, cap // 2)) | set(range(max(0, len(done) - cap // 2), len(done)))
     done = [done[i] for i in sorted(keep)]
     ys = [[float(space[n].to_unit(t.params[n])) for n in names] for t in done]
-    return {"names": names, "y": ys, "color": [t.value for t in done], "numbers": [t.number for t in done],
-            "ticks": {n: _ticks(space[n]) for n in names}}
+    return {
+        "names": names,
+        "y": ys,
+        "color": [t.value for t in done],
+        "numbers": [t.number for t in done],
+        "ticks": {n: _ticks(space[n]) for n in names},
+    }
 
 
 def _ticks(dist: Distribution) -> list[tuple[float, str]]:
@@ -256,8 +273,13 @@ def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
             if parent is not None:
                 links_x.append([float(parent.info["generation"]), float(t.info["generation"])])
                 links_y.append([parent.value, t.value])
-    return {"generation": [int(t.info["generation"]) for t in rows], "value": [t.value for t in rows],
-            "numbers": [t.number for t in rows], "links_x": links_x[-400:], "links_y": links_y[-400:]}
+    return {
+        "generation": [int(t.info["generation"]) for t in rows],
+        "value": [t.value for t in rows],
+        "numbers": [t.number for t in rows],
+        "links_x": links_x[-400:],
+        "links_y": links_y[-400:],
+    }
 
 
 def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
@@ -268,11 +290,15 @@ def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
         return s if len(s) <= limit else "...\n" + s[-limit:]
 
     return {
-        "number": trial.number, "state": trial.state.value, "value": trial.value,
+        "number": trial.number,
+        "state": trial.state.value,
+        "value": trial.value,
         "params": {k: fmt_value(v) for k, v in trial.params.items()},
         "duration": fmt_duration(trial.duration) if trial.duration is not None else "-",
         "seconds": trial.duration,
-        "stdout": tail(trial.stdout), "stderr": tail(trial.stderr), "error": tail(trial.error),
+        "stdout": tail(trial.stdout),
+        "stderr": tail(trial.stderr),
+        "error": tail(trial.error),
         "info": {k: v for k, v in trial.info.items() if k != "why"},
         "why": (trial.info.get("why") or {}).get("text") if isinstance(trial.info.get("why"), dict) else None,
         "intermediate": len(trial.intermediate),

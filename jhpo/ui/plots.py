@@ -28,11 +28,18 @@ _UNSELECTED = {"opacity": 0.4}
 _MARGIN = {"top": 30, "bottom": 45, "left": 70, "right": 20}
 
 
-def _figure(marks: list[Any], axes: list[Any], title: str, height: str = "300px", width: str = "100%",
-            interaction: Any = None) -> bq.Figure:
-    fig = bq.Figure(marks=marks, axes=axes, title=title, fig_margin=dict(_MARGIN), animation_duration=0,
-                    layout=widgets.Layout(width=width, height=height, min_width="260px"),
-                    title_style={"font-size": "13px"})
+def _figure(
+    marks: list[Any], axes: list[Any], title: str, height: str = "300px", width: str = "100%", interaction: Any = None
+) -> bq.Figure:
+    fig = bq.Figure(
+        marks=marks,
+        axes=axes,
+        title=title,
+        fig_margin=dict(_MARGIN),
+        animation_duration=0,
+        layout=widgets.Layout(width=width, height=height, min_width="260px"),
+        title_style={"font-size": "13px"},
+    )
     if interaction is not None:
         fig.interaction = interaction
     return fig
@@ -68,7 +75,7 @@ class _Points:
         if n is not None:
             self.plots.on_click(n)
 
-    def set(self, x: Sequence[Any], y: Sequence[Any], numbers: Sequence[int], **extra: Any) -> None:
+    def assign(self, x: Sequence[Any], y: Sequence[Any], numbers: Sequence[int], **extra: Any) -> None:
         self.numbers = list(numbers)
         with self.mark.hold_sync():
             self.mark.x = np.asarray(x) if len(x) and isinstance(x[0], str) else _arr(x)
@@ -103,8 +110,14 @@ class TrialPlots:
         The study's strategy; its ``slice`` method (bayes) feeds the surrogate view.
     """
 
-    def __init__(self, space: Space, direction: str, labels: Callable[[str], str],
-                 on_click: Callable[[int], None], strategy: Any = None) -> None:
+    def __init__(
+        self,
+        space: Space,
+        direction: str,
+        labels: Callable[[str], str],
+        on_click: Callable[[int], None],
+        strategy: Any = None,
+    ) -> None:
         _ = labels
         self._ = labels
         self.space = space
@@ -125,7 +138,9 @@ class TrialPlots:
         self._strategy_built: str | None = None
         # (title, widget, updater): only the visible page is updated while the search runs
         self.pages: list[tuple[str, Any, Callable[[], None] | None]] = [
-            (_("History"), self.history_box, None), (_("Parameters"), self.params_box, self._update_params)]
+            (_("History"), self.history_box, None),
+            (_("Parameters"), self.params_box, self._update_params),
+        ]
         if len(self.space) >= 2:  # parallel coordinates need two axes
             self.pages.append((_("Parallel coordinates"), self.parallel_fig, self._update_parallel))
         self.pages.append((_("Learning curves"), self.curves_fig, self._update_curves))
@@ -140,33 +155,70 @@ class TrialPlots:
         xs, ys = bq.LinearScale(), bq.LinearScale()
         sc = {"x": xs, "y": ys}
         self.best_line = bq.Lines(x=[], y=[], scales=sc, colors=[GREEN], stroke_width=2, labels=[_("best so far")])
-        done = bq.Scatter(x=[], y=[], scales=sc, colors=[BLUE], default_size=56, stroke="white",
-                          selected_style=_SELECTED, unselected_style=_UNSELECTED,
-                          interactions={"hover": "tooltip", "click": "select"})
-        pruned = bq.Scatter(x=[], y=[], scales=sc, colors=[GREY], marker="triangle-down", default_size=56,
-                            selected_style=_SELECTED, unselected_style=_UNSELECTED,
-                            interactions={"hover": "tooltip", "click": "select"})
-        failed = bq.Scatter(x=[], y=[], scales=sc, colors=[RED], marker="cross", default_size=56,
-                            interactions={"hover": "tooltip", "click": "select"})
+        done = bq.Scatter(
+            x=[],
+            y=[],
+            scales=sc,
+            colors=[BLUE],
+            default_size=56,
+            stroke="white",
+            selected_style=_SELECTED,
+            unselected_style=_UNSELECTED,
+            interactions={"hover": "tooltip", "click": "select"},
+        )
+        pruned = bq.Scatter(
+            x=[],
+            y=[],
+            scales=sc,
+            colors=[GREY],
+            marker="triangle-down",
+            default_size=56,
+            selected_style=_SELECTED,
+            unselected_style=_UNSELECTED,
+            interactions={"hover": "tooltip", "click": "select"},
+        )
+        failed = bq.Scatter(
+            x=[],
+            y=[],
+            scales=sc,
+            colors=[RED],
+            marker="cross",
+            default_size=56,
+            interactions={"hover": "tooltip", "click": "select"},
+        )
         self.h_done, self.h_pruned, self.h_failed = (_Points(m, self) for m in (done, pruned, failed))
         self.points += [self.h_done, self.h_pruned, self.h_failed]
         self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[done], color=ORANGE)
         # the brush writes the indices it covers into done.selected; follow that, in brush mode only
         done.observe(self._brushed, "selected")
         self.h_xaxis = bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none")
-        axes = [self.h_xaxis,
-                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", grid_lines="dashed",
-                        label_offset="45px")]
-        self.history_fig = _figure([self.best_line, done, pruned, failed], axes,
-                                   _("Value by trial (click a point for details)"))
+        axes = [
+            self.h_xaxis,
+            bq.Axis(
+                scale=ys,
+                orientation="vertical",
+                label=_("value"),
+                tick_format=".3g",
+                grid_lines="dashed",
+                label_offset="45px",
+            ),
+        ]
+        self.history_fig = _figure(
+            [self.best_line, done, pruned, failed], axes, _("Value by trial (click a point for details)")
+        )
         # A brush overlay takes the mouse from the points (no hover, no click), so brushing is a mode
         # the user switches on; switching it off clears the selection.
-        self.brush_toggle = widgets.ToggleButton(value=False, description=_("Select trials"), icon="crop",
-                                                 tooltip=_("Drag over the history to highlight trials in every plot"),
-                                                 layout=widgets.Layout(width="auto"))
+        self.brush_toggle = widgets.ToggleButton(
+            value=False,
+            description=_("Select trials"),
+            icon="crop",
+            tooltip=_("Drag over the history to highlight trials in every plot"),
+            layout=widgets.Layout(width="auto"),
+        )
         self.brush_toggle.observe(self._brush_mode, "value")
-        self.history_box = widgets.VBox([
-            widgets.HBox([self.brush_toggle], layout=widgets.Layout(justify_content="flex-end")), self.history_fig])
+        self.history_box = widgets.VBox(
+            [widgets.HBox([self.brush_toggle], layout=widgets.Layout(justify_content="flex-end")), self.history_fig]
+        )
 
     def _brush_mode(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -182,8 +234,9 @@ class TrialPlots:
         if not self.brush_toggle.value:
             return
         sel = change["new"]
-        numbers = {self.h_done.numbers[int(i)] for i in (sel if sel is not None else [])
-                   if int(i) < len(self.h_done.numbers)}
+        numbers = {
+            self.h_done.numbers[int(i)] for i in (sel if sel is not None else []) if int(i) < len(self.h_done.numbers)
+        }
         if numbers != self.selection:
             self.highlight(numbers)
 
@@ -192,7 +245,7 @@ class TrialPlots:
         self.param_points: dict[str, _Points] = {}
         figs = []
         for name in self.space.names:
-            dist = self.space[name]
+            dist: Any = self.space[name]
             kind = "choice" if hasattr(dist, "choices") else ("log" if getattr(dist, "log", False) else "linear")
             if kind == "choice":
                 xs: Any = bq.OrdinalScale(domain=[c if isinstance(c, str) else repr(c) for c in dist.choices])
@@ -202,53 +255,101 @@ class TrialPlots:
             else:
                 xs = bq.LinearScale(min=float(dist.low), max=float(dist.high))
             ys, cs = bq.LinearScale(), bq.ColorScale(colors=["#c6dbef", "#08306b"])
-            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=48,
-                              stroke="white", selected_style=_SELECTED, unselected_style=_UNSELECTED,
-                              interactions={"hover": "tooltip", "click": "select"})
+            mark = bq.Scatter(
+                x=[],
+                y=[],
+                color=[],
+                scales={"x": xs, "y": ys, "color": cs},
+                default_size=48,
+                stroke="white",
+                selected_style=_SELECTED,
+                unselected_style=_UNSELECTED,
+                interactions={"hover": "tooltip", "click": "select"},
+            )
             pts = _Points(mark, self)
             self.param_points[name] = pts
             self.points.append(pts)
             label = name + (" (log)" if kind == "log" else "")
             fmt = None if kind == "choice" else ".0g" if kind == "log" else ".3g"
-            axes = [bq.Axis(scale=xs, label=label, tick_format=fmt,
-                            **({"tick_values": np.asarray(ticks)} if kind == "log" else {})),
-                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g",
-                            label_offset="45px")]
+            axes = [
+                bq.Axis(
+                    scale=xs,
+                    label=label,
+                    tick_format=fmt,
+                    **({"tick_values": np.asarray(ticks)} if kind == "log" else {}),
+                ),
+                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", label_offset="45px"),
+            ]
             figs.append(_figure([mark], axes, name, height="260px"))
-        self.params_box = widgets.GridBox(figs, layout=widgets.Layout(
-            grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%"))
+        self.params_box = widgets.GridBox(
+            figs, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%")
+        )
 
     def _build_parallel(self) -> None:
         _ = self._
         names = list(self.space.names)
         xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
         cs = bq.ColorScale(scheme="viridis", reverse=self.direction == "minimize")  # yellow is always best
-        self.par_lines = bq.Lines(x=names, y=[], color=[], scales={"x": xs, "y": ys, "color": cs},
-                                  stroke_width=1.5, selected_style={"stroke-width": 4, "opacity": 1.0},
-                                  unselected_style={"opacity": 0.15})
+        self.par_lines = bq.Lines(
+            x=names,
+            y=[],
+            color=[],
+            scales={"x": xs, "y": ys, "color": cs},
+            stroke_width=1.5,
+            selected_style={"stroke-width": 4, "opacity": 1.0},
+            unselected_style={"opacity": 0.15},
+        )
         self.par_numbers: list[int] = []
         ticks = [(n, u, lab) for n in names for u, lab in pd_._ticks(self.space[n])]
-        labels = bq.Label(x=[t[0] for t in ticks], y=[t[1] for t in ticks], text=[t[2] for t in ticks],
-                          scales={"x": xs, "y": ys}, colors=["#333"], font_weight="normal", default_size=11,
-                          x_offset=4)
-        rules = bq.Lines(x=[[n, n] for n in names], y=[[0, 1] for _n in names], scales={"x": xs, "y": ys},
-                         colors=["#999"], stroke_width=1)
+        labels = bq.Label(
+            x=[t[0] for t in ticks],
+            y=[t[1] for t in ticks],
+            text=[t[2] for t in ticks],
+            scales={"x": xs, "y": ys},
+            colors=["#333"],
+            font_weight="normal",
+            default_size=11,
+            x_offset=4,
+        )
+        rules = bq.Lines(
+            x=[[n, n] for n in names],
+            y=[[0, 1] for _n in names],
+            scales={"x": xs, "y": ys},
+            colors=["#999"],
+            stroke_width=1,
+        )
         axes = [bq.Axis(scale=xs)]
-        self.parallel_fig = _figure([rules, self.par_lines, labels], axes,
-                                    _("Parallel coordinates (yellow: best values, purple: worst)"), height="320px")
+        self.parallel_fig = _figure(
+            [rules, self.par_lines, labels],
+            axes,
+            _("Parallel coordinates (yellow: best values, purple: worst)"),
+            height="320px",
+        )
         self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 60}
 
     def _build_curves(self) -> None:
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()
         # markers: a trial pruned at its first report is a single point, invisible as a bare line
-        self.curves = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=1.5,
-                               marker="circle", marker_size=12,
-                               labels=[""], tooltip=bq.Tooltip(fields=["name"], show_labels=False))
+        self.curves = bq.Lines(
+            x=[],
+            y=[],
+            scales={"x": xs, "y": ys},
+            colors=[BLUE],
+            stroke_width=1.5,
+            marker="circle",
+            marker_size=12,
+            labels=[""],
+            tooltip=bq.Tooltip(fields=["name"], show_labels=False),
+        )
         self.curve_numbers: list[int] = []
         self.c_xaxis = bq.Axis(scale=xs, label=_("step"), tick_format="d")
-        axes = [self.c_xaxis, bq.Axis(scale=ys, orientation="vertical", label=_("intermediate value"),
-                                      tick_format=".3g", label_offset="45px")]
+        axes = [
+            self.c_xaxis,
+            bq.Axis(
+                scale=ys, orientation="vertical", label=_("intermediate value"), tick_format=".3g", label_offset="45px"
+            ),
+        ]
         self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
 
     # -- hover, click, selection ---------------------------------------------------------
@@ -257,11 +358,14 @@ class TrialPlots:
         t = self.by_number.get(number)
         if t is None:
             return
-        rows = "".join(f"<div><span style='color:#777'>{html.escape(str(k))}</span> "
-                       f"<b>{html.escape(pd_.fmt_value(v))}</b></div>" for k, v in t.params.items())
+        rows = "".join(
+            f"<div><span style='color:#777'>{html.escape(str(k))}</span> <b>{html.escape(pd_.fmt_value(v))}</b></div>"
+            for k, v in t.params.items()
+        )
         value = pd_.fmt_value(t.value) if t.value is not None else self._(t.state.value)
-        self.hover_html.value = (f"<div style='font-size:12px;line-height:17px'><b>#{t.number}</b> &rarr; "
-                                 f"<b>{value}</b>{rows}</div>")
+        self.hover_html.value = (
+            f"<div style='font-size:12px;line-height:17px'><b>#{t.number}</b> &rarr; <b>{value}</b>{rows}</div>"
+        )
 
     def highlight(self, numbers: set[int]) -> None:
         """Highlight these trials in every plot (empty: clear)."""
@@ -300,14 +404,14 @@ class TrialPlots:
             self.h_xaxis.num_ticks = ticks
         with self.best_line.hold_sync():
             self.best_line.x, self.best_line.y = _arr(d["best_x"]), _arr(d["best_y"])
-        self.h_done.set(d["x"], d["y"], d["numbers"])
-        self.h_pruned.set(d["pruned_x"], d["pruned_y"], d["pruned_numbers"])
-        self.h_failed.set(d["failed_x"], d["failed_y"], d["failed_numbers"])
+        self.h_done.assign(d["x"], d["y"], d["numbers"])
+        self.h_pruned.assign(d["pruned_x"], d["pruned_y"], d["pruned_numbers"])
+        self.h_failed.assign(d["failed_x"], d["failed_y"], d["failed_numbers"])
 
     def _update_params(self) -> None:
         for name, pts in self.param_points.items():
             d = pd_.param_points(self.trials, self.space, name, self.direction)
-            pts.set(d["x"], d["y"], d["numbers"], color=_arr(d["numbers"]))
+            pts.assign(d["x"], d["y"], d["numbers"], color=_arr(d["numbers"]))
 
     def _update_parallel(self) -> None:
         d = pd_.parallel(self.trials, self.space, self.direction)
@@ -337,9 +441,9 @@ class TrialPlots:
             last = pd_.fmt_value(ys[-1]) if ys else "-"
             labels.append(f"#{n} {_(state)}: {reason}" if reason else f"#{n} {_(state)} ({last})")
         self.curve_numbers = d["numbers"]
-        last = int(max((x[-1] for x in d["x"] if x), default=0))
-        if last <= 12:  # integer steps only: no repeated labels on a short axis
-            ticks = np.arange(0, last + 1, dtype=float)
+        last_step = int(max((x[-1] for x in d["x"] if x), default=0))
+        if last_step <= 12:  # integer steps only: no repeated labels on a short axis
+            ticks = np.arange(0, last_step + 1).astype(float)
             if self.c_xaxis.tick_values is None or len(self.c_xaxis.tick_values) != len(ticks):
                 self.c_xaxis.tick_values = ticks
         with self.curves.hold_sync():
@@ -353,8 +457,12 @@ class TrialPlots:
     def _update_strategy(self, visible: bool) -> None:
         hb = pd_.hyperband(self.trials)
         gen = pd_.generations(self.trials) if hb is None else None
-        bayes = hb is None and gen is None and callable(getattr(self.strategy, "slice", None)) and \
-            any(isinstance(t.info.get("why"), dict) for t in self.trials)
+        bayes = (
+            hb is None
+            and gen is None
+            and callable(getattr(self.strategy, "slice", None))
+            and any(isinstance(t.info.get("why"), dict) for t in self.trials)
+        )
         kind = "hyperband" if hb else "genetic" if gen else "bayes" if bayes else None
         if kind is None:
             return
@@ -363,9 +471,9 @@ class TrialPlots:
         if not visible:
             return
         try:
-            if kind == "hyperband":
+            if hb is not None:
                 self._update_hyperband(hb)
-            elif kind == "genetic":
+            elif gen is not None:
                 self._update_genetic(gen)
             else:
                 self._update_bayes()
@@ -382,18 +490,30 @@ class TrialPlots:
             self._build_bayes()
             title = _("Surrogate")
         else:
-            self.s_links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys},
-                                    colors=["#cccccc"], stroke_width=1)
-            mark = bq.Scatter(x=[], y=[], color=[], scales={"x": xs, "y": ys, "color": cs}, default_size=30,
-                              stroke="white", selected_style=_SELECTED, unselected_style=_UNSELECTED,
-                              interactions={"hover": "tooltip", "click": "select"})
+            self.s_links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#cccccc"], stroke_width=1)
+            mark = bq.Scatter(
+                x=[],
+                y=[],
+                color=[],
+                scales={"x": xs, "y": ys, "color": cs},
+                default_size=30,
+                stroke="white",
+                selected_style=_SELECTED,
+                unselected_style=_UNSELECTED,
+                interactions={"hover": "tooltip", "click": "select"},
+            )
             self.s_points = _Points(mark, self)
             self.points.append(self.s_points)
             xlabel = _("budget") if kind == "hyperband" else _("generation")
-            title = _("Brackets and rungs (colour: bracket)") if kind == "hyperband" else \
-                _("Population per generation (lines: parents)")
-            axes = [bq.Axis(scale=xs, label=xlabel, tick_format=".3g" if kind == "hyperband" else "d"),
-                    bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g")]
+            title = (
+                _("Brackets and rungs (colour: bracket)")
+                if kind == "hyperband"
+                else _("Population per generation (lines: parents)")
+            )
+            axes = [
+                bq.Axis(scale=xs, label=xlabel, tick_format=".3g" if kind == "hyperband" else "d"),
+                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g"),
+            ]
             self.strategy_box.children = [self.strategy_note, _figure([self.s_links, mark], axes, title)]
             title = _("Hyperband") if kind == "hyperband" else _("Generations")
         self.pages = [p for p in self.pages if p[1] is not self.strategy_box]
@@ -403,14 +523,19 @@ class TrialPlots:
 
     def _update_hyperband(self, d: dict[str, Any]) -> None:
         keep = [i for i, v in enumerate(d["value"]) if v is not None]
-        self.s_points.set([d["budget"][i] for i in keep], [d["value"][i] for i in keep],
-                          [d["numbers"][i] for i in keep], color=np.asarray([d["bracket"][i] for i in keep]))
+        self.s_points.assign(
+            [d["budget"][i] for i in keep],
+            [d["value"][i] for i in keep],
+            [d["numbers"][i] for i in keep],
+            color=np.asarray([d["bracket"][i] for i in keep]),
+        )
         brackets = sorted(set(d["bracket"]))
-        self.strategy_note.value = (f"<small>{len(brackets)} {self._('brackets')}, "
-                                    f"{max(d['rung']) + 1} {self._('rungs')}</small>")
+        self.strategy_note.value = (
+            f"<small>{len(brackets)} {self._('brackets')}, {max(d['rung']) + 1} {self._('rungs')}</small>"
+        )
 
     def _update_genetic(self, d: dict[str, Any]) -> None:
-        self.s_points.set(d["generation"], d["value"], d["numbers"], color=np.asarray(d["generation"]))
+        self.s_points.assign(d["generation"], d["value"], d["numbers"], color=np.asarray(d["generation"]))
         if d["links_x"]:
             with self.s_links.hold_sync():
                 self.s_links.x, self.s_links.y = _arr(d["links_x"]), _arr(d["links_y"])
@@ -423,30 +548,64 @@ class TrialPlots:
         if not names:
             raise ValueError("no numeric parameter to slice along")
         self._slice_param = names[0]
-        self.slice_choice = widgets.Dropdown(options=names, value=names[0], description=_("parameter"),
-                                             layout=widgets.Layout(width="260px"))
+        self.slice_choice = widgets.Dropdown(
+            options=names, value=names[0], description=_("parameter"), layout=widgets.Layout(width="260px")
+        )
         self.slice_choice.observe(lambda c: self._update_bayes(), "value")
         xs, ys, ay = bq.LinearScale(), bq.LinearScale(), bq.LinearScale()
-        self.b_band = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, fill="between", colors=["#9ecae1", "#9ecae1"],
-                               fill_colors=["#c6dbef"], fill_opacities=[0.5], stroke_width=0)
+        self.b_band = bq.Lines(
+            x=[],
+            y=[],
+            scales={"x": xs, "y": ys},
+            fill="between",
+            colors=["#9ecae1", "#9ecae1"],
+            fill_colors=["#c6dbef"],
+            fill_opacities=[0.5],
+            stroke_width=0,
+        )
         self.b_mean = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=2)
         self.b_obs = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ys}, colors=["black"], default_size=20)
         self.b_next = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[RED], line_style="dashed")
-        self.b_acq = bq.Lines(x=[], y=[], scales={"x": xs, "y": ay}, colors=[ORANGE], stroke_width=2, fill="bottom",
-                              fill_opacities=[0.2])
-        self.b_next2 = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond",
-                                  default_size=60)
+        self.b_acq = bq.Lines(
+            x=[], y=[], scales={"x": xs, "y": ay}, colors=[ORANGE], stroke_width=2, fill="bottom", fill_opacities=[0.2]
+        )
+        self.b_next2 = bq.Scatter(
+            x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond", default_size=60
+        )
         self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
         self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
-        top = _figure([self.b_band, self.b_mean, self.b_obs, self.b_next],
-                      [self.b_xaxis, bq.Axis(scale=ys, orientation="vertical", label=_("model of the value"),
-                                             tick_format=".3g", num_ticks=5, label_offset="45px")],
-                      _("Surrogate mean and uncertainty (dots: trials; dashed: next)"), height="250px")
-        bottom = _figure([self.b_acq, self.b_next2],
-                         [self.b_xaxis2,
-                          bq.Axis(scale=ay, orientation="vertical", label=_("acquisition"), tick_format=".2g",
-                                  num_ticks=4, label_offset="45px")],
-                         _("Acquisition (expected improvement); diamond: next point"), height="200px")
+        top = _figure(
+            [self.b_band, self.b_mean, self.b_obs, self.b_next],
+            [
+                self.b_xaxis,
+                bq.Axis(
+                    scale=ys,
+                    orientation="vertical",
+                    label=_("model of the value"),
+                    tick_format=".3g",
+                    num_ticks=5,
+                    label_offset="45px",
+                ),
+            ],
+            _("Surrogate mean and uncertainty (dots: trials; dashed: next)"),
+            height="250px",
+        )
+        bottom = _figure(
+            [self.b_acq, self.b_next2],
+            [
+                self.b_xaxis2,
+                bq.Axis(
+                    scale=ay,
+                    orientation="vertical",
+                    label=_("acquisition"),
+                    tick_format=".2g",
+                    num_ticks=4,
+                    label_offset="45px",
+                ),
+            ],
+            _("Acquisition (expected improvement); diamond: next point"),
+            height="200px",
+        )
         self.strategy_box.children = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
 
     def _update_bayes(self) -> None:
@@ -489,12 +648,12 @@ def _observed(obs: Any, name: str) -> tuple[list[float], list[float]]:
         if isinstance(x, dict):
             x = x.get(name, [])
         y = obs.get("y", obs.get("value", []))
-        x = np.asarray(x, dtype=float)
-        return list(x[:, 0] if x.ndim == 2 else x), list(y)
+        xa = np.asarray(x, dtype=float)
+        return [float(v) for v in (xa[:, 0] if xa.ndim == 2 else xa)], [float(v) for v in (y or [])]
     if isinstance(obs, (list, tuple)) and obs and isinstance(obs[0], (list, tuple)):
         pairs = [(p[0].get(name) if isinstance(p[0], dict) else p[0], p[1]) for p in obs]
-        pairs = [(x, y) for x, y in pairs if isinstance(x, (int, float)) and y is not None]
-        return [float(x) for x, _ in pairs], [float(y) for _, y in pairs]
+        kept = [(float(x), float(y)) for x, y in pairs if isinstance(x, (int, float)) and y is not None]
+        return [x for x, _ in kept], [y for _, y in kept]
     return [], []
 
 
@@ -502,5 +661,5 @@ def _decades(low: float, high: float) -> list[float]:
     """Tick values for a log axis: the powers of ten inside [low, high] (at most 6 of them)."""
     lo, hi = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
     step = max(1, math.ceil((hi - lo + 1) / 6))
-    ticks = [10.0 ** e for e in range(lo, hi + 1, step)]
+    ticks = [10.0**e for e in range(lo, hi + 1, step)]
     return ticks if len(ticks) >= 2 else [low, high]

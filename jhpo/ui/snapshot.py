@@ -37,10 +37,12 @@ def history_svg(study: Study, cap: int = 600) -> str:
     pad = (y1 - y0) * 0.05 or 1.0
     y0, y1 = y0 - pad, y1 + pad
     sx, sy = _scale(x0, x1, PAD_L, W - PAD_R), _scale(y0, y1, H - PAD_B, PAD_T)
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}' viewBox='0 0 {W} {H}' "
-             "style='font: 11px sans-serif; background: white'>",
-             f"<line x1='{PAD_L}' y1='{H - PAD_B}' x2='{W - PAD_R}' y2='{H - PAD_B}' stroke='#999'/>",
-             f"<line x1='{PAD_L}' y1='{PAD_T}' x2='{PAD_L}' y2='{H - PAD_B}' stroke='#999'/>"]
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{W}' height='{H}' viewBox='0 0 {W} {H}' "
+        "style='font: 11px sans-serif; background: white'>",
+        f"<line x1='{PAD_L}' y1='{H - PAD_B}' x2='{W - PAD_R}' y2='{H - PAD_B}' stroke='#999'/>",
+        f"<line x1='{PAD_L}' y1='{PAD_T}' x2='{PAD_L}' y2='{H - PAD_B}' stroke='#999'/>",
+    ]
     for v in (y0 + pad, (y0 + y1) / 2, y1 - pad):
         parts.append(f"<text x='{PAD_L - 4}' y='{sy(v) + 4:.1f}' text-anchor='end' fill='#555'>{v:.3g}</text>")
     for v in (x0, (x0 + x1) / 2, x1):
@@ -48,12 +50,18 @@ def history_svg(study: Study, cap: int = 600) -> str:
     if d["best_x"]:
         pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(d["best_x"], d["best_y"]))
         parts.append(f"<polyline points='{pts}' fill='none' stroke='#2ca02c' stroke-width='2'/>")
-    parts += [f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#1f77b4' fill-opacity='0.8'/>"
-              for x, y in zip(d["x"], d["y"])]
-    parts += [f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#9e9e9e'/>"
-              for x, y in zip(d["pruned_x"], d["pruned_y"])]
-    parts += [f"<text x='{sx(x):.1f}' y='{sy(y) + 4:.1f}' text-anchor='middle' fill='#d62728'>&#215;</text>"
-              for x, y in zip(d["failed_x"], d["failed_y"])]
+    parts += [
+        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#1f77b4' fill-opacity='0.8'/>"
+        for x, y in zip(d["x"], d["y"])
+    ]
+    parts += [
+        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#9e9e9e'/>"
+        for x, y in zip(d["pruned_x"], d["pruned_y"])
+    ]
+    parts += [
+        f"<text x='{sx(x):.1f}' y='{sy(y) + 4:.1f}' text-anchor='middle' fill='#d62728'>&#215;</text>"
+        for x, y in zip(d["failed_x"], d["failed_y"])
+    ]
     parts.append("</svg>")
     return "".join(parts)
 
@@ -63,17 +71,24 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
     c = pd_.counts(study.trials)
     best = study.best_trial
     state = ", ".join(f"{n} {_(k)}" for k, n in c.items() if n)
-    head = (f"<div style='font-family:sans-serif;font-size:13px'><b>jhpo</b> &middot; {_('study')} "
-            f"<code>{html.escape(study.name)}</code> &middot; {_('strategy')} "
-            f"<b>{html.escape(str(study.meta.get('strategy')))}</b> &middot; {len(study.trials)} {_('trials')}"
-            f" ({state})")
+    head = (
+        f"<div style='font-family:sans-serif;font-size:13px'><b>jhpo</b> &middot; {_('study')} "
+        f"<code>{html.escape(study.name)}</code> &middot; {_('strategy')} "
+        f"<b>{html.escape(str(study.meta.get('strategy')))}</b> &middot; {len(study.trials)} {_('trials')}"
+        f" ({state})"
+    )
     if not final:
         head += f" &middot; <i>{_('running')}</i>"
     body = [head + "</div>"]
     if best is not None:
-        rows = "".join(f"<tr><td style='padding-right:10px;color:#666'>{html.escape(k)}</td>"
-                       f"<td><b>{html.escape(pd_.fmt_value(v))}</b></td></tr>" for k, v in best.params.items())
-        body.append(f"<div style='font-family:sans-serif;font-size:13px'>{_('Best')} "
-                    f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number})<table>{rows}</table></div>")
+        rows = "".join(
+            f"<tr><td style='padding-right:10px;color:#666'>{html.escape(k)}</td>"
+            f"<td><b>{html.escape(pd_.fmt_value(v))}</b></td></tr>"
+            for k, v in best.params.items()
+        )
+        body.append(
+            f"<div style='font-family:sans-serif;font-size:13px'>{_('Best')} "
+            f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number})<table>{rows}</table></div>"
+        )
     body.append(history_svg(study))
     return "<div class='jhpo-snapshot'>" + "".join(body) + "</div>"

@@ -143,7 +143,9 @@ def _check_panel(lab, page, tmp_path):
     panel.get_by_role("tab", name="Parameters").click()
     page.wait_for_function(
         "() => [...document.querySelector('.jhpo-panel').querySelectorAll('.bqplot.figure .dot')]"
-        ".some(d => /255, 127, 14|ff7f0e/i.test(d.getAttribute('style') || ''))", timeout=15_000)
+        ".some(d => /255, 127, 14|ff7f0e/i.test(d.getAttribute('style') || ''))",
+        timeout=15_000,
+    )
     page.wait_for_timeout(800)
     _shot(panel, tmp_path, "panel-parameters.png")
     panel.get_by_role("tab", name="Parallel coordinates").click()
@@ -156,7 +158,9 @@ def _check_panel(lab, page, tmp_path):
     live.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => { const p = [...document.querySelectorAll('.jhpo-panel')].pop();"
-        " const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= 3; }", timeout=60_000)
+        " const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= 3; }",
+        timeout=60_000,
+    )
     live.get_by_role("button", name="Pause").click()
     live.locator(".jhpo-pill", has_text="paused").wait_for(timeout=15_000)
     page.wait_for_timeout(700)  # the trial that was running when Pause came finishes
@@ -167,10 +171,11 @@ def _check_panel(lab, page, tmp_path):
     live.get_by_role("button", name="Resume").click()
     page.wait_for_function(
         f"() => {{ const p = [...document.querySelectorAll('.jhpo-panel')].pop();"
-        f" const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= {held + 2}; }}", timeout=60_000)
+        f" const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= {held + 2}; }}",
+        timeout=60_000,
+    )
     live.get_by_role("button", name="Stop").click()
-    page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-pill", has_text="stopped").wait_for(
-        timeout=60_000)
+    page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-pill", has_text="stopped").wait_for(timeout=60_000)
     _shot(page.locator(".jp-Notebook .jp-CodeCell").last, tmp_path, "panel-stopped.png")
 
     trials = SQLiteStorage(str(lab.root / ".jhpo" / "studies.db")).load_trials("longer")

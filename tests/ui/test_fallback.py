@@ -20,8 +20,11 @@ def test_result_displays_as_text_in_a_terminal(tmp_path):
     ip.run_line_magic("load_ext", "jhpo")
     cell = "x = 0.5  # tune: uniform(0, 1)\nscore = -(x - 0.3) ** 2\n"
     with capture_output() as cap:
-        ip.run_cell_magic("tune", f"--strategy random --trials 5 --maximize score --seed 0 --study t "
-                                  f"--storage {tmp_path / 's.db'} -o res", cell)
+        ip.run_cell_magic(
+            "tune",
+            f"--strategy random --trials 5 --maximize score --seed 0 --study t --storage {tmp_path / 's.db'} -o res",
+            cell,
+        )
     res = ip.user_ns["res"]
     assert not getattr(res, "_shown_live", False)  # no widget panel was shown
     with capture_output() as cap:

@@ -12,8 +12,21 @@ from jhpo.ui import i18n
 
 UI = Path(i18n.__file__).resolve().parent
 LABEL_MODULES = ["panel.py", "plots.py", "snapshot.py"]
-STATES = ["running", "paused", "done", "exhausted", "timeout", "stopped", "interrupted", "aborted", "finished",
-          "complete", "failed", "pruned", "stopping"]
+STATES = [
+    "running",
+    "paused",
+    "done",
+    "exhausted",
+    "timeout",
+    "stopped",
+    "interrupted",
+    "aborted",
+    "finished",
+    "complete",
+    "failed",
+    "pruned",
+    "stopping",
+]
 
 
 def _labels() -> set[str]:
@@ -21,9 +34,13 @@ def _labels() -> set[str]:
     found = set(STATES)
     for name in LABEL_MODULES:
         for node in ast.walk(ast.parse((UI / name).read_text())):
-            if isinstance(node, ast.Call) and (getattr(node.func, "id", None) == "_" or
-                                               getattr(node.func, "attr", None) == "_") and node.args \
-                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            if (
+                isinstance(node, ast.Call)
+                and (getattr(node.func, "id", None) == "_" or getattr(node.func, "attr", None) == "_")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 found.add(node.args[0].value)
     return found
 

@@ -17,7 +17,7 @@ def _objective(trial):
         jhpo.report(trial.params["x"] * step, step)
     if trial.number % 9 == 4:
         raise ValueError("a failing trial")
-    return -(trial.params["x"] - 1) ** 2
+    return -((trial.params["x"] - 1) ** 2)
 
 
 def _study(**kw):
@@ -45,6 +45,7 @@ def test_messages_per_update_are_bounded(fake_comm):
             before = len(fake_comm)
             _orig(*a, **k)
             draws += len(fake_comm) > before
+
         panel._draw = counting
         start = len(fake_comm)
         _run(panel, n)

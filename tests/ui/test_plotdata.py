@@ -13,8 +13,15 @@ from jhpo.ui import plotdata as pd_
 
 
 def _trial(n, value, state=TrialState.COMPLETE, params=None, info=None, intermediate=None, error=None):
-    t = Trial(number=n, params=params or {"x": 0.5}, state=state, value=value, info=info or {},
-              intermediate=intermediate or {}, error=error)
+    t = Trial(
+        number=n,
+        params=params or {"x": 0.5},
+        state=state,
+        value=value,
+        info=info or {},
+        intermediate=intermediate or {},
+        error=error,
+    )
     t.datetime_start, t.datetime_end = 100.0 + n, 101.5 + n
     return t
 
@@ -30,9 +37,15 @@ def test_best_so_far_both_directions():
 
 
 def test_history_marks_failed_and_pruned_and_steps_the_best_line():
-    trials = [_trial(0, 1.0), _trial(1, 3.0), _trial(2, None, TrialState.FAILED, error="boom"),
-              _trial(3, 2.0), _trial(4, None, TrialState.PRUNED, intermediate={0: 0.5, 1: 0.7}),
-              _trial(5, 4.0), _trial(6, None, TrialState.RUNNING)]
+    trials = [
+        _trial(0, 1.0),
+        _trial(1, 3.0),
+        _trial(2, None, TrialState.FAILED, error="boom"),
+        _trial(3, 2.0),
+        _trial(4, None, TrialState.PRUNED, intermediate={0: 0.5, 1: 0.7}),
+        _trial(5, 4.0),
+        _trial(6, None, TrialState.RUNNING),
+    ]
     d = pd_.history(trials, "maximize")
     assert d["x"] == [0, 1, 3, 5] and d["y"] == [1.0, 3.0, 2.0, 4.0]
     assert d["failed_x"] == [2] and d["failed_y"] == [1.0]  # at the worst value: the bottom of the plot
@@ -55,8 +68,9 @@ def test_downsampling_keeps_best_and_recent_and_caps():
 
 def test_param_points_kinds():
     space = jhpo.Space({"lr": jhpo.loguniform(1e-4, 1), "k": jhpo.choice("a", None, 3), "n": jhpo.integer(1, 5)})
-    trials = [_trial(i, float(i), params={"lr": 10.0 ** -i, "k": ["a", None, 3][i % 3], "n": i + 1})
-              for i in range(4)] + [_trial(4, None, TrialState.FAILED, params={"lr": 0.1, "k": "a", "n": 1})]
+    trials = [
+        _trial(i, float(i), params={"lr": 10.0**-i, "k": ["a", None, 3][i % 3], "n": i + 1}) for i in range(4)
+    ] + [_trial(4, None, TrialState.FAILED, params={"lr": 0.1, "k": "a", "n": 1})]
     lr = pd_.param_points(trials, space, "lr", "maximize")
     assert lr["kind"] == "log" and lr["domain"] == [1e-4, 1] and lr["x"][1] == 0.1 and len(lr["x"]) == 4
     k = pd_.param_points(trials, space, "k", "maximize")
@@ -66,8 +80,11 @@ def test_param_points_kinds():
 
 def test_parallel_unit_coordinates_and_ticks():
     space = jhpo.Space({"lr": jhpo.loguniform(1e-4, 1), "k": jhpo.choice("a", "b")})
-    trials = [_trial(0, 1.0, params={"lr": 1e-4, "k": "a"}), _trial(1, 2.0, params={"lr": 1.0, "k": "b"}),
-              _trial(2, None, TrialState.FAILED, params={"lr": 1.0, "k": "b"})]
+    trials = [
+        _trial(0, 1.0, params={"lr": 1e-4, "k": "a"}),
+        _trial(1, 2.0, params={"lr": 1.0, "k": "b"}),
+        _trial(2, None, TrialState.FAILED, params={"lr": 1.0, "k": "b"}),
+    ]
     d = pd_.parallel(trials, space, "maximize")
     assert d["names"] == ["lr", "k"] and d["color"] == [1.0, 2.0] and d["numbers"] == [0, 1]
     assert d["y"][0] == pytest.approx([0.0, 0.25]) and d["y"][1] == pytest.approx([1.0, 0.75])
@@ -75,9 +92,11 @@ def test_parallel_unit_coordinates_and_ticks():
 
 
 def test_learning_curves_with_pruning_reason():
-    trials = [_trial(0, 0.9, intermediate={0: 0.5, 1: 0.9}),
-              _trial(1, 0.2, TrialState.PRUNED, intermediate={0: 0.2}, error="below the median at step 0"),
-              _trial(2, 0.5)]
+    trials = [
+        _trial(0, 0.9, intermediate={0: 0.5, 1: 0.9}),
+        _trial(1, 0.2, TrialState.PRUNED, intermediate={0: 0.2}, error="below the median at step 0"),
+        _trial(2, 0.5),
+    ]
     d = pd_.learning_curves(trials)
     assert d["numbers"] == [0, 1] and d["x"] == [[0.0, 1.0], [0.0]] and d["y"][0] == [0.5, 0.9]
     assert d["state"] == ["complete", "pruned"] and d["reason"] == ["", "below the median at step 0"]
@@ -89,8 +108,11 @@ def test_strategy_views_only_with_their_data():
     hb = [_trial(i, float(i), info={"bracket": i % 2, "rung": i // 2, "budget": 3.0 ** (i // 2)}) for i in range(4)]
     d = pd_.hyperband(hb)
     assert d["bracket"] == [0, 1, 0, 1] and d["rung"] == [0, 0, 1, 1] and d["budget"] == [1.0, 1.0, 3.0, 3.0]
-    ga = [_trial(0, 1.0, info={"generation": 0}), _trial(1, 2.0, info={"generation": 0}),
-          _trial(2, 3.0, info={"generation": 1, "parents": [0, 1]})]
+    ga = [
+        _trial(0, 1.0, info={"generation": 0}),
+        _trial(1, 2.0, info={"generation": 0}),
+        _trial(2, 3.0, info={"generation": 1, "parents": [0, 1]}),
+    ]
     d = pd_.generations(ga)
     assert d["generation"] == [0, 0, 1] and d["links_x"] == [[0.0, 1.0], [0.0, 1.0]]
     assert d["links_y"] == [[1.0, 3.0], [2.0, 3.0]]

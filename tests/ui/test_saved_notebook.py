@@ -15,10 +15,16 @@ def _run(tmp_path, n, store_widget_state):
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext jhpo"),
-                                         nbformat.v4.new_code_cell(CELL.format(n=n))])
-    NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=store_widget_state,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("%load_ext jhpo"), nbformat.v4.new_code_cell(CELL.format(n=n))]
+    )
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        store_widget_state=store_widget_state,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     return nb
 
 

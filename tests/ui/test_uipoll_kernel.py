@@ -51,8 +51,9 @@ def _button(kc, description, timeout=60.0):
 
 
 def _click(kc, comm_id):
-    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {
-        "method": "custom", "content": {"event": "click"}}}))
+    kc.shell_channel.send(
+        kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})
+    )
 
 
 def _reply(kc, msg_id, timeout=120):
@@ -75,7 +76,9 @@ def test_stop_click_reaches_the_running_search(kernel, tmp_path):
     run = kernel.execute(CELL.format(db=db))
     stop = _button(kernel, "Stop")
     time.sleep(1.0)
-    other = kernel.execute("after = len(__import__('jhpo').load_study('s', %r).trials)" % db)
+    other = kernel.execute(
+        f"from jhpo.storage import SQLiteStorage; after = len(SQLiteStorage({db!r}).load_trials('s'))"
+    )
     _click(kernel, stop)
     first = _reply(kernel, run)
     assert first["content"]["status"] == "ok"

@@ -7,7 +7,24 @@ one rung is *promoted*: it runs again as a **new trial** with the same
 parameters and the next rung's budget. Without ``--checkpoint`` a promoted
 trial restarts training from scratch; with ``--checkpoint VAR`` the runner
 hands it the object its parent trial left in ``VAR`` so it continues (see
-:class:`jhpo.runner.CellRunner`).
+:class:`jhpo.runner.CellRunner`). The cell knows which case it is in because
+``VAR`` is absent from a fresh trial's namespace, and the object carries how
+far it has trained::
+
+    %%tune --strategy hyperband --checkpoint state --maximize score
+    lr = 0.01      # tune: loguniform(1e-4, 1e-1)
+    epochs = 81    # tune: resource(1, 81)
+    state = globals().get("state") or {"model": SGDClassifier(eta0=lr), "epoch": 0}
+    while state["epoch"] < epochs:
+        state["model"].partial_fit(X_tr, y_tr, classes=classes)
+        state["epoch"] += 1
+        score = state["model"].score(X_va, y_va)
+        jhpo.report(score, step=state["epoch"])
+
+The kept objects live in the kernel's memory: trials run in other processes
+(``--n-jobs``, ``--executor``) and trials promoted after a ``--resume`` in a
+new kernel restart instead. Report with ``step`` = budget units done (epochs
+from 1), so the last report of a trial is at its budget.
 
 Everything the schedule needs is written into each trial's ``info``
 (``bracket``, ``rung``, ``budget``, ``parent``, ``bracket_size``), so the
@@ -286,7 +303,8 @@ class HyperbandStrategy(_Scheduler):
         plan = self.rungs(s, n0)
         by_rung: list[list[Trial]] = [[] for _ in plan]
         for t in members:
-            by_rung[int(t.info["rung"])].append(t)
+            if 0 <= int(t.info["rung"]) < len(by_rung):  # else made under another eta or resource
+                by_rung[int(t.info["rung"])].append(t)
         for i, (count, budget) in enumerate(plan):
             info = {"bracket": bracket, "rung": i, "budget": budget, "bracket_size": n0}
             if i == 0:
@@ -381,7 +399,8 @@ class ASHAStrategy(_Scheduler):
         scheduled = self._scheduled(trials)
         by_rung: list[list[Trial]] = [[] for _ in self.budgets]
         for t in scheduled:
-            by_rung[int(t.info["rung"])].append(t)
+            if 0 <= int(t.info["rung"]) < len(by_rung):  # else made under another eta or resource
+                by_rung[int(t.info["rung"])].append(t)
         promoted = {t.info.get("parent") for t in scheduled}
         out: list[Suggestion] = []
         while len(out) < n:

@@ -80,17 +80,21 @@ def _busy_since(start: tuple[float, float]) -> float:
 
 
 def run_mode(name: str, n: int, trials: int, **opts: Any) -> dict[str, Any]:
-    cpu0, t0 = _cpu(), time.perf_counter()
+    cpu0, t0, own0 = _cpu(), time.perf_counter(), time.process_time()
     res = tune_cell(CELL, {"N": n}, TuneOptions(strategy="random", trials=trials, seed=0, storage=":memory:",
                                                 quiet=True, baseline=False, objective="score", **opts))
     wall = time.perf_counter() - t0
     busy = _busy_since(cpu0)
+    own = time.process_time() - own0
     assert res is not None
     done = [t for t in res.trials if t.state is jhpo.TrialState.COMPLETE]
     assert len(done) == trials, [t.error for t in res.trials if t.error]
     span = max(t.datetime_end for t in done) - min(t.datetime_start for t in done)  # type: ignore[type-var,operator]
+    # CPU seconds the trials got (workers report theirs; serially it is this process's own):
+    # divided by the span, how many CPUs the search was granted while others used the machine.
+    cpu = sum(t.info.get("cpu_seconds", 0.0) for t in done) if "n_jobs" in opts or "executor" in opts else own
     return {"mode": name, "trials": trials, "span": span, "wall": wall, "tput": trials / span, "cpu": busy,
-            "load": os.getloadavg()[0]}
+            "load": os.getloadavg()[0], "granted": cpu / span, "per_cpu": trials / cpu}
 
 
 def _rebuild(log: str, payload: Any) -> Any:
@@ -170,13 +174,13 @@ def main() -> None:
         f"Trials: {args.trials} per mode, each ~1 s of busy Python ({n} loop steps, calibrated in the main "
         f"process). {os.cpu_count()} CPUs.",
         "",
-        "| mode | trials/s | × serial | first start → last end (s) | wall incl. start-up (s) | machine CPU busy "
-        "| load avg (1 min) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| mode | trials/s | × serial | first start → last end (s) | wall incl. start-up (s) | CPUs granted "
+        "| trials per CPU-second | machine CPU busy | load avg (1 min) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(f"| {r['mode']} | {r['tput']:.3f} | {r['tput'] / serial:.2f} | {r['span']:.2f} | "
-                     f"{r['wall']:.2f} | {r['cpu']:.0f}% | {r['load']:.2f} |")
+                     f"{r['wall']:.2f} | {r['granted']:.2f} | {r['per_cpu']:.3f} | {r['cpu']:.0f}% | {r['load']:.2f} |")
     lines += ["", f"A {args.size_mb} MB array read by the cell, {args.trials} trials:", "",
               "| mode | pickled size (MB) | unpickled per worker pid | MB jhpo sent | naive per-trial sending (MB) "
               "| wall (s) |",

@@ -581,7 +581,8 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     label = str(trial.info.get("worker", ""))
     if str(res["pid"]) not in label and res["worker"] != label:  # a generic executor: now we know where it ran
         trial.info["worker"] = f"{label} ({res['worker']})" if label else res["worker"]
-    trial.info.update(host=res["host"], pid=res["pid"], seconds=round(res["seconds"], 4))
+    trial.info.update(host=res["host"], pid=res["pid"], seconds=round(res["seconds"], 4),
+                      cpu_seconds=round(res.get("cpu_seconds", 0.0), 4))
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):

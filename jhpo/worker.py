@@ -255,7 +255,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``state`` ("complete", "failed", "pruned"), ``value``, ``error``,
-        ``stdout``, ``stderr``, ``intermediate``, ``seconds``, ``worker``,
+        ``stdout``, ``stderr``, ``intermediate``, ``seconds``, ``cpu_seconds``, ``worker``,
         ``host``, ``pid``, ``loaded`` (data keys unpickled for this trial) and,
         for a cell that beat ``best``, ``names`` (its changed names, pickled).
         ``{"missing": [key]}`` asks the main process to send a blob again.
@@ -273,7 +273,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                            "worker": _worker_name(), "host": socket.gethostname(), "pid": os.getpid(),
                            "loaded": loaded}
     token = _current.set(trial)  # so jhpo.report records into this trial
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.thread_time()
     ns: dict[str, Any] | None = None
     try:
         if runner is not None:
@@ -298,7 +298,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         out["error"] = runner.format_error(exc) if runner is not None else "".join(traceback.format_exception(exc))
     finally:
         _current.reset(token)
-    out["seconds"] = time.perf_counter() - t0
+    out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
     out["intermediate"] = dict(trial.intermediate)
     if runner is not None and ns is not None and out["state"] == "complete" \
             and _better(out["value"], msg.get("best"), spec.direction):

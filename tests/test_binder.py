@@ -147,7 +147,8 @@ def test_repo2docker_produces_the_dockerfile(repo2docker: Path, pins: dict[str, 
     dockerfile = proc.stdout + proc.stderr
     assert proc.returncode == 0, dockerfile[-3000:]
     assert "FROM docker.io/library/buildpack-deps" in dockerfile
-    assert "environment.py-3.11-linux-64.lock" in dockerfile, "runtime.txt selects Binder's Python 3.11 base"
+    assert "Building conda environment for python=3.11" in dockerfile, "runtime.txt selects Binder's Python 3.11"
+    assert "/tmp/env/environment.lock" in dockerfile, "the base environment comes from repo2docker's lock file"
     assert re.search(r'RUN .*pip install --no-cache-dir -r "binder/requirements.txt"', dockerfile)
     assert "RUN ./binder/postBuild" in dockerfile
     # The widget pins are the base's own versions, so pip changes nothing the browser loads.
@@ -157,10 +158,13 @@ def test_repo2docker_produces_the_dockerfile(repo2docker: Path, pins: dict[str, 
 
 
 def copy_repo(dest: Path) -> Path:
-    """What Binder would check out, without caches, studies, or the build's egg-info (postBuild writes one)."""
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
-        ".git", ".jhpo", "__pycache__", "*.egg-info", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-        ".ipynb_checkpoints", "node_modules", "build", "dist"))
+    """What Binder needs of a checkout (postBuild's editable install writes its egg-info into the copy)."""
+    ignore = shutil.ignore_patterns(".jhpo", "__pycache__", "*.egg-info", ".ipynb_checkpoints")
+    dest.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, dest / name)
+    for name in ("jhpo", "notebooks", "binder"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     return dest
 
 

@@ -48,6 +48,8 @@ __all__ = ["BayesStrategy"]
 
 MAX_FIT_POINTS = 250  # beyond this the model is fitted on the best trials plus a random subset
 MAX_ENUMERATE = 4096  # discrete spaces up to this size are scored point by point
+LOG_RATIO = 100.0  # positive losses spanning more than this factor are modelled in log space
+SKEW = 6.0  # a bad tail this many times longer than the good half is squashed from the median
 
 
 class _Encoder:
@@ -122,11 +124,19 @@ class _Warp:
 
     @classmethod
     def fit(cls, losses: np.ndarray, sign: float) -> _Warp:
-        log = bool(losses.min() > 0 and losses.max() / losses.min() >= 100.0)
+        log = bool(losses.min() > 0 and losses.max() / losses.min() >= LOG_RATIO)
         v = np.log(losses) if log else losses
-        q25, q75 = np.percentile(v, [25, 75])
-        scale = float(q75 - q25) or float(v.std()) or 1.0
-        w = cls(log, float(q75 + 1.5 * scale), scale, 0.0, 1.0, sign)
+        lo, med, hi = np.percentile(v, [0, 50, 100])
+        # A bad tail much longer than the good half (chance-level accuracy, a diverged model)
+        # carries no shape worth modelling: squash everything worse than the median. Otherwise
+        # the objective keeps its shape and only loses its outliers (Tukey's fence).
+        if hi - med > SKEW * (med - lo):
+            scale = float(med - lo) or float(v.std()) or 1.0
+            w = cls(log, float(med), scale, 0.0, 1.0, sign)
+        else:
+            q25, q75 = np.percentile(v, [25, 75])
+            scale = float(q75 - q25) or float(v.std()) or 1.0
+            w = cls(log, float(q75 + 1.5 * scale), scale, 0.0, 1.0, sign)
         s = w._squash(v)
         w.mean, w.std = float(s.mean()), float(s.std()) or 1.0
         return w
@@ -196,6 +206,7 @@ class BayesStrategy(Strategy):
         self.n_candidates = int(n_candidates)
         self._scramble = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
         self._cache: tuple[Any, _Model | None] | None = None
+        self._codes: dict[int, tuple[Any, Any, np.ndarray]] = {}
 
     # -- proposals ------------------------------------------------------------------
 
@@ -204,11 +215,11 @@ class BayesStrategy(Strategy):
             return self._suggest(list(trials), n)
 
     def _suggest(self, trials: list[Trial], n: int) -> list[Suggestion]:
-        seen = {self.searched.key(self._searched_params(t)) for t in trials}
+        seen = {self._encoded(t)[0] for t in trials}
         size = self.encoder.finite_size()
         pool = self._enumerate() if size is not None and size <= MAX_ENUMERATE else None
         model = self._model(trials)
-        pending = [self.encoder.unit(self._searched_params(t)) for t in trials if t.state is TrialState.RUNNING]
+        pending = [self._encoded(t)[1] for t in trials if t.state is TrialState.RUNNING]
         out: list[Suggestion] = []
         for j in range(n):
             if size is not None and len(seen) >= size:
@@ -232,6 +243,15 @@ class BayesStrategy(Strategy):
 
     def _searched_params(self, t: Trial) -> dict[str, Value]:
         return {k: t.params[k] for k in self.searched.names if k in t.params}
+
+    def _encoded(self, t: Trial) -> tuple[Any, np.ndarray]:
+        """The trial's duplicate key and cube point, cached (a trial's params never change)."""
+        hit = self._codes.get(t.number)
+        if hit is None or hit[0] is not t.params:
+            params = self._searched_params(t)
+            hit = (t.params, self.searched.key(params), self.encoder.unit(params))
+            self._codes[t.number] = hit
+        return hit[1], hit[2]
 
     def _initial_point(self, index: int, rng: np.random.Generator, seen: set[Any],
                        pool: np.ndarray | None) -> np.ndarray:
@@ -269,7 +289,7 @@ class BayesStrategy(Strategy):
     def _model(self, trials: Sequence[Trial]) -> _Model | None:
         """Fit (or reuse) the model of the finished trials; None while fewer than two completed."""
         done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)]
-        key = tuple((t.number, t.state.value, t.value, self.searched.key(self._searched_params(t))) for t in done)
+        key = tuple((t.number, t.state.value, t.value, self._encoded(t)[0]) for t in done)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         model = self._fit(trials, done)
@@ -287,7 +307,7 @@ class BayesStrategy(Strategy):
         z[ok] = warp.forward(losses[ok])
         z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them
         best_z = float(z[ok].min())
-        X = self.encoder.features(np.array([self.encoder.unit(self._searched_params(t)) for t in done]))
+        X = self.encoder.features(np.array([self._encoded(t)[1] for t in done]))
         if len(z) > MAX_FIT_POINTS:  # keep the fit cheap: the best points plus a random rest
             order = np.argsort(z)
             rest = self.rng(len(trials), 10**6).choice(order[50:], MAX_FIT_POINTS - 50, replace=False)

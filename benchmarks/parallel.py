@@ -111,8 +111,9 @@ class _Logged:
         return _rebuild, (self.log, self.payload)
 
 
-BIG_CELL = (
+BIG_CELL = (  # the sleep keeps both workers busy, so each one needs the array
     "k = 0  # tune: integer(0, 1000)\n"
+    "import time; time.sleep(0.5)\n"
     "score = float(big.payload[k::100_000].sum())\n"
 )
 

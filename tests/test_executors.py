@@ -262,12 +262,14 @@ def test_bad_executor_values_are_refused() -> None:
 
 @pytest.mark.slow
 def test_magic_with_n_jobs_through_a_real_ipython_shell(ip: Any) -> None:
-    ip.run_cell("import numpy as np\nX = np.arange(10.0)\nimport os")
+    ip.run_cell("import numpy as np\nX = np.arange(10.0)\nimport os\n"
+                "def total(v):  # defined in the notebook: travels by value\n"
+                "    return float(X[:v].sum())")
     cell = (
         "k = 1  # tune: integer(1, 4)\n"
         "pid = os.getpid()\n"
         "import time; time.sleep(0.3)\n"
-        "score = float(X[:k].sum())\n"
+        "score = total(k)\n"
     )
     result = ip.run_cell_magic("tune", "--n-jobs 2 --strategy grid --maximize score --quiet --storage :memory:",
                                cell)

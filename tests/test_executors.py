@@ -143,17 +143,19 @@ def test_trial_timeout_stops_the_slow_trial_and_replaces_its_worker() -> None:
     assert "trial timeout of 2 s" in (by_k[1].error or "") and "replaced" in (by_k[1].error or "")
     assert all(by_k[k].state is TrialState.COMPLETE for k in (0, 2, 3))
     assert elapsed < 20
-    # The process that ran it is gone (killed, not left spinning).
-    pid = int(by_k[1].info["worker"].split("pid ")[1].rstrip(")"))
+    _assert_process_ends(by_k[1])  # killed, not left spinning
+
+
+def _assert_process_ends(trial: jhpo.Trial) -> None:
+    pid = int(trial.info["worker"].split("pid ")[1].rstrip(")"))
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return
         time.sleep(0.1)
-    else:
-        pytest.fail(f"the timed-out worker {pid} still runs")
+    pytest.fail(f"the worker process {pid} of trial {trial.number} still runs")
 
 
 @pytest.mark.slow
@@ -352,3 +354,32 @@ def test_a_generic_executor_fails_a_timed_out_trial_and_says_it_cannot_stop_it()
     assert first.state is TrialState.FAILED
     assert "trial timeout of 0.5 s" in (first.error or "") and "cannot stop a running call" in (first.error or "")
     assert [t.state for t in study.trials[1:]] == [TrialState.COMPLETE] * 2
+
+
+class _CtrlCAfterFirst(jhpo.StudyObserver):
+    fired = False
+
+    def on_trial_end(self, study: jhpo.Study, trial: jhpo.Trial) -> None:
+        if not self.fired:  # what the kernel's stop button does, once, between two trials
+            self.fired = True
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+def test_interrupting_marks_running_trials_interrupted_and_stops_their_processes() -> None:
+    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", seed=0, storage=":memory:")
+    study.observers.append(_CtrlCAfterFirst())
+
+    def objective(trial: jhpo.Trial) -> float:
+        end = time.time() + (0.2 if trial.number == 0 else 30)
+        while time.time() < end:
+            pass
+        return 1.0
+
+    t0 = time.monotonic()
+    study.optimize(objective, n_trials=4, n_jobs=2)
+    assert time.monotonic() - t0 < 15
+    assert study.stop_reason == "interrupted"
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.INTERRUPTED]
+    assert study.trials[1].error == "interrupted by the user"
+    _assert_process_ends(study.trials[1])

@@ -54,7 +54,7 @@ def in_process(trials: int, repeat: int) -> dict[str, float]:
     from jhpo.ui import panel as panel_mod
 
     panel_mod.display = panel_mod.update_display = lambda *a, **k: None
-    times: dict[str, list[float]] = {"quiet": [], "panel": []}
+    times: dict[str, list[float]] = {"quiet": [], "panel": [], "quiet_cpu": [], "panel_cpu": []}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeat):
             for mode in ("quiet", "panel"):
@@ -68,17 +68,19 @@ def in_process(trials: int, repeat: int) -> dict[str, float]:
                     apply=False,
                 )
                 observers = [] if mode == "quiet" else [panel_mod.Panel()]
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 tune_cell(CELL, {}, opts, observers=observers)
                 times[mode].append(time.perf_counter() - t0)
+                times[mode + "_cpu"].append(time.process_time() - c0)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 KERNEL_TIMING = """
 import time, json
-_t0 = time.perf_counter()
+_t0, _c0 = time.perf_counter(), time.process_time()
 get_ipython().run_cell_magic("tune", {line!r}, {cell!r})
 print(json.dumps({{"mode": {mode!r}, "seconds": time.perf_counter() - _t0}}))
+print(json.dumps({{"mode": {mode!r} + "_cpu", "seconds": time.process_time() - _c0}}))
 """
 
 
@@ -86,7 +88,10 @@ def in_kernel(trials: int, repeat: int) -> dict[str, float]:
     import nbformat
     from nbclient import NotebookClient
 
-    cells = [nbformat.v4.new_code_cell("%load_ext jhpo")]
+    # The first panel of a kernel imports ipywidgets and bqplot: a one-time cost, measured apart
+    warm = "%load_ext jhpo\nimport time, json\n_t0 = time.perf_counter()\nimport jhpo.ui.panel\n"
+    warm += "print(json.dumps({'mode': 'import', 'seconds': time.perf_counter() - _t0}))"
+    cells = [nbformat.v4.new_code_cell(warm)]
     for r in range(repeat):
         for mode in ("quiet", "panel"):
             line = f"--strategy random --trials {trials} --maximize score --seed {r} --study {mode}{r} --no-apply"
@@ -95,14 +100,15 @@ def in_kernel(trials: int, repeat: int) -> dict[str, float]:
     nb = nbformat.v4.new_notebook(cells=cells)
     with tempfile.TemporaryDirectory() as tmp:
         NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
-    times: dict[str, list[float]] = {"quiet": [], "panel": []}
-    for c in nb.cells[1:]:
+    times: dict[str, list[float]] = {"quiet": [], "panel": [], "import": [], "quiet_cpu": [], "panel_cpu": []}
+    for c in nb.cells:
         for o in c.outputs:
             if o.get("name") == "stdout":
                 for line in o["text"].splitlines():
                     if line.startswith("{"):
                         d = json.loads(line)
                         times[d["mode"]].append(d["seconds"])
+    print("  each run (s):", {k: [round(x, 3) for x in v] for k, v in times.items()}, flush=True)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -147,7 +153,8 @@ def main() -> None:
     r = in_process(a.trials, a.repeat)
     print(
         f"in process, fake JSON comm, {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
-        f"ratio {r['panel'] / r['quiet']:.2f}",
+        f"ratio {r['panel'] / r['quiet']:.2f}; CPU time quiet {r['quiet_cpu']:.2f} s, panel {r['panel_cpu']:.2f} s, "
+        f"ratio {r['panel_cpu'] / r['quiet_cpu']:.2f}",
         flush=True,
     )
     if a.skip_kernel:
@@ -155,7 +162,10 @@ def main() -> None:
     r = in_kernel(a.trials, a.repeat)
     print(
         f"real kernel (nbclient), {a.trials} trials: quiet {r['quiet']:.2f} s, panel {r['panel']:.2f} s, "
-        f"ratio {r['panel'] / r['quiet']:.2f}",
+        f"ratio {r['panel'] / r['quiet']:.2f}; kernel CPU time quiet {r['quiet_cpu']:.2f} s, panel "
+        f"{r['panel_cpu']:.2f} s, ratio {r['panel_cpu'] / r['quiet_cpu']:.2f}; once per kernel before that, "
+        f"importing the widget stack "
+        f"took {r['import']:.2f} s",
         flush=True,
     )
     if a.big:

@@ -111,7 +111,6 @@ class Panel(StudyObserver):
         self.bar = widgets.IntProgress(
             value=0, min=0, max=1, bar_style="info", layout=widgets.Layout(width="200px", height="20px")
         )
-        self.status = widgets.HTML()
         self.pause_button = widgets.Button(
             description=_("Pause"),
             icon="pause",
@@ -127,18 +126,17 @@ class Panel(StudyObserver):
         )
         self.pause_button.on_click(self._toggle_pause)
         self.stop_button.on_click(self._stop)
-        self.best_html = widgets.HTML(layout=widgets.Layout(width="50%"))
-        self.current_html = widgets.HTML(layout=widgets.Layout(width="50%"))
+        # few widgets: each one is a comm opened with the panel, which a short search pays for
+        self.best_html = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.detail = widgets.HTML(value=f"<span class='jhpo-muted'>{_('Click a point to see that trial.')}</span>")
         self.box = widgets.VBox(
             [
-                widgets.HTML(_CSS),
                 self.header,
                 widgets.HBox(
-                    [self.pill, self.bar, self.status, self.pause_button, self.stop_button],
+                    [self.bar, self.pill, self.pause_button, self.stop_button],
                     layout=widgets.Layout(align_items="center", grid_gap="8px", flex_flow="row wrap"),
                 ),
-                widgets.HBox([self.best_html, self.current_html]),
+                self.best_html,
             ],
             layout=widgets.Layout(width="100%", padding="4px"),
         )
@@ -175,7 +173,7 @@ class Panel(StudyObserver):
         target = meta.get("objective") or ""
         space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
         direction = _("maximize") if study.direction == "maximize" else _("minimize")
-        self.header.value = (
+        self.header.value = _CSS + (
             f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
             f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {direction} "
             f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>"
@@ -254,7 +252,7 @@ class Panel(StudyObserver):
         self.current = None
         self.pause_button.layout.display = "none"  # a finished search has nothing to stop
         self.stop_button.layout.display = "none"
-        self._draw(force=True, everything=True)
+        self._draw(force=True)  # the other pages update when they are opened
         if self.displayed:
             update_display(self.bundle(final=True), raw=True, display_id=self.display_id)
 
@@ -292,7 +290,7 @@ class Panel(StudyObserver):
         label = _(state)
         if self.study.stop_requested and state in ("running", "paused"):
             label = _("stopping")
-        _set(self.pill, f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(label)}</span>")
+        pill = f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(label)}</span>"
         total = self.total if self.total is not None else max(self.n_done + self.n_running, 1)
         with self.bar.hold_sync():
             self.bar.max = max(1, total)
@@ -309,9 +307,12 @@ class Panel(StudyObserver):
         parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
         if self.ended is None:
             parts.append(f"{_('ETA')} {pd_.fmt_duration(pd_.eta_seconds(self.n_done, self.total, elapsed))}")
-        _set(self.status, " &middot; ".join(parts))
-        _set(self.best_html, self._best_text())
-        _set(self.current_html, self._current_text())
+        _set(self.pill, pill + " " + " &middot; ".join(parts))
+        _set(
+            self.best_html,
+            f"<div style='display:flex;gap:24px;flex-wrap:wrap'><div>{self._best_text()}</div>"
+            f"<div>{self._current_text()}</div></div>",
+        )
         assert self.plots is not None
         self.plots.refresh(self.study.trials, everything=everything)
 
@@ -363,7 +364,7 @@ class Panel(StudyObserver):
         panel.started, panel.ended = 0.0, (max(ends) - min(starts)) if starts and ends else 0.0
         panel.pause_button.layout.display = "none"
         panel.stop_button.layout.display = "none"
-        panel._draw(force=True, everything=True)
+        panel._draw(force=True)
         return panel
 
 

@@ -130,25 +130,43 @@ class TrialPlots:
         self.hover_html = widgets.HTML(layout=widgets.Layout(padding="4px"))
         self.points: list[_Points] = []
         self._slice_param: str | None = None
+        self.param_points: dict[str, _Points] = {}
+        self.par_numbers: list[int] = []
+        self.curve_numbers: list[int] = []
         self._build_history()
-        self._build_params()
-        self._build_parallel()
-        self._build_curves()
-        self.strategy_box = widgets.VBox([])
+        self.strategy_box: Any = None  # made when the strategy records what its view needs
         self._strategy_built: str | None = None
-        # (title, widget, updater): only the visible page is updated while the search runs
+        # Pages other than the history are built the first time they are shown, and only the visible
+        # page is updated: a search pays for the plots someone looks at, nothing more.
+        self._lazy: dict[int, Callable[[], None]] = {}
         self.pages: list[tuple[str, Any, Callable[[], None] | None]] = [
             (_("History"), self.history_box, None),
-            (_("Parameters"), self.params_box, self._update_params),
+            (_("Parameters"), self._placeholder(self._build_params), self._update_params),
         ]
         if len(self.space) >= 2:  # parallel coordinates need two axes
-            self.pages.append((_("Parallel coordinates"), self.parallel_fig, self._update_parallel))
-        self.pages.append((_("Learning curves"), self.curves_fig, self._update_curves))
+            self.pages.append(
+                (_("Parallel coordinates"), self._placeholder(self._build_parallel), self._update_parallel)
+            )
+        self.pages.append((_("Learning curves"), self._placeholder(self._build_curves), self._update_curves))
         self.tabs = widgets.Tab(children=[p[1] for p in self.pages], layout=widgets.Layout(width="100%"))
         self.tabs.titles = tuple(p[0] for p in self.pages)
         self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
 
     # -- building ------------------------------------------------------------------------
+
+    def _placeholder(self, build: Callable[[], Any]) -> widgets.VBox:
+        box = widgets.VBox([], layout=widgets.Layout(width="100%"))
+
+        def fill() -> None:
+            box.children = [build()]
+
+        self._lazy[id(box)] = fill
+        return box
+
+    def _ensure(self, box: Any) -> None:
+        fill = self._lazy.pop(id(box), None)
+        if fill is not None:
+            fill()
 
     def _build_history(self) -> None:
         _ = self._
@@ -188,7 +206,8 @@ class TrialPlots:
         )
         self.h_done, self.h_pruned, self.h_failed = (_Points(m, self) for m in (done, pruned, failed))
         self.points += [self.h_done, self.h_pruned, self.h_failed]
-        self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[done], color=ORANGE)
+        self._brush_scales = (xs, ys)
+        self.brush: Any = None  # made when brushing is switched on
         # the brush writes the indices it covers into done.selected; follow that, in brush mode only
         done.observe(self._brushed, "selected")
         self.h_xaxis = bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none")
@@ -222,11 +241,15 @@ class TrialPlots:
 
     def _brush_mode(self, change: dict[str, Any]) -> None:
         if change["new"]:
+            if self.brush is None:
+                xs, ys = self._brush_scales
+                self.brush = bq.interacts.BrushSelector(x_scale=xs, y_scale=ys, marks=[self.h_done.mark], color=ORANGE)
             self.history_fig.interaction = self.brush
         else:
             self.history_fig.interaction = None
-            self.brush.selected_x = None
-            self.brush.selected_y = None
+            if self.brush is not None:
+                self.brush.selected_x = None
+                self.brush.selected_y = None
             self.h_done.mark.selected = None
             self.highlight(set())
 
@@ -240,9 +263,8 @@ class TrialPlots:
         if numbers != self.selection:
             self.highlight(numbers)
 
-    def _build_params(self) -> None:
+    def _build_params(self) -> Any:
         _ = self._
-        self.param_points: dict[str, _Points] = {}
         figs = []
         for name in self.space.names:
             dist: Any = self.space[name]
@@ -284,8 +306,9 @@ class TrialPlots:
         self.params_box = widgets.GridBox(
             figs, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%")
         )
+        return self.params_box
 
-    def _build_parallel(self) -> None:
+    def _build_parallel(self) -> Any:
         _ = self._
         names = list(self.space.names)
         xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
@@ -326,8 +349,9 @@ class TrialPlots:
             height="320px",
         )
         self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 60}
+        return self.parallel_fig
 
-    def _build_curves(self) -> None:
+    def _build_curves(self) -> Any:
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()
         # markers: a trial pruned at its first report is a single point, invisible as a bare line
@@ -351,6 +375,7 @@ class TrialPlots:
             ),
         ]
         self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
+        return self.curves_fig
 
     # -- hover, click, selection ---------------------------------------------------------
 
@@ -373,8 +398,9 @@ class TrialPlots:
         for p in self.points:
             if p.mark is not self.h_done.mark or not numbers:
                 p.highlight(self.selection)
-        idx = [i for i, n in enumerate(self.par_numbers) if n in self.selection] if numbers else None
-        self.par_lines.selected = idx
+        if hasattr(self, "par_lines"):
+            idx = [i for i, n in enumerate(self.par_numbers) if n in self.selection] if numbers else None
+            self.par_lines.selected = idx
 
     # -- updating ------------------------------------------------------------------------
 
@@ -388,8 +414,9 @@ class TrialPlots:
         self._update_history()
         shown = self.tabs.selected_index
         self._update_strategy(everything or (shown is not None and self.pages[shown][1] is self.strategy_box))
-        for i, (_title, _widget, update) in enumerate(self.pages):
+        for i, (_title, box, update) in enumerate(self.pages):
             if update is not None and (everything or i == shown):
+                self._ensure(box)
                 update()
 
     def refresh_visible(self) -> None:
@@ -483,6 +510,8 @@ class TrialPlots:
     def _build_strategy(self, kind: str) -> None:
         _ = self._
         self._strategy_built = kind
+        if self.strategy_box is None:
+            self.strategy_box = widgets.VBox([])
         self.strategy_note = widgets.HTML()
         xs, ys = (bq.LogScale() if kind == "hyperband" else bq.LinearScale()), bq.LinearScale()
         cs = bq.OrdinalColorScale(colors=["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"])

@@ -11,8 +11,15 @@ from IPython.display import display
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 
-_COLOURS = {"running": "info", "done": "success", "exhausted": "success", "stopped": "warning",
-            "timeout": "success", "interrupted": "warning", "aborted": "danger"}
+_COLOURS = {
+    "running": "info",
+    "done": "success",
+    "exhausted": "success",
+    "stopped": "warning",
+    "timeout": "success",
+    "interrupted": "warning",
+    "aborted": "danger",
+}
 
 
 class WidgetProgress(StudyObserver):
@@ -20,8 +27,7 @@ class WidgetProgress(StudyObserver):
 
     def __init__(self, min_interval: float = 0.2) -> None:
         self.min_interval = min_interval
-        self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info",
-                                       layout=widgets.Layout(width="40%"))
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info", layout=widgets.Layout(width="40%"))
         self.label = widgets.HTML()
         self.box = widgets.HBox([self.bar, self.label])
         self._last = 0.0

@@ -21,8 +21,9 @@ class TextProgress(StudyObserver):
         from tqdm.std import tqdm
 
         del _tqdm  # tqdm.std: text even inside a notebook, the widget front end is ours
-        self.bar = tqdm(total=n_trials, desc=f"{study.name}", unit="trial", file=self.file,
-                        dynamic_ncols=True, leave=True)
+        self.bar = tqdm(
+            total=n_trials, desc=f"{study.name}", unit="trial", file=self.file, dynamic_ncols=True, leave=True
+        )
 
     def on_trial_end(self, study: Study, trial: Trial) -> None:
         if self.bar is None:

@@ -24,6 +24,12 @@ def _study(**kw):
     return jhpo.Study(SPACE, strategy="random", seed=0, storage=":memory:", **kw)
 
 
+def _open_every_page(plots):
+    for i in range(len(plots.tabs.children)):
+        plots.tabs.selected_index = i  # what a click on the tab does; pages are built and updated when opened
+    plots.tabs.selected_index = 0
+
+
 def _run(panel, n):
     study = _study()
     study.observers.append(panel)
@@ -69,12 +75,14 @@ def test_updates_are_throttled(fake_comm):
     assert sent < 500
 
 
-def test_all_tabs_update_at_the_end_and_show_every_trial(fake_comm):
+def test_pages_are_built_when_opened_and_show_every_trial(fake_comm):
     from jhpo.ui.panel import Panel
 
     panel = Panel()
     study = _run(panel, 30)
     plots = panel.plots
+    assert plots.param_points == {} and plots.curve_numbers == []  # never opened: never built
+    _open_every_page(plots)
     done = [t for t in study.trials if t.state is TrialState.COMPLETE]
     assert sorted(plots.h_done.numbers) == [t.number for t in done]
     assert len(plots.h_failed.numbers) == sum(t.state is TrialState.FAILED for t in study.trials)
@@ -93,6 +101,7 @@ def test_click_shows_the_trial_and_brush_highlights_everywhere(fake_comm):
     points = panel.plots.h_failed
     points._click(points.mark, {"event": "element_click", "data": {"index": points.numbers.index(failed.number)}})
     assert f"Trial {failed.number}" in panel.detail.value and "a failing trial" in panel.detail.value
+    _open_every_page(panel.plots)
     chosen = set(panel.plots.h_done.numbers[:3])
     panel.plots.highlight(chosen)
     lr = panel.plots.param_points["lr"]
@@ -141,6 +150,7 @@ def test_strategy_views_appear_with_their_data(fake_comm):
         study.tell(trial, float(i))
     panel.on_search_end(study, "done")
     assert panel.plots.tabs.titles[-1] == "Generations"
+    _open_every_page(panel.plots)
     assert sorted(panel.plots.s_points.numbers) == [0, 1, 2, 3]
 
 
@@ -183,6 +193,7 @@ def test_brush_selection_highlights_in_every_plot(fake_comm):
     panel = Panel()
     _run(panel, 25)
     plots = panel.plots
+    _open_every_page(plots)
     plots.brush_toggle.value = True
     plots.h_done.mark.selected = [0, 1, 2]  # what the front end's brush writes back
     chosen = {plots.h_done.numbers[i] for i in (0, 1, 2)}

@@ -10,6 +10,8 @@ run) is 100.
     python benchmarks/genetic.py                      # everything, writes benchmarks/results/genetic.md
     python benchmarks/genetic.py --quick              # fewer seeds, synthetic problems only
     python benchmarks/genetic.py --problems branin --seeds 5 --out -
+    python benchmarks/genetic.py --methods random,genetic,bayes --problems branin hartmann6 mixed \
+        --budgets 30 60 --seeds 8 --append     # the comparison with bayes, appended to the results
 
 Run time: about three minutes on two cores (``--n-jobs 2``).
 """
@@ -165,28 +167,28 @@ def best_curve(problem: Problem, strategy: str, seed: int, n_trials: int) -> lis
     return list(np.minimum.accumulate(values))
 
 
-def run_one(args: tuple[str, str, int]) -> tuple[str, str, int, dict[int, float], float]:
+def run_one(args: tuple[str, str, int, tuple[int, ...]]) -> tuple[str, str, int, dict[int, float], float]:
     """Best at each budget for one (problem, strategy, seed)."""
-    name, strategy, seed = args
+    name, strategy, seed, budgets = args
     problem = next(p for p in PROBLEMS if p.name == name)
     started = time.perf_counter()
     if strategy == "genetic":  # its schedule depends on the budget: one run per budget
-        best = {b: best_curve(problem, strategy, seed, b)[-1] for b in BUDGETS}
+        best = {b: best_curve(problem, strategy, seed, b)[-1] for b in budgets}
     else:  # the others do not know the budget: one run, read at each budget
-        curve = best_curve(problem, strategy, seed, max(BUDGETS))
-        best = {b: curve[b - 1] for b in BUDGETS}
+        curve = best_curve(problem, strategy, seed, max(budgets))
+        best = {b: curve[b - 1] for b in budgets}
     return name, strategy, seed, best, time.perf_counter() - started
 
 
 def table(results: dict[tuple[str, str], list[dict[int, float]]], problems: list[Problem],
-          strategies: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+          strategies: tuple[str, ...], budgets: tuple[int, ...]) -> tuple[str, dict[Any, Any]]:
     lines = ["| problem | trials | " + " | ".join(f"{s} mean best" for s in strategies) + " | "
              + " | ".join(f"{s} score" for s in strategies if s != "random") + " |",
              "|" + "---|" * (2 + len(strategies) + len(strategies) - 1)]
     summary: dict[str, Any] = {}
     for p in problems:
         best_ever = min(v for s in strategies for run in results[(p.name, s)] for v in run.values())
-        for b in BUDGETS:
+        for b in budgets:
             means = {s: float(np.mean([run[b] for run in results[(p.name, s)]])) for s in strategies}
             span = means["random"] - best_ever
             scores = {s: 100 * (means["random"] - means[s]) / span if span > 0 else 0.0 for s in strategies}
@@ -202,15 +204,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=None, help="seeds per problem (default: 20 synthetic, 6 sklearn)")
     ap.add_argument("--quick", action="store_true", help="synthetic problems, 8 seeds")
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--methods", default=",".join(STRATEGIES),
+                    help="comma list of jhpo strategies; random and genetic are always included")
+    ap.add_argument("--budgets", type=int, nargs="*", default=list(BUDGETS))
+    ap.add_argument("--append", action="store_true", help="append the report to --out instead of replacing it")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "genetic.md"),
                     help="markdown file to write ('-': print only)")
     args = ap.parse_args(argv)
+    budgets = tuple(sorted(args.budgets))
+    methods = tuple(dict.fromkeys(["random", *[m.strip() for m in args.methods.split(",") if m.strip()], "genetic"]))
     problems = [p for p in PROBLEMS if p.name in args.problems]
     if args.quick:
         problems = [p for p in problems if p.seeds == 20]
     seeds = {p.name: (args.seeds or (8 if args.quick else p.seeds)) for p in problems}
-    jobs = [(p.name, s, seed) for p in problems for s in STRATEGIES for seed in range(seeds[p.name])]
-    results: dict[tuple[str, str], list[dict[int, float]]] = {(p.name, s): [] for p in problems for s in STRATEGIES}
+    jobs = [(p.name, s, seed, budgets) for p in problems for s in methods for seed in range(seeds[p.name])]
+    results: dict[tuple[str, str], list[dict[int, float]]] = {(p.name, s): [] for p in problems for s in methods}
     seconds: dict[tuple[str, str], float] = {}
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.n_jobs) as pool:
@@ -218,13 +226,13 @@ def main(argv: list[str] | None = None) -> int:
             results[(name, strategy)].append(best)
             seconds[(name, strategy)] = seconds.get((name, strategy), 0.0) + secs
     elapsed = time.perf_counter() - started
-    text, summary = table(results, problems, STRATEGIES)
-    wins = {b: sum(summary[(p.name, b)]["genetic"] > 0 for p in problems) for b in BUDGETS}
+    text, summary = table(results, problems, methods, budgets)
+    wins = {b: sum(summary[(p.name, b)]["genetic"] > 0 for p in problems) for b in budgets}
     from jhpo.strategies.genetic import default_population
 
-    pop = {b: default_population(b) for b in BUDGETS}
+    pop = {b: default_population(b) for b in budgets}
     report = "\n".join([
-        "# Genetic strategy: quality benchmark",
+        f"# Genetic strategy: quality benchmark ({', '.join(methods)})",
         "",
         f"Command: `python benchmarks/genetic.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
         f" ({elapsed:.0f} s wall time, {args.n_jobs} processes).",
@@ -234,12 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({', '.join(f'{p.name} {seeds[p.name]}' for p in problems)}). "
         "*score*: 0 is random search's mean best at that budget, 100 the best value any run ever found "
         "on the problem; higher is better, negative is worse than random.",
-        f"Genetic population (derived from the budget): {', '.join(f'{pop[b]} at {b} trials' for b in BUDGETS)}.",
+        f"Genetic population (derived from the budget): {', '.join(f'{pop[b]} at {b} trials' for b in budgets)}.",
         "",
         text,
         "",
         "Genetic beats random (score > 0) on: "
-        + ", ".join(f"{wins[b]}/{len(problems)} problems at {b} trials" for b in BUDGETS) + ".",
+        + ", ".join(f"{wins[b]}/{len(problems)} problems at {b} trials" for b in budgets) + ".",
         "",
         "Problems: " + "; ".join(f"{p.name}: {p.about}" for p in problems) + ".",
         "",
@@ -247,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.out != "-":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(report)
+        old = Path(args.out).read_text() + "\n" if args.append and Path(args.out).exists() else ""
+        Path(args.out).write_text(old + report)
     return 0
 
 

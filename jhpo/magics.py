@@ -130,7 +130,8 @@ class TuneMagics(Magics):
         except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
             raise UsageError(str(exc)) from None
         if result is not None and getattr(observer, "displayed", False):
-            result._shown_live = True  # type: ignore[attr-defined]  # the live panel is the result's display
+            # the live panel is this cell's display of the result (ui.show_result checks the cell)
+            result._shown_live = self.shell.execution_count  # type: ignore[attr-defined,union-attr]
         if result is not None and args.output:
             self.shell.user_ns[args.output] = result
         return result

@@ -39,13 +39,16 @@ def show_result(result: Any) -> None:
     """Display a :class:`~jhpo.result.TuneResult`: the final panel in a notebook, the summary elsewhere.
 
     Right after ``%%tune`` the live panel above already is the final panel, so
-    the result's first display adds nothing (``result._shown_live``).
+    the result's display in that same cell adds nothing (``result._shown_live`` holds the cell's
+    execution count); shown again later, it draws the final panel.
     """
+    from IPython import get_ipython
     from IPython.display import display
 
     if in_notebook():
-        if getattr(result, "_shown_live", False):
-            result._shown_live = False
+        shell = get_ipython()
+        live = getattr(result, "_shown_live", None)
+        if live is not None and shell is not None and live == shell.execution_count:
             return
         try:
             from .panel import show_study

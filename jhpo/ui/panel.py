@@ -84,7 +84,7 @@ class Panel(StudyObserver):
         ``"en"``, ``"de"``, ``"it"`` or ``"es"``; default: ``%config TuneMagics.language``, else the locale.
     """
 
-    def __init__(self, min_interval: float = 0.25, poll_interval: float = 0.05, language: str | None = None) -> None:
+    def __init__(self, min_interval: float = 0.25, poll_interval: float = 0.1, language: str | None = None) -> None:
         self._ = gettext_for(language).gettext
         _ = self._
         self.min_interval = min_interval

@@ -31,7 +31,6 @@ the buttons act when the search has ended (the kernel's stop button still works)
 from __future__ import annotations
 
 import inspect
-import sys
 import threading
 from typing import Any
 
@@ -176,7 +175,7 @@ class UIPoller:
         """Handle up to ``limit`` pending widget messages; returns how many were handled."""
         if self.mode == "none" or threading.current_thread() is not self._thread:
             return 0
-        sys.stdout.flush()
+        # no stdout flush here: in a kernel it waits for the IOPub thread, and comm handlers print nothing
         try:
             return self._poll7(limit) if self.mode == "ipykernel7" else self._poll6(limit)
         except Exception:  # noqa: BLE001 - never let the UI break the search

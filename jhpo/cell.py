@@ -81,7 +81,9 @@ def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10, out: Tex
                              **_strategy_options(opts))
     configs: list[dict[str, Any]] = [_baseline(template)] if opts.baseline else []
     if len(configs) < limit:
-        configs += [s.params for s in strategy.suggest([], limit - len(configs))]
+        budget = template.space.resource_name or ""  # hyperband/asha hand out a budget per trial
+        configs += [{**s.params, **({budget: s.info["budget"]} if budget and "budget" in s.info else {})}
+                    for s in strategy.suggest([], limit - len(configs))]
     res = template.space.resource_name
     width = max((len(a.name) for a in template.annotations), default=4)
     print(f"Search space ({len(template.space)} parameters, from the cell's annotations):", file=out)

@@ -17,7 +17,7 @@ from . import plotdata as pd_
 
 __all__ = ["history_svg", "snapshot_html"]
 
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 560, 220, 56, 14, 12, 30
+W, H, PAD_L, PAD_R, PAD_T, PAD_B = 560, 230, 56, 14, 12, 40
 
 
 def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]:
@@ -62,6 +62,7 @@ def history_svg(study: Study, cap: int = 600) -> str:
         f"<text x='{sx(x):.1f}' y='{sy(y) + 4:.1f}' text-anchor='middle' fill='#d62728'>&#215;</text>"
         for x, y in zip(d["failed_x"], d["failed_y"])
     ]
+    parts.append(f"<text x='{(PAD_L + W - PAD_R) / 2}' y='{H - 4}' text-anchor='middle' fill='#555'>trial</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -81,14 +82,13 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
         head += f" &middot; <i>{_('running')}</i>"
     body = [head + "</div>"]
     if best is not None:
-        rows = "".join(
-            f"<tr><td style='padding-right:10px;color:#666'>{html.escape(k)}</td>"
-            f"<td><b>{html.escape(pd_.fmt_value(v))}</b></td></tr>"
+        chips = " &middot; ".join(
+            f"<span style='color:#666'>{html.escape(k)}</span> <b>{html.escape(pd_.fmt_value(v))}</b>"
             for k, v in best.params.items()
         )
         body.append(
-            f"<div style='font-family:sans-serif;font-size:13px'>{_('Best')} "
-            f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number})<table>{rows}</table></div>"
+            f"<div style='font-family:sans-serif;font-size:13px;margin:4px 0'>{_('Best')} "
+            f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number}): {chips}</div>"
         )
     body.append(history_svg(study))
     return "<div class='jhpo-snapshot'>" + "".join(body) + "</div>"

@@ -22,18 +22,20 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 #: The packages of Binder's base environment that decide what the browser runs, or that a
 #: notebook's kernel needs; their versions come from repo2docker's lock file.
-BASE_PACKAGES = ("jupyterlab notebook jupyter_server ipywidgets ipykernel ipython jupyterlab_widgets "
-                 "widgetsnbextension nbclient nbformat nbconvert jupyter_client jupyter_core traitlets "
-                 "tornado comm").split()
+BASE_PACKAGES = (
+    "jupyterlab notebook jupyter_server ipywidgets ipykernel ipython jupyterlab_widgets "
+    "widgetsnbextension nbclient nbformat nbconvert jupyter_client jupyter_core traitlets "
+    "tornado comm"
+).split()
 #: The packages pip must not move: the Jupyter front end and the widget protocol's two sides.
 FRONT_END = ("jupyterlab", "notebook", "ipykernel", "ipywidgets", "jupyterlab_widgets")
 
@@ -67,6 +69,7 @@ def base_pins(lock_text: str) -> dict[str, str]:
 
 # -- quick checks of the files themselves --------------------------------------------------------
 
+
 def test_requirements_list_every_dependency_of_jhpo() -> None:
     # postBuild installs jhpo with --no-deps, so a dependency missing here is missing on Binder.
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -75,8 +78,9 @@ def test_requirements_list_every_dependency_of_jhpo() -> None:
     assert wanted <= set(listed), f"add to binder/requirements.txt: {sorted(wanted - set(listed))}"
     assert "matplotlib" in listed, "the course notebooks plot with matplotlib"
     for name in FRONT_END:
-        assert name in ("ipywidgets", "jupyterlab_widgets") or name not in listed, \
+        assert name in ("ipywidgets", "jupyterlab_widgets") or name not in listed, (
             f"{name} comes with Binder's base image; listing it invites pip to move the front end"
+        )
     assert listed["ipywidgets"].startswith("==") and listed["jupyterlab_widgets"].startswith("==")
 
 
@@ -104,6 +108,7 @@ def test_notebooks_use_only_what_binder_installs() -> None:
 
 # -- repo2docker in a venv of its own ------------------------------------------------------------
 
+
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
 
@@ -114,12 +119,22 @@ def make_venv(path: Path) -> Path:
 
 
 def pip_install(bin_dir: Path, *args: str, cwd: Path | None = None) -> None:
-    proc = run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
-               cwd=cwd, timeout=900)
+    proc = run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
+        cwd=cwd,
+        timeout=900,
+    )
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        if any(s in proc.stderr for s in ("No matching distribution", "Could not find a version",
-                                          "NewConnectionError", "Temporary failure in name resolution")):
+        if any(
+            s in proc.stderr
+            for s in (
+                "No matching distribution",
+                "Could not find a version",
+                "NewConnectionError",
+                "Temporary failure in name resolution",
+            )
+        ):
             pytest.skip(f"pip cannot install {' '.join(args)} here (no package index?): {' | '.join(tail)}")
         raise AssertionError(f"pip install {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
 
@@ -135,8 +150,15 @@ def repo2docker(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pins(repo2docker: Path) -> dict[str, str]:
     """Binder's base Jupyter stack for Python 3.11, from the lock file repo2docker builds it from."""
-    proc = run([str(repo2docker / "python"), "-c", "import repo2docker, pathlib; print(pathlib.Path("
-                "repo2docker.__file__).parent / 'buildpacks/conda/environment.py-3.11-linux-64.lock')"], check=True)
+    proc = run(
+        [
+            str(repo2docker / "python"),
+            "-c",
+            "import repo2docker, pathlib; print(pathlib.Path("
+            "repo2docker.__file__).parent / 'buildpacks/conda/environment.py-3.11-linux-64.lock')",
+        ],
+        check=True,
+    )
     return base_pins(Path(proc.stdout.strip()).read_text())
 
 
@@ -169,7 +191,7 @@ def copy_repo(dest: Path) -> Path:
 
 
 #: Executes notebooks with nbclient inside the Binder venv and prints one JSON line per notebook.
-EXECUTE = r'''
+EXECUTE = r"""
 import json, sys, time, nbformat
 from pathlib import Path
 from nbclient import NotebookClient
@@ -185,7 +207,7 @@ for path in map(Path, sys.argv[1:]):
     modules = sorted({(w["model_module"], w["model_module_version"]) for w in state.values()})
     print(json.dumps({"name": path.name, "seconds": round(time.monotonic() - started, 1), "error": error,
                       "modules": modules}), flush=True)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -207,9 +229,18 @@ def test_binder_environment_runs_the_notebooks(pins: dict[str, str], tmp_path: P
     built = time.monotonic() - started
 
     # Nothing the browser loads moved: the front end and the widget protocol are the base's.
-    versions = json.loads(run([str(bin_dir / "python"), "-c",
-                               "import json, importlib.metadata as m; print(json.dumps({n: m.version(n) for n in "
-                               f"{list(FRONT_END) + ['bqplot', 'jhpo']!r}}}))"], env=env, check=True).stdout)
+    versions = json.loads(
+        run(
+            [
+                str(bin_dir / "python"),
+                "-c",
+                "import json, importlib.metadata as m; print(json.dumps({n: m.version(n) for n in "
+                f"{list(FRONT_END) + ['bqplot', 'jhpo']!r}}}))",
+            ],
+            env=env,
+            check=True,
+        ).stdout
+    )
     for name in FRONT_END:
         assert versions[name] == pins[name], f"installing binder/requirements.txt moved {name} to {versions[name]}"
     labext = run([str(bin_dir / "jupyter"), "labextension", "list"], env=env)
@@ -223,8 +254,18 @@ def test_binder_environment_runs_the_notebooks(pins: dict[str, str], tmp_path: P
     script.write_text(EXECUTE)
     notebooks = sorted((repo / "notebooks").glob("*.ipynb"))
     halves = [notebooks[0::2], notebooks[1::2]]
-    procs = [subprocess.Popen([str(bin_dir / "python"), str(script), *map(str, part)], env=env, cwd=repo,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for part in halves if part]
+    procs = [
+        subprocess.Popen(
+            [str(bin_dir / "python"), str(script), *map(str, part)],
+            env=env,
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for part in halves
+        if part
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=1200)
@@ -238,7 +279,12 @@ def test_binder_environment_runs_the_notebooks(pins: dict[str, str], tmp_path: P
     assert ("@jupyter-widgets/controls", "2.0.0") in modules, modules
     for module, version in modules:
         if module == "bqplot":
-            assert version.lstrip("^~=") == bqplot_front, f"bqplot models ask for {version}, the lab serves {bqplot_front}"
+            assert version.lstrip("^~=") == bqplot_front, (
+                f"bqplot models ask for {version}, the lab serves {bqplot_front}"
+            )
     total = time.monotonic() - started
-    print(f"binder environment built in {built:.0f} s; notebooks: "
-          + ", ".join(f"{r['name']} {r['seconds']:.0f} s" for r in results) + f"; total {total:.0f} s")
+    print(
+        f"binder environment built in {built:.0f} s; notebooks: "
+        + ", ".join(f"{r['name']} {r['seconds']:.0f} s" for r in results)
+        + f"; total {total:.0f} s"
+    )

@@ -65,8 +65,9 @@ def execute(name: str, tmp_path: Path, timeout: int = 300) -> Executed:
     shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns(".jhpo", ".ipynb_checkpoints"))
     nb = nbformat.read(work / name, as_version=4)
     started = time.monotonic()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(work)}}).execute()
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", store_widget_state=True, resources={"metadata": {"path": str(work)}}
+    ).execute()
     return Executed(nb, time.monotonic() - started, work)
 
 
@@ -95,8 +96,9 @@ def test_every_lesson_is_generated_and_committed_without_outputs() -> None:
     assert sorted(make_notebooks.LESSONS) == LESSONS
     for name, build in make_notebooks.LESSONS.items():
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert [c.source for c in nb.cells] == [c.source for c in build()], \
+        assert [c.source for c in nb.cells] == [c.source for c in build()], (
             f"{name} differs from tools/make_notebooks.py: run `python tools/make_notebooks.py`"
+        )
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), name
         sources = "\n".join(c.source for c in nb.cells)
         assert "Try it" in sources, f"{name} has no question for the reader"
@@ -104,8 +106,9 @@ def test_every_lesson_is_generated_and_committed_without_outputs() -> None:
             if line.startswith("%%tune"):
                 assert "--seed" in line or "--strategy grid" in line, f"{name}: unseeded search: {line}"
                 assert "--study" in line and "--resume" in line, f"{name}: re-running would fail: {line}"
-        assert "fetch_" not in sources and "http" not in sources.replace("https://mybinder", ""), \
+        assert "fetch_" not in sources and "http" not in sources.replace("https://mybinder", ""), (
             f"{name} must not download anything"
+        )
 
 
 @pytest.mark.notebook
@@ -154,7 +157,8 @@ def test_lesson_neural_network(tmp_path: Path) -> None:
     assert right[0] < small[0] and right[0] < large[0]
     assert right[1] > 0.9 and large[1] < 0.2 and small[1] < right[1] - 0.3
     best_lr, best_acc, default_acc = run.numbers(
-        r"best learning rate FLOAT: validation accuracy FLOAT \(the cell's default 0.001: FLOAT\)")
+        r"best learning rate FLOAT: validation accuracy FLOAT \(the cell's default 0.001: FLOAT\)"
+    )
     assert 0.01 < best_lr < 3 and best_acc > default_acc + 0.3
     lo_c, hi_c = run.numbers(r"schedule constant: over the last 6 epochs the loss moved between FLOAT and FLOAT")
     for schedule in ("step", "cosine"):
@@ -194,8 +198,9 @@ def test_lesson_regularization(tmp_path: Path) -> None:
 def test_lesson_bayesian_optimization(tmp_path: Path) -> None:
     run = execute("04_bayesian_optimization.ipynb", tmp_path)
     check_common(run, min_images=2)
-    assert len(re.findall(r"step \d: next x = [\d.]+ \((explore|exploit)\) -> score", run.text)) == 4, \
+    assert len(re.findall(r"step \d: next x = [\d.]+ \((explore|exploit)\) -> score", run.text)) == 4, (
         "each model-guided step prints its proposal and the strategy's reason"
+    )
     true_best = run.number(r"the true best: x = [\d.]+, score FLOAT")
     found_x, found = run.numbers(r"bayes after 11 trials: best x = FLOAT, score FLOAT")
     assert found > true_best - 0.05 and abs(found_x - 0.31) < 0.1, "11 trials find the global bump"
@@ -218,13 +223,15 @@ def test_lesson_hyperband(tmp_path: Path) -> None:
     assert epochs < 69 * 27 / 3, "hyperband spends far less than every trial at full budget"
     for row in ("0     0       1       27", "0     3      27        1", "3     0      27        4"):
         assert re.search(row.replace(" ", r"\s+"), run.text), f"schedule row {row!r} missing"
-    assert re.search(r"why trial \d+ was stopped: hyperband bracket 0, rung \d \(budget \d+\): .*promotion threshold",
-                     run.text)
+    assert re.search(
+        r"why trial \d+ was stopped: hyperband bracket 0, rung \d \(budget \d+\): .*promotion threshold", run.text
+    )
     configs, hb_best = run.numbers(r"hyperband: (\d+) configurations tried, best accuracy FLOAT")
     full_configs, full_best = run.numbers(r"random at full budget: (\d+) configurations tried, best accuracy FLOAT")
     assert configs > 2 * full_configs and hb_best > 0.9
     stopped, total, ran, planned = run.numbers(
-        r"median pruner: (\d+) of (\d+) trials stopped early; (\d+) of (\d+) epochs run")
+        r"median pruner: (\d+) of (\d+) trials stopped early; (\d+) of (\d+) epochs run"
+    )
     assert stopped >= 1 and ran < planned
     assert re.search(r"for example trial \d+: median pruner, step \d+", run.text)
     assert "data budgets used: 0.11, 0.33, 1.00" in run.text

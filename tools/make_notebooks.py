@@ -8,6 +8,7 @@ names with ``--resume`` (so re-running it continues rather than fails) and seeds
 
 ``python tools/make_notebooks.py 03`` writes only the lessons whose file name starts with ``03``.
 """
+# ruff: noqa: E501 - the strings are notebook cells, and a `%%tune` line cannot be wrapped
 
 from __future__ import annotations
 
@@ -156,7 +157,9 @@ looks best. It fits the noise too. Hyperparameters are judged on data the model 
 a **validation set**. This lesson shows why, with the oldest picture in machine learning: error
 against model complexity.
 """),
-        code(SETUP + """
+        code(
+            SETUP
+            + """
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_squared_error
@@ -176,7 +179,8 @@ grid = np.linspace(-1, 1, 200)[:, None]
 def poly_model(degree, alpha=1e-9):
     # polynomial features, scaled, then ridge regression (alpha: the penalty on large coefficients)
     return make_pipeline(PolynomialFeatures(degree), StandardScaler(), Ridge(alpha=alpha))
-"""),
+"""
+        ),
         md("""
 ## 1. Parameters are learned, hyperparameters are chosen
 
@@ -328,7 +332,9 @@ that counts. Random search tries 16 *different* values of every hyperparameter. 
 beats grid search on the same budget. Sobol points keep random search's many distinct values but
 spread them more evenly.
 """),
-        code(SETUP + """
+        code(
+            SETUP
+            + """
 import jhpo
 from scipy.stats import qmc
 
@@ -336,7 +342,8 @@ from scipy.stats import qmc
 def surface(lr, momentum):
     \"\"\"A made-up validation score: it depends strongly on the learning rate and barely on momentum.\"\"\"
     return float(0.9 * np.exp(-(np.log10(lr) + 2.5) ** 2 / 0.5) + 0.05 * momentum)
-"""),
+"""
+        ),
         md("""
 ## 1. The same budget, three ways
 
@@ -484,10 +491,14 @@ of its own. They decide whether training works at all, long before the architect
 We train a small network written in numpy (so every hyperparameter is a visible line) on the 8×8
 handwritten digits that ship with scikit-learn, and finish with scikit-learn's `MLPClassifier`.
 """),
-        code(SETUP + DIGITS + """
+        code(
+            SETUP
+            + DIGITS
+            + """
 X_train, X_val, y_train, y_val = train_test_split(X, y, train_size=1000, random_state=0, stratify=y)
 print(X_train.shape, X_val.shape)
-"""),
+"""
+        ),
         md("The network: one hidden layer of ReLU units, softmax output, cross-entropy loss."),
         code(NUMPY_MLP),
         md("""
@@ -667,7 +678,10 @@ Each comes with a hyperparameter (a strength, a rate, a patience), and tuning th
 regularization is used in practice. To make overfitting easy to see we train on only 300 digits
 and give a quarter of them a wrong label, as in messy real data.
 """),
-        code(SETUP + DIGITS + """
+        code(
+            SETUP
+            + DIGITS
+            + """
 X_train, X_rest, y_clean, y_rest = train_test_split(X, y, train_size=300, random_state=0, stratify=y)
 X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, train_size=500, random_state=0, stratify=y_rest)
 rng = np.random.default_rng(0)
@@ -676,7 +690,8 @@ y_train = y_clean.copy()
 y_train[wrong] = rng.integers(0, 10, wrong.sum())
 print(f"{len(y_train)} training digits, {int((y_train != y_clean).sum())} with a wrong label; "
       f"{len(y_val)} for validation, {len(y_test)} for a final test")
-"""),
+"""
+        ),
         code(NUMPY_MLP),
         code("""
 # A wide network, SGD with momentum, 80 epochs: plenty of capacity to memorize 300 digits.
@@ -819,7 +834,9 @@ jhpo's `bayes` strategy uses a Gaussian process as the model and expected improv
 acquisition. We first watch it on one hyperparameter, through the Python API under `%%tune`, then in
 two dimensions on a real model.
 """),
-        code(SETUP + """
+        code(
+            SETUP
+            + """
 import jhpo
 
 
@@ -831,7 +848,8 @@ def score(x):
 xs = np.linspace(0, 3, 400)
 true = np.array([score(x) for x in xs])
 print(f"the true best: x = {xs[true.argmax()]:.2f}, score {true.max():.3f} (the search does not know this)")
-"""),
+"""
+        ),
         md("""
 ## 1. One hyperparameter: the model, the acquisition, the next point
 
@@ -976,7 +994,9 @@ In a cell, the budget is a variable annotated `# tune: resource(low, high)`: the
 per trial. The cell reports progress with `jhpo.report(value, step=epoch)` (a no-op outside a
 search), which lets a scheduler or a pruner stop a trial.
 """),
-        code(SETUP + """
+        code(
+            SETUP
+            + """
 import jhpo
 import pandas as pd
 from sklearn.datasets import load_digits
@@ -988,7 +1008,8 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 X, y = load_digits(return_X_y=True)
 X_train, X_val, y_train, y_val = train_test_split(X / 16, y, train_size=1000, random_state=0, stratify=y)
 classes = np.unique(y)
-"""),
+"""
+        ),
         md("""
 ## 1. Hyperband on epochs
 
@@ -1156,7 +1177,9 @@ A genetic algorithm borrows the vocabulary of evolution:
 No model of the objective is needed, which makes it robust on rugged objectives with many local
 optima, and every member of a generation can be evaluated in parallel.
 """),
-        code(SETUP + """
+        code(
+            SETUP
+            + """
 import jhpo
 
 
@@ -1168,7 +1191,8 @@ def landscape(x, y):
 gx, gy = np.meshgrid(np.linspace(-3, 3, 200), np.linspace(-3, 3, 200))
 gz = np.vectorize(landscape)(gx, gy)
 print(f"the true best score is about {gz.max():.3f} (the search does not know this)")
-"""),
+"""
+        ),
         md("""
 ## 1. Watching a population evolve
 
@@ -1293,9 +1317,13 @@ def main(prefixes: list[str]) -> None:
         cells = build()
         for i, cell in enumerate(cells):  # stable ids: regenerating leaves an unchanged lesson unchanged
             cell.id = f"{name[:2]}-{i:02d}"
-        nb = nbf.v4.new_notebook(cells=cells, metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"}})
+        nb = nbf.v4.new_notebook(
+            cells=cells,
+            metadata={
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"},
+            },
+        )
         nbf.validate(nb)
         nbf.write(nb, NOTEBOOKS / name)
         print("wrote", NOTEBOOKS / name)

@@ -222,10 +222,7 @@ class Panel(StudyObserver):
 
     def on_trial_end(self, study: Study, trial: Trial) -> None:
         self.n_running = max(0, self.n_running - 1)
-        if trial.state is TrialState.INTERRUPTED:
-            pass
-        else:
-            self.n_done += 1
+        self.n_done += trial.state is not TrialState.INTERRUPTED  # an interrupted trial does not count as done
         self.n_failed += trial.state is TrialState.FAILED
         self.n_pruned += trial.state is TrialState.PRUNED
         if (

@@ -245,3 +245,18 @@ def test_scheduler_options_are_checked() -> None:
         HyperbandStrategy(Space(SPACE), eta=1)
     with pytest.raises(ValueError, match="not the scheduler"):
         ASHAStrategy(Space(SPACE), sampler="hyperband")
+
+
+def test_hyperband_batches_start_the_next_bracket_while_a_rung_is_running() -> None:
+    space = {"x": jhpo.uniform(0, 1), "epochs": jhpo.resource(1, 27)}
+    s = jhpo.Study(space, strategy="hyperband", seed=0, storage=":memory:")
+    batch = s.ask_batch(30)
+    where = collections.Counter((t.info["bracket"], t.info["rung"], t.info["budget"]) for t in batch)
+    assert where == {(0, 0, 1): 27, (1, 0, 3): 3}  # bracket 0's rung 0 is full: bracket 1 begins
+    for t in batch[:27]:
+        s.tell(t, curve(t.params["x"], 1))
+    # bracket 0's rung 0 is decided: its promotions come first, then bracket 1 goes on
+    nxt = s.ask_batch(12)
+    assert [(t.info["bracket"], t.info["rung"]) for t in nxt] == [(0, 1)] * 9 + [(1, 0)] * 3
+    best = sorted(batch[:27], key=lambda t: -t.value)[:9]
+    assert {t.info["parent"] for t in nxt[:9]} == {t.number for t in best}

@@ -107,12 +107,15 @@ def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int 
     """Fit the regressor on standardized ``y``, hyper-parameters by MAP from each of ``starts``.
 
     ``starts`` typically holds the previous fit's theta (warm start, converges in a few steps)
-    and, while the data are few, the prior's mode.
+    and, while the data are few, the prior's mode. ``maxiter=0`` keeps ``starts[0]`` as it is.
     """
     dim = X.shape[1]
 
     def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, float]:
         best: tuple[np.ndarray, float] | None = None
+        if maxiter <= 0:  # keep the given hyper-parameters
+            t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
+            return t0, float(neg_log_posterior(t0, X, y)[0])
         for t0 in starts:
             t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
             res = minimize(neg_log_posterior, t0, args=(X, y), jac=True, method="L-BFGS-B",

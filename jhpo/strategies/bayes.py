@@ -185,6 +185,19 @@ class BayesStrategy(Strategy):
     n_candidates : int
         Sobol candidates scored per proposal before the L-BFGS-B refinement.
 
+    Notes
+    -----
+    Each suggestion's ``info["why"]`` (and :attr:`last_explanation`) is
+    ``{"mode", "ei", "log_ei", "mean", "std", "best", "text"}``: ``mode`` is ``"initial"``
+    (the Sobol design), ``"exploit"`` or ``"explore"``; ``mean``/``std`` are the model's
+    prediction at the point and ``best`` the best value so far, in the objective's own units
+    and direction; ``ei`` is the expected improvement in standardized units and ``log_ei`` its
+    logarithm. The numbers are None for initial points chosen before any model exists.
+
+    The rule for exploit vs explore: EI = (best - mean) * Phi(z) + std * phi(z) (for a loss,
+    z = (best - mean) / std). When the first term, the improvement the mean promises, is at
+    least the second, the part owed to uncertainty, the point is an exploit; otherwise an explore.
+
     Examples
     --------
     >>> import jhpo
@@ -317,9 +330,12 @@ class BayesStrategy(Strategy):
         warm = self._warm_theta(trials)
         if warm is not None:
             starts.append(warm)
-        if warm is None or len(z) <= 60 or len(done) % 10 == 0:
+        if warm is None or len(z) <= 60 or len(done) % (10 if len(z) <= 100 else 50) == 0:
             starts.append(_gp.default_theta(self.encoder.dim))
-        gp = _gp.fit_gp(X, z, starts, maxiter=60 if len(z) <= 100 else 25)
+        # With many points one more barely moves the hyper-parameters: re-optimize them on every
+        # fifth trial only and otherwise reuse the last ones (a Cholesky factorization, no search).
+        maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
+        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter)
         return _Model(_gp.Posterior(gp), warp, best_z, float(warp.value(best_z)),
                       [round(float(x), 6) for x in gp.kernel_.theta])
 

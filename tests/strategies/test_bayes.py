@@ -163,8 +163,8 @@ def test_mixed_categorical_and_continuous_space() -> None:
 
     wins = 0
     for seed in range(3):
-        b = _run(space, fn, "bayes", seed, 30)
-        r = _run(space, fn, "random", seed, 30)
+        b = _run(space, fn, "bayes", seed, 25)
+        r = _run(space, fn, "random", seed, 25)
         assert all(jhpo.Space(space).contains(t.params) for t in b.trials)
         wins += b.best_value < r.best_value
     assert wins >= 2
@@ -184,3 +184,18 @@ def test_orders_of_magnitude_and_running_trials() -> None:
     assert len(out) == 3 and all(jhpo.Space(space).contains(s.params) for s in out)
     assert {"x": 0.0, "y": 0.0} not in [s.params for s in out]
     assert all(math.isfinite(s.info["why"]["mean"]) for s in out)
+
+
+def test_encoding_rounds_like_the_space() -> None:
+    from jhpo.strategies.bayes import _Encoder
+
+    space = jhpo.Space({"a": jhpo.integer(1, 7), "b": jhpo.integer(2, 300, log=True),
+                        "c": jhpo.uniform(0.0, 1.0, step=0.25), "d": jhpo.loguniform(1e-3, 1.0),
+                        "e": jhpo.choice("x", "y", "z"), "f": jhpo.choice(True)})
+    enc = _Encoder(space)
+    U = np.random.default_rng(0).random((200, len(space)))
+    direct = enc.features(U)
+    via_params = enc.features(np.array([space.to_unit(space.from_unit(u)) for u in U]))
+    assert direct.shape == (200, 4 + 3) and np.allclose(direct, via_params)
+    assert enc.finite_size() is None
+    assert _Encoder(jhpo.Space({"a": jhpo.integer(1, 7), "e": jhpo.choice("x", "y")})).finite_size() == 14

@@ -204,4 +204,12 @@ def _check_panel(lab, page, tmp_path):
     shown.wait_for(timeout=60_000)
     shown.locator(".bqplot.figure svg .dot").first.wait_for(timeout=30_000)
     assert shown.locator(".bqplot.figure svg .dot").count() >= held + 2
+
+    # labels in the course languages: %config TuneMagics.language
+    page.evaluate(RUN_NEW_CELL, [source.name, '%config TuneMagics.language = "de"'])
+    page.evaluate(RUN_NEW_CELL, [source.name, BAYES.replace("--study curves", "--study kurven")])
+    de = page.locator(".jp-Notebook .jp-CodeCell").last
+    de.locator(".jhpo-pill", has_text="fertig").wait_for(timeout=120_000)
+    assert de.get_by_role("tab", name="Verlauf").count() == 1
+    _shot(de.locator(".jhpo-panel"), tmp_path, "panel-de.png")
     assert not page.errors, page.errors

@@ -412,6 +412,8 @@ class ASHAStrategy(_Scheduler):
             else:
                 promoted.add(s.info["parent"])
             out.append(s)
+        self.last_explanation = {"kind": "asha", "eta": self.eta, "budgets": self.budgets,
+                                 "rungs": self.schedule([*trials])}
         return out
 
     def _promotion(self, by_rung: list[list[Trial]], promoted: set[Any]) -> Suggestion | None:

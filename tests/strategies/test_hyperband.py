@@ -260,3 +260,14 @@ def test_hyperband_batches_start_the_next_bracket_while_a_rung_is_running() -> N
     assert [(t.info["bracket"], t.info["rung"]) for t in nxt] == [(0, 1)] * 9 + [(1, 0)] * 3
     best = sorted(batch[:27], key=lambda t: -t.value)[:9]
     assert {t.info["parent"] for t in nxt[:9]} == {t.number for t in best}
+
+
+def test_a_fraction_of_the_data_as_the_budget() -> None:
+    space = {"x": jhpo.uniform(0, 1), "frac": jhpo.resource(0.05, 1.0)}
+    for name in ("hyperband", "asha"):
+        s = jhpo.Study(space, strategy=name, seed=0, storage=":memory:")
+        s.optimize(lambda t: curve(t.params["x"], round(10 * t.params["frac"])), n_trials=40)
+        budgets = sorted({t.params["frac"] for t in s.trials})
+        assert budgets == pytest.approx([1 / 9, 1 / 3, 1.0])
+        assert all(isinstance(t.params["frac"], float) and t.params["frac"] == t.info["budget"] for t in s.trials)
+        assert s.strategy.explain()["budgets"] == pytest.approx([1 / 9, 1 / 3, 1.0])

@@ -203,3 +203,31 @@ def test_brush_selection_highlights_in_every_plot(fake_comm):
     assert {plots.par_numbers[i] for i in plots.par_lines.selected} == chosen
     plots.brush_toggle.value = False  # leaving brush mode clears the selection everywhere
     assert plots.selection == set() and x.mark.selected is None
+
+
+@pytest.mark.parametrize(
+    "strategy,title", [("bayes", "Surrogate"), ("hyperband", "Hyperband"), ("genetic", "Generations")]
+)
+def test_views_of_the_real_strategies(fake_comm, strategy, title):
+    from jhpo.strategies import make_strategy
+    from jhpo.ui.panel import Panel
+
+    space = dict(SPACE)
+    if strategy == "hyperband":
+        space["epochs"] = jhpo.resource(1, 27)
+    try:
+        make_strategy(strategy, jhpo.Space(space))
+    except Exception as exc:  # noqa: BLE001 - written concurrently; the panel must not need it
+        pytest.skip(f"strategy {strategy} not available: {exc}")
+    study = jhpo.Study(space, strategy=strategy, seed=0, storage=":memory:")
+    panel = Panel()
+    study.observers.append(panel)
+    study.optimize(lambda t: -((t.params["x"] - 1) ** 2), n_trials=30)
+    plots = panel.plots
+    assert plots.tabs.titles[-1] == title
+    plots.tabs.selected_index = len(plots.tabs.children) - 1
+    assert "not available" not in plots.strategy_note.value
+    if strategy == "bayes":
+        assert len(plots.b_mean.x) > 10 and len(plots.b_next2.x) == 1
+    else:
+        assert len(plots.s_points.numbers) >= 10

@@ -66,6 +66,12 @@ def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
         size = template.space.searched.grid_size(opts.grid_points)
         on_grid = template.defaults in list(template.space.searched.grid(opts.grid_points)) if size < 10_000 else False
         return size + (1 if opts.baseline and not on_grid else 0)
+    if opts.strategy == "hyperband" and template.space.resource_name is not None and opts.timeout is None:
+        # 20 trials would not even fill the first rung: run the first bracket, up to the full budget
+        from .strategies.hyperband import HyperbandStrategy
+
+        hb = HyperbandStrategy(template.space, eta=opts.strategy_options.get("eta", 3))
+        return sum(n for n, _ in hb.rungs(hb.s_max)) + (1 if opts.baseline else 0)
     return None if opts.timeout is not None else DEFAULT_TRIALS
 
 

@@ -150,3 +150,12 @@ def test_asha_and_median_pruner_through_the_magic(shell, tmp_path: Path) -> None
     assert pruned and all(r["error"].startswith("median pruner, step") for r in pruned)
     assert all(max(r["intermediate"]) < 27 for r in pruned)  # stopped early
     assert any(r["state"] == "complete" and max(r["intermediate"]) == 27 for r in rows)
+
+
+def test_hyperband_without_trials_runs_the_first_bracket(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "mf.db"
+    shell.run_cell_magic("tune", f"--strategy hyperband --seed 0 --maximize score --quiet --storage {db} "
+                         "--study whole", CELL)
+    rows = stored(db, "whole")
+    assert len(rows) == 1 + 40  # the cell's defaults, then 27 + 9 + 3 + 1
+    assert sum(r["info"].get("rung") == 3 for r in rows) == 1

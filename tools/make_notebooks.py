@@ -1138,9 +1138,9 @@ plt.scatter(df.params_lr, df.value, c=np.log(df.params_fraction), cmap="viridis"
 plt.colorbar(label="log(fraction of the training data)")
 plt.xscale("log"); plt.xlabel("lr"); plt.ylabel("validation accuracy")
 plt.show()
-seconds = (sub.trials[-1].datetime_end - sub.trials[0].datetime_start)
+seconds = sum(t.duration or 0 for t in sub.trials)
 print(f"data budgets used: {', '.join(f'{b:.2f}' for b in budgets)}")
-print(f"{len(sub.trials)} trials in {seconds:.0f} s; best accuracy {sub.best_value:.3f} with {sub.best_params}")
+print(f"{len(sub.trials)} trials in {seconds:.0f} s of training; best accuracy {sub.best_value:.3f} with {sub.best_params}")
 """),
         md("""
 ## Try it

@@ -161,6 +161,7 @@ def test_lesson_neural_network(tmp_path: Path) -> None:
         r"best learning rate FLOAT: validation accuracy FLOAT \(the cell's default 0.001: FLOAT\)"
     )
     assert 0.01 < best_lr < 3 and best_acc > default_acc + 0.3
+    assert any("bqplot" in m for m in run.widget_modules()), "the learning-rate search shows its live panel"
     lo_c, hi_c = run.numbers(r"schedule constant: over the last 6 epochs the loss moved between FLOAT and FLOAT")
     for schedule in ("step", "cosine"):
         lo, hi = run.numbers(rf"schedule {schedule}: over the last 6 epochs the loss moved between FLOAT and FLOAT")

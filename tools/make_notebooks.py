@@ -523,10 +523,10 @@ for lr, r in runs.items():
         md("""
 Between those extremes there is a range that works. Let `%%tune` find it: the learning rate is a
 scale parameter, so it is searched on a log scale (`loguniform`). The cell is the training call;
-`--quiet` hides the live panel because the plot below tells the story.
+the live panel under it shows each trial as it finishes.
 """),
         code("""
-%%tune --strategy random --trials 16 --maximize val_acc --seed 0 --study lesson7_lr --resume --quiet -o lr_search
+%%tune --strategy random --trials 16 --maximize val_acc --seed 0 --study lesson7_lr --resume -o lr_search
 lr = 0.001     # tune: loguniform(1e-4, 30)
 run = train_mlp(X_train, y_train, X_val, y_val, hidden=32, lr=lr, epochs=20, batch_size=64)
 val_acc = run["val_acc"]

@@ -151,8 +151,11 @@ def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_of
         dry_run(template, opts)
         return None
     total = _total(opts, template)
-    runner = CellRunner(template, namespace, opts.objective, opts.direction,
-                        checkpoint=opts.strategy_options.get("checkpoint"))
+    checkpoint = opts.strategy_options.get("checkpoint")
+    if checkpoint and (opts.n_jobs is not None or opts.executor is not None or opts.trial_timeout is not None):
+        raise ValueError(f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
+                         "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them")
+    runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=checkpoint)
     study = open_study(template, opts)
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):

@@ -159,3 +159,11 @@ def test_hyperband_without_trials_runs_the_first_bracket(shell, tmp_path: Path) 
     rows = stored(db, "whole")
     assert len(rows) == 1 + 40  # the cell's defaults, then 27 + 9 + 3 + 1
     assert sum(r["info"].get("rung") == 3 for r in rows) == 1
+
+
+def test_checkpoint_is_refused_with_worker_processes(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="--checkpoint keeps `state` in this kernel's memory"):
+        shell.run_cell_magic("tune", f"--strategy hyperband --checkpoint state --n-jobs 2 --maximize score --quiet "
+                             f"--storage {tmp_path / 'x.db'}", CHECKPOINT_CELL)

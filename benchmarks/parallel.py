@@ -144,6 +144,7 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--size-mb", type=int, default=100)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="serial, 2 processes and 2 Dask workers only; no 100 MB part")
     ap.add_argument("--out", help="also write the markdown table here")
     args = ap.parse_args()
 
@@ -151,22 +152,23 @@ def main() -> None:
     print(f"calibrated: {n} loop steps take ~1 s here; load average {os.getloadavg()}", flush=True)
     rows = [run_mode("serial (in process)", n, args.trials)]
     print(rows[-1], flush=True)
-    for jobs in (1, 2):
+    for jobs in (2,) if args.quick else (1, 2):
         rows.append(run_mode(f"{jobs} process{'es' if jobs > 1 else ''} (--n-jobs {jobs})", n, args.trials,
                              n_jobs=jobs))
         print(rows[-1], flush=True)
-    ships = [ship_once(args.size_mb, args.trials, None)]
-    print(ships[-1], flush=True)
+    ships = [] if args.quick else [ship_once(args.size_mb, args.trials, None)]
+    if ships:
+        print(ships[-1], flush=True)
     if not args.no_dask:
         from distributed import Client, LocalCluster
 
-        for workers in (1, 2):
+        for workers in (2,) if args.quick else (1, 2):
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                               dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
                 rows.append(run_mode(f"Dask, {workers} worker{'s' if workers > 1 else ''} (--executor)", n,
                                      args.trials, executor=client))
                 print(rows[-1], flush=True)
-                if workers == 2:
+                if workers == 2 and not args.quick:
                     ships.append(ship_once(args.size_mb, args.trials, client))
                     print(ships[-1], flush=True)
 

@@ -590,6 +590,8 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
         for obs in study.observers:
             obs.on_report(study, trial, int(step), value)
     names = res.get("names")
+    if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
+        trial.info["names_not_sent"] = res["names_skipped"]
     if runner is not None and names is not None and res["state"] == "complete":
         if runner.best is None or study.is_better(res["value"], runner.best[1]):
             try:

@@ -26,7 +26,6 @@ Equal parameters give equal scores, so evaluations are cached on disk
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 import warnings
@@ -240,7 +239,7 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
     lines = [
         "# Quality benchmark: jhpo bayes vs random, Sobol and Optuna",
         "",
-        f"Command: `python benchmarks/quality.py {' '.join(sys.argv[1:])}`".rstrip() + f"  ",
+        f"Command: `python benchmarks/quality.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
         f"{len(probs)} problems, {len(seeds)} seeds, {args.trials} trials, every method starts from the "
         f"problem's defaults. Wall time {elapsed / 60:.1f} min with {args.n_jobs} worker(s).",
         "",
@@ -261,7 +260,7 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
             per_seed = np.mean([scores[(p, m)][:, j] for p in probs if (p, m) in scores], axis=0)
             mean, half = _ci(per_seed)
             cells.append(f"**{mean:.1f}** ± {half:.1f}")
-        lines += [f"| **mean** | " + " | ".join(cells) + " |", ""]
+        lines += ["| **mean** | " + " | ".join(cells) + " |", ""]
     last = checkpoints[-1]
     lines += [f"## Mean best value after {last} trials (objective units; direction per problem)", "",
               "| problem | direction | " + " | ".join(methods) + " | best ever |",

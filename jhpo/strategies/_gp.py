@@ -70,7 +70,7 @@ def matern52(r: np.ndarray) -> np.ndarray:
 
 def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
-    return np.maximum(d, 0.0)
+    return np.asarray(np.maximum(d, 0.0), dtype=float)
 
 
 def neg_log_posterior(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -111,7 +111,8 @@ def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int 
     """
     dim = X.shape[1]
 
-    def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, float]:
+    def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray,
+                  bounds: np.ndarray) -> tuple[np.ndarray, float]:
         best: tuple[np.ndarray, float] | None = None
         if maxiter <= 0:  # keep the given hyper-parameters
             t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
@@ -227,7 +228,7 @@ def _log_h(z: np.ndarray) -> np.ndarray:
 def log_ei(mu: np.ndarray, sigma: np.ndarray, best: float) -> np.ndarray:
     """log expected improvement below ``best`` (minimization) of N(mu, sigma^2)."""
     z = (best - mu) / sigma
-    return np.log(sigma) + _log_h(z)
+    return np.asarray(np.log(sigma) + _log_h(z), dtype=float)
 
 
 def log_ei_grad(mu: np.ndarray, sigma: np.ndarray, best: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -78,9 +78,9 @@ class _Encoder:
                     idx = np.minimum(np.floor(u * d.n_levels), d.n_levels - 1)
                     U[:, j] = (idx + 0.5) / d.n_levels
             elif isinstance(d, Float) and d.step is not None:
-                x = d.low + u * (d.high - d.low)
-                x = np.clip(d.low + np.round((x - d.low) / d.step) * d.step, d.low, d.high)
-                U[:, j] = (x - d.low) / (d.high - d.low)
+                raw = d.low + u * (d.high - d.low)
+                xs = np.clip(d.low + np.round((raw - d.low) / d.step) * d.step, d.low, d.high)
+                U[:, j] = (xs - d.low) / (d.high - d.low)
         return U
 
     def features(self, U: np.ndarray, snap: bool = True) -> np.ndarray:
@@ -159,7 +159,7 @@ class _Warp:
 
     def spread(self, z: np.ndarray, sd: np.ndarray) -> np.ndarray:
         """The model's standard deviation carried into objective units (delta method)."""
-        return np.abs(self.value(z + sd) - self.value(z - sd)) / 2.0
+        return np.asarray(np.abs(self.value(z + sd) - self.value(z - sd)) / 2.0, dtype=float)
 
 
 @dataclass
@@ -217,7 +217,7 @@ class BayesStrategy(Strategy):
         d = len(self.searched)
         self.n_initial = int(n_initial) if n_initial is not None else int(np.clip(d + 1, 5, 10))
         self.n_candidates = int(n_candidates)
-        self._scramble = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self._scramble = seed if seed is not None else int(np.random.default_rng().integers(2**32))
         self._cache: tuple[Any, _Model | None] | None = None
         self._codes: dict[int, tuple[Any, Any, np.ndarray]] = {}
 
@@ -364,7 +364,7 @@ class BayesStrategy(Strategy):
                     flip = rng.random(64) < 1.0 / max(d, 2)
                     block[flip, j] = (rng.integers(0, k, flip.sum()) + 0.5) / k
                 locals_.append(block)
-        return np.clip(np.vstack([sobol, *locals_]), 0.0, 1.0)
+        return np.asarray(np.clip(np.vstack([sobol, *locals_]), 0.0, 1.0), dtype=float)
 
     def _unit_of_features(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Inverse of the encoding for a training row (choice columns back to their index)."""
@@ -382,7 +382,9 @@ class BayesStrategy(Strategy):
 
     def _acquire(self, model: _Model, pending: list[np.ndarray], rng: np.random.Generator,
                  seen: set[Any], pool: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
-        post = model.posterior.with_fantasies(self.encoder.features(np.array(pending))) if pending else model.posterior
+        post = model.posterior
+        if pending:
+            post = post.with_fantasies(self.encoder.features(np.array(pending)))
         if pool is not None:
             keys = [self.searched.key(self.searched.from_unit(u)) for u in pool]
             cands = pool[[k not in seen for k in keys]]
@@ -436,7 +438,9 @@ class BayesStrategy(Strategy):
             return {"mode": "initial", "ei": None, "log_ei": None, "mean": None, "std": None, "best": None,
                     "text": "Initial design: a scrambled Sobol point, spreading the first trials over the space."}
         if post is None:
-            post = model.posterior.with_fantasies(self.encoder.features(np.array(pending))) if pending else model.posterior
+            post = model.posterior
+            if pending:
+                post = post.with_fantasies(self.encoder.features(np.array(pending)))
         mu, var = post.predict(self.encoder.features(u[None]))
         m, sd = float(mu[0]), float(math.sqrt(var[0]))
         ref = model.best_z if best_z is None else best_z

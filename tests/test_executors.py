@@ -383,3 +383,16 @@ def test_interrupting_marks_running_trials_interrupted_and_stops_their_processes
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.INTERRUPTED]
     assert study.trials[1].error == "interrupted by the user"
     _assert_process_ends(study.trials[1])
+
+
+def test_when_the_best_names_are_too_big_to_send_the_notebook_reruns_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
+    import jhpo.worker
+
+    monkeypatch.setattr(jhpo.worker, "NAMES_LIMIT", 0)  # a thread pool runs the worker code in this process
+    calls: list[int] = []
+    src = "k = 0  # tune: choice(0, 1, 2)\ncalls.append(k)\nscore = k\n"
+    with cf.ThreadPoolExecutor(2) as pool:
+        res = tune_cell(src, {"calls": calls}, _opts(objective="score", executor=pool))
+    assert res is not None and res.best_params == {"k": 2}
+    assert "MB pickled" in res.best_trial.info["names_not_sent"]
+    assert sorted(calls) == [0, 1, 2, 2]  # the three trials (same list: threads share it) and the re-run

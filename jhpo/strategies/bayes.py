@@ -219,7 +219,7 @@ class BayesStrategy(Strategy):
         self.n_candidates = int(n_candidates)
         self._scramble = seed if seed is not None else int(np.random.default_rng().integers(2**32))
         self._cache: tuple[Any, _Model | None] | None = None
-        self._codes: dict[int, tuple[Any, Any, np.ndarray]] = {}
+        self._codes: dict[int, tuple[Any, Any, np.ndarray | None]] = {}
 
     # -- proposals ------------------------------------------------------------------
 
@@ -232,7 +232,7 @@ class BayesStrategy(Strategy):
         size = self.encoder.finite_size()
         pool = self._enumerate() if size is not None and size <= MAX_ENUMERATE else None
         model = self._model(trials)
-        pending = [self._encoded(t)[1] for t in trials if t.state is TrialState.RUNNING]
+        pending = [u for t in trials if t.state is TrialState.RUNNING and (u := self._encoded(t)[1]) is not None]
         out: list[Suggestion] = []
         for j in range(n):
             if size is not None and len(seen) >= size:
@@ -257,12 +257,14 @@ class BayesStrategy(Strategy):
     def _searched_params(self, t: Trial) -> dict[str, Value]:
         return {k: t.params[k] for k in self.searched.names if k in t.params}
 
-    def _encoded(self, t: Trial) -> tuple[Any, np.ndarray]:
+    def _encoded(self, t: Trial) -> tuple[Any, np.ndarray | None]:
         """The trial's duplicate key and cube point, cached (a trial's params never change)."""
         hit = self._codes.get(t.number)
         if hit is None or hit[0] is not t.params:
             params = self._searched_params(t)
-            hit = (t.params, self.searched.key(params), self.encoder.unit(params))
+            # A trial from before the space changed (``allow_changes``) has no point in it.
+            unit = self.encoder.unit(params) if self.searched.contains(params) else None
+            hit = (t.params, self.searched.key(params), unit)
             self._codes[t.number] = hit
         return hit[1], hit[2]
 
@@ -301,7 +303,8 @@ class BayesStrategy(Strategy):
 
     def _model(self, trials: Sequence[Trial]) -> _Model | None:
         """Fit (or reuse) the model of the finished trials; None while fewer than two completed."""
-        done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)]
+        done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
+                and self._encoded(t)[1] is not None]
         key = tuple((t.number, t.state.value, t.value, self._encoded(t)[0]) for t in done)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
@@ -320,7 +323,7 @@ class BayesStrategy(Strategy):
         z[ok] = warp.forward(losses[ok])
         z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them
         best_z = float(z[ok].min())
-        X = self.encoder.features(np.array([self._encoded(t)[1] for t in done]))
+        X = self.encoder.features(np.array([self._encoded(t)[1] for t in done], dtype=float))
         if len(z) > MAX_FIT_POINTS:  # keep the fit cheap: the best points plus a random rest
             order = np.argsort(z)
             rest = self.rng(len(trials), 10**6).choice(order[50:], MAX_FIT_POINTS - 50, replace=False)

@@ -15,7 +15,7 @@ Also measured: the cost of one ask+tell of ``bayes`` (and Optuna's GPSampler) in
 holding 50, 200 and 1,000 trials.
 
     python benchmarks/quality.py                      # everything -> benchmarks/results/quality.md
-    python benchmarks/quality.py --quick --out -      # a smoke run
+    python benchmarks/quality.py --quick              # a smoke run (prints, writes nothing)
     python benchmarks/quality.py --methods bayes,random,genetic --problems branin,svc --seeds 3
 
 Optional dependencies: optuna; torch for GPSampler (``pip install torch==2.13.0``: a CPU build).
@@ -310,10 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
     ap.add_argument("--no-cost", action="store_true", help="skip the suggest-cost measurement")
     ap.add_argument("--cost-only", action="store_true", help="only measure the suggest cost")
-    ap.add_argument("--out", default=str(ROOT / "results" / "quality.md"), help="report path, or - for stdout")
+    ap.add_argument("--out", default=None,
+                    help="report path, or - for stdout (default: results/quality.md; stdout with --quick)")
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.problems, args.no_cost = min(args.seeds, 3), "branin,mixed,elasticnet", True
+    if args.out is None:  # a quick run must not overwrite the full report
+        args.out = "-" if args.quick else str(ROOT / "results" / "quality.md")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     problems = [p.strip() for p in args.problems.split(",") if p.strip()]
     unknown = [p for p in problems if p not in PROBLEMS]

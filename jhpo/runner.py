@@ -74,8 +74,11 @@ class CellRunner:
             extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:
         """Execute once with ``params`` (and ``extra`` names); returns the namespace and the captured output."""
         ns = dict(self.namespace)
-        if self.checkpoint is not None:
-            ns.pop(self.checkpoint, None)  # a stale notebook value must not look like a kept checkpoint
+        # Stale notebook values must not pass for this trial's: a kept checkpoint, or an
+        # objective the cell failed to set this time (it would silently reuse the old score).
+        for name in (self.checkpoint, self.objective, RESULT):
+            if name is not None:
+                ns.pop(name, None)
         ns.update(extra or {})
         ns[PARAMS] = dict(params)
         out, err = io.StringIO(), io.StringIO()

@@ -101,6 +101,7 @@ def test_clear_errors_before_anything_runs(ip, line, cell, message) -> None:  # 
 
 
 def test_missing_or_bad_objective_is_a_failed_trial(ip) -> None:  # type: ignore[no-untyped-def]
+    ip.user_ns["score"] = 123.0  # a notebook value from earlier must not pass for a trial's objective
     cell = "x = 0.3  # tune: uniform(0, 1)\nif x > 0.4:\n    score = 'high'\nelif x > 0.2:\n    score = x\n"
     r = ip.run_cell_magic("tune", "--strategy random -n 12 --maximize score --seed 2 --quiet", cell)
     reasons = {t.error for t in r.trials if t.state is jhpo.TrialState.FAILED}

@@ -172,7 +172,8 @@ def test_large_values_are_sent_to_each_worker_once(tmp_path: Path) -> None:
     big = Tracked(str(log), np.arange(400_000, dtype=np.float64))  # 3.2 MB > LARGE
     src = (
         "k = 0  # tune: choice(0, 1, 2, 3, 4, 5, 6, 7)\n"
-        "import os\n"
+        "import os, time\n"
+        "time.sleep(0.3)  # long enough that both workers get trials, even on a loaded machine\n"
         "total = float(big.payload[:10].sum()) + k + small\n"
         "pid = os.getpid()\n"
     )
@@ -182,7 +183,8 @@ def test_large_values_are_sent_to_each_worker_once(tmp_path: Path) -> None:
     pids = [int(line) for line in log.read_text().split()]
     workers = {t.info["pid"] for t in res.trials}
     assert len(workers) == 2
-    assert sorted(pids) == sorted(workers)  # unpickled exactly once in each worker, never in between
+    assert len(pids) == len(set(pids)) <= 2  # unpickled at most once in each worker, never per trial
+    assert workers <= set(pids)
     stats = executors.last_stats
     assert set(stats.large) == {"big"} and stats.large["big"] > 3_000_000
     for sent in stats.sent.values():  # the big blob crossed to each process once, not 4 times

@@ -100,6 +100,7 @@ class Panel(StudyObserver):
         self.started = time.monotonic()
         self.ended: float | None = None
         self.n_done = self.n_failed = self.n_pruned = self.n_running = 0
+        self.running: dict[int, Trial] = {}  # trial number -> trial, in start order (parallel runs: several)
         self.best: Trial | None = None
         self.current: Trial | None = None
         self._last_draw = 0.0
@@ -212,6 +213,7 @@ class Panel(StudyObserver):
     def on_trial_start(self, study: Study, trial: Trial) -> None:
         self.n_running += 1
         self.current = trial
+        self.running[trial.number] = trial
         self._dirty = True
         self._maybe_draw()
 
@@ -222,6 +224,7 @@ class Panel(StudyObserver):
 
     def on_trial_end(self, study: Study, trial: Trial) -> None:
         self.n_running = max(0, self.n_running - 1)
+        self.running.pop(trial.number, None)
         self.n_done += trial.state is not TrialState.INTERRUPTED  # an interrupted trial does not count as done
         self.n_failed += trial.state is TrialState.FAILED
         self.n_pruned += trial.state is TrialState.PRUNED
@@ -328,11 +331,14 @@ class Panel(StudyObserver):
 
     def _current_text(self) -> str:
         _ = self._
-        t = self.current
-        if t is None or t.state is not TrialState.RUNNING:
-            return ""
-        tag = f" <span class='jhpo-muted'>({_('the cell defaults')})</span>" if t.info.get("baseline") else ""
-        return f"<div>{_('Running trial')} {t.number}{tag}{_params_table(t.params)}</div>"
+        running = [t for t in self.running.values() if t.state is TrialState.RUNNING][-8:]
+        rows = []
+        for t in running:  # parallel runs: one line per running trial, with the worker that runs it
+            tag = f" <span class='jhpo-muted'>({_('the cell defaults')})</span>" if t.info.get("baseline") else ""
+            worker = t.info.get("worker")
+            where = f" <span class='jhpo-muted'>@ {html.escape(str(worker))}</span>" if worker else ""
+            rows.append(f"<div>{_('Running trial')} {t.number}{tag}{where}{_params_table(t.params)}</div>")
+        return "".join(rows)
 
     def show_trial(self, number: int) -> None:
         """Show one trial's details under the plots (what clicking a point does)."""

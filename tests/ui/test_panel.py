@@ -231,3 +231,22 @@ def test_views_of_the_real_strategies(fake_comm, strategy, title):
         assert len(plots.b_mean.x) > 10 and len(plots.b_next2.x) == 1
     else:
         assert len(plots.s_points.numbers) >= 10
+
+
+def test_running_trials_show_their_workers(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _study()
+    study.observers.append(panel)
+    panel.on_search_start(study, 4)
+    a, b = study.ask_batch(2, notify=False)
+    a.info["worker"], b.info["worker"] = "worker-1 (pid 11)", "worker-2 (pid 12)"
+    for t in (a, b):
+        panel.on_trial_start(study, t)
+    text = panel._current_text()
+    assert f"{a.number}" in text and "worker-1 (pid 11)" in text and "worker-2 (pid 12)" in text
+    study.tell(a, 1.0)
+    panel.on_trial_end(study, a)
+    text = panel._current_text()
+    assert "worker-1" not in text and "worker-2 (pid 12)" in text

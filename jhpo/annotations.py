@@ -245,7 +245,8 @@ def _parse_colab(rest: str, default: Value) -> Distribution | None:
         try:
             values = ast.literal_eval(rest[: end + 1])
         except (ValueError, SyntaxError):
-            raise _Bad(f"cannot read the Colab list `{rest}`", 'write a list of literals, e.g. ["rbf", "poly"]') from None
+            raise _Bad(f"cannot read the Colab list `{rest}`",
+                       'write a list of literals, e.g. ["rbf", "poly"]') from None
         return _build("choice", [values], {})
     if not rest:
         return None
@@ -365,7 +366,8 @@ def _target(nodes: list[ast.stmt], row: int) -> tuple[str, Value]:
         default = _literal(value_node)
     except (ValueError, TypeError, SyntaxError):
         raise _Bad(f"the default `{ast.unparse(value_node)}` is not a literal",
-                   "write the default as a plain value (e.g. 0.01, 3, \"rbf\", True); annotations are never executed") from None
+                   "write the default as a plain value (e.g. 0.01, 3, \"rbf\", True); "
+                   "annotations are never executed") from None
     if default is not None and not isinstance(default, (int, float, str, bool)):
         raise _Bad(f"the default {default!r} is not a number, string, boolean or None",
                    "tune one scalar per name")

@@ -79,7 +79,8 @@ def _baseline(template: CellTemplate) -> dict[str, Any]:
     return dict(template.defaults)
 
 
-def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10, out: TextIO | None = None) -> list[dict[str, Any]]:
+def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10,
+            out: TextIO | None = None) -> list[dict[str, Any]]:
     """Print the parsed space and the first configurations that would run; run nothing."""
     out = out or sys.stdout
     total = _total(opts, template)

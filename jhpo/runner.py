@@ -68,7 +68,7 @@ class CellRunner:
         shown = "\n" * self.template.line_offset + self.template.source
         # Register the source so tracebacks show the user's lines.
         linecache.cache[self.filename] = (len(shown), None, shown.splitlines(True), self.filename)
-        return compile(self.template.tree(self.objective), self.filename, "exec")  # type: ignore[no-any-return]
+        return compile(self.template.tree(self.objective), self.filename, "exec")
 
     def run(self, params: Mapping[str, Value],
             extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:

@@ -165,7 +165,8 @@ class SQLiteStorage(Storage):
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
         try:
-            self._exec("INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)", (name, time.time(), json.dumps(meta)))
+            self._exec("INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)",
+                       (name, time.time(), json.dumps(meta)))
         except sqlite3.IntegrityError:
             raise KeyError(name) from None
 

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .space import Distribution, Space, Value
@@ -409,7 +409,8 @@ class Study:
             self.observers.append(TextProgress())
         self._stop.clear()
         self.stop_reason = None
-        started, ran = time.monotonic(), []
+        started = time.monotonic()
+        ran: list[Trial] = []
         for obs in self.observers:
             obs.on_search_start(self, n_trials)
         reason = "done"

@@ -85,7 +85,7 @@ def _int_levels(dist: Int, *extra: Value) -> list[int]:
 def _read(dist: Distribution, value: Any) -> Value:
     """A widget's value as the parameter's own type (sliders speak floats)."""
     if isinstance(dist, Choice):
-        return value  # type: ignore[no-any-return]
+        return value
     if isinstance(dist, Int) or (isinstance(dist, Resource) and dist.is_int):
         return int(round(value))
     v = float(value)

@@ -12,7 +12,7 @@ __all__ = ["make_observer", "show_result"]
 def in_notebook() -> bool:
     """True inside a kernel that can show widgets (ipykernel), False in a terminal."""
     try:
-        from IPython import get_ipython
+        from IPython.core.getipython import get_ipython
     except ImportError:
         return False
     shell = get_ipython()
@@ -42,7 +42,7 @@ def show_result(result: Any) -> None:
     the result's display in that same cell adds nothing (``result._shown_live`` holds the cell's
     execution count); shown again later, it draws the final panel.
     """
-    from IPython import get_ipython
+    from IPython.core.getipython import get_ipython
     from IPython.display import display
 
     if in_notebook():

@@ -322,7 +322,7 @@ class TrialPlots:
             selected_style={"stroke-width": 4, "opacity": 1.0},
             unselected_style={"opacity": 0.15},
         )
-        self.par_numbers: list[int] = []
+        self.par_numbers = []
         ticks = [(n, u, lab) for n in names for u, lab in pd_._ticks(self.space[n])]
         labels = bq.Label(
             x=[t[0] for t in ticks],
@@ -366,7 +366,7 @@ class TrialPlots:
             labels=[""],
             tooltip=bq.Tooltip(fields=["name"], show_labels=False),
         )
-        self.curve_numbers: list[int] = []
+        self.curve_numbers = []
         self.c_xaxis = bq.Axis(scale=xs, label=_("step"), tick_format="d")
         axes = [
             self.c_xaxis,

@@ -32,7 +32,7 @@ class TextProgress(StudyObserver):
             self.counts["failed"] += 1
         elif trial.state is TrialState.PRUNED:
             self.counts["pruned"] += 1
-        post = {"best": f"{study.best_value:.5g}" if study.best_value is not None else "-"}
+        post: dict[str, object] = {"best": f"{study.best_value:.5g}" if study.best_value is not None else "-"}
         post.update({k: v for k, v in self.counts.items() if v})
         self.bar.set_postfix(post, refresh=False)
         self.bar.update(1)

@@ -67,7 +67,7 @@ class UIPoller:
         self._backup: Any = None
         self._thread = threading.current_thread()
         try:
-            from IPython import get_ipython
+            from IPython.core.getipython import get_ipython
 
             shell = get_ipython()
             kernel = getattr(shell, "kernel", None)

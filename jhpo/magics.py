@@ -131,7 +131,7 @@ class TuneMagics(Magics):
             raise UsageError(str(exc)) from None
         if result is not None and getattr(observer, "displayed", False):
             # the live panel is this cell's display of the result (ui.show_result checks the cell)
-            result._shown_live = self.shell.execution_count  # type: ignore[attr-defined,union-attr]
+            result._shown_live = self.shell.execution_count  # type: ignore[attr-defined]
         if result is not None and args.output:
             self.shell.user_ns[args.output] = result
         return result

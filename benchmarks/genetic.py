@@ -48,22 +48,10 @@ class Problem:
 
 # -- synthetic functions (all minimized) ------------------------------------------------
 
-def branin(p: dict[str, Any]) -> float:
-    x1, x2 = p["x1"], p["x2"]
-    a, b, c, r, s, t = 1.0, 5.1 / (4 * math.pi**2), 5 / math.pi, 6.0, 10.0, 1 / (8 * math.pi)
-    return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
-
-
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
-_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def hartmann6(p: dict[str, Any]) -> float:
-    x = np.array([p[f"x{i}"] for i in range(6)])
-    return float(-np.sum(_H6_ALPHA * np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1))))
+# Branin and Hartmann-6 are the quality benchmark's own (benchmarks/problems.py), not copies.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from problems import _branin as branin  # noqa: E402
+from problems import _hartmann6 as hartmann6  # noqa: E402
 
 
 def rosenbrock5(p: dict[str, Any]) -> float:

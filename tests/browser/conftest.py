@@ -116,3 +116,15 @@ def page(lab):
             yield pg
         finally:
             browser.close()
+
+
+# Append a cell to the open notebook and start it without waiting (tests press buttons while it runs).
+RUN_NEW_CELL = """([name, source]) => {
+  const app = window.jupyterapp;
+  const nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name);
+  const n = nb.content.model.cells.length;
+  nb.content.model.sharedModel.insertCell(n, {cell_type: 'code', source: source});
+  nb.content.activeCellIndex = n;
+  app.commands.execute('notebook:run-cell');
+  return n;
+}"""

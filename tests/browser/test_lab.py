@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import RUN_NEW_CELL
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,16 +40,7 @@ RUN_ALL = """async ([name, ms]) => {
   return Promise.race([run(), timeout]);
 }"""
 
-# Append a cell and start it without waiting: the test presses the panel's buttons while it runs.
-RUN_NEW_CELL = """([name, source]) => {
-  const app = window.jupyterapp;
-  const nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name);
-  const n = nb.content.model.cells.length;
-  nb.content.model.sharedModel.insertCell(n, {cell_type: 'code', source: source});
-  nb.content.activeCellIndex = n;
-  app.commands.execute('notebook:run-cell');
-  return n;
-}"""
+
 
 LONGER = """%%tune --strategy random --trials 300 --maximize score --seed 1 --study longer --no-apply
 x = 0.5   # tune: uniform(0, 1)

@@ -14,7 +14,7 @@ import jhpo
 from jhpo.study import load_study
 from jhpo.teach.manual import ManualForm
 from jhpo.trial import TrialState
-from tests.browser.conftest import lab, page  # noqa: F401  # the JupyterLab + Chromium fixtures (skip without them)
+from tests.browser.conftest import RUN_NEW_CELL, lab, page  # noqa: F401  # the JupyterLab + Chromium fixtures (skip without them)
 
 CELL = """\
 lr = 0.01        # tune: loguniform(1e-4, 1e-1)
@@ -188,15 +188,7 @@ RUN_ALL = """async ([name, ms]) => {
   return Promise.race([run(), timeout]);
 }"""
 
-RUN_NEW_CELL = """([name, source]) => {
-  const app = window.jupyterapp;
-  const nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name);
-  const n = nb.content.model.cells.length;
-  nb.content.model.sharedModel.insertCell(n, {cell_type: 'code', source: source});
-  nb.content.activeCellIndex = n;
-  app.commands.execute('notebook:run-cell');
-  return n;
-}"""
+
 
 
 @pytest.mark.browser

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tokenize
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -386,6 +386,3 @@ def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
             assigned.update((a.asname or a.name).split(".")[0] for a in node.names)
     return assigned, loaded
 
-
-def describe_space(template: CellTemplate) -> Mapping[str, str]:
-    return {a.name: a.dist.describe() for a in template.annotations}

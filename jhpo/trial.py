@@ -119,11 +119,6 @@ class Trial:
 _current: contextvars.ContextVar[Trial | None] = contextvars.ContextVar("jhpo_trial", default=None)
 
 
-def current_trial() -> Trial | None:
-    """The trial being evaluated in this thread, or None outside a search."""
-    return _current.get()
-
-
 def report(value: float, step: int | None = None) -> None:
     """Report an intermediate objective value from inside a trial.
 

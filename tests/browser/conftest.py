@@ -133,3 +133,20 @@ RUN_NEW_CELL = """([name, source]) => {
   app.commands.execute('notebook:run-cell');
   return n;
 }"""
+
+
+# Open notebook NAME, wait for its kernel, run every cell; returns the run's result and the cells.
+RUN_ALL = """async ([name, ms]) => {
+  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after ' + ms + ' ms')), ms));
+  const run = async () => {
+    const app = window.jupyterapp; await app.restored;
+    let nb;
+    while (!(nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name)))
+      await new Promise(r => setTimeout(r, 200));
+    await nb.context.ready; await nb.sessionContext.ready;
+    const kernel = nb.sessionContext.session.kernel; await kernel.info;
+    const res = await app.commands.execute('notebook:run-all-cells');
+    return {res: res, cells: nb.content.widgets.map(w => w.model.toJSON())};
+  };
+  return Promise.race([run(), timeout]);
+}"""

@@ -18,29 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import RUN_NEW_CELL
+from tests.browser.conftest import RUN_ALL, RUN_NEW_CELL
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-
-RUN_ALL = """async ([name, ms]) => {
-  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after ' + ms + ' ms')), ms));
-  const run = async () => {
-    const app = window.jupyterapp; await app.restored;
-    let nb;
-    while (!(nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name)))
-      await new Promise(r => setTimeout(r, 200));
-    await nb.context.ready; await nb.sessionContext.ready;
-    const kernel = nb.sessionContext.session.kernel; await kernel.info;
-    const res = await app.commands.execute('notebook:run-all-cells');
-    return {res: res, cells: nb.content.widgets.map(w => w.model.toJSON())};
-  };
-  return Promise.race([run(), timeout]);
-}"""
-
-
 
 LONGER = """%%tune --strategy random --trials 300 --maximize score --seed 1 --study longer --no-apply
 x = 0.5   # tune: uniform(0, 1)

@@ -14,7 +14,7 @@ import jhpo
 from jhpo.study import load_study
 from jhpo.teach.manual import ManualForm
 from jhpo.trial import TrialState
-from tests.browser.conftest import RUN_NEW_CELL, lab, page  # noqa: F401  # the JupyterLab + Chromium fixtures (skip without them)
+from tests.browser.conftest import RUN_ALL, RUN_NEW_CELL, lab, page  # noqa: F401  # the JupyterLab + Chromium fixtures (skip without them)
 
 CELL = """\
 lr = 0.01        # tune: loguniform(1e-4, 1e-1)
@@ -174,23 +174,6 @@ time.sleep(SLEEP)
 score = -(x - 1) ** 2 + (k == "b")
 """
 
-RUN_ALL = """async ([name, ms]) => {
-  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('timeout after ' + ms + ' ms')), ms));
-  const run = async () => {
-    const app = window.jupyterapp; await app.restored;
-    let nb;
-    while (!(nb = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === name)))
-      await new Promise(r => setTimeout(r, 200));
-    await nb.context.ready; await nb.sessionContext.ready;
-    await nb.sessionContext.session.kernel.info;
-    return await app.commands.execute('notebook:run-all-cells');
-  };
-  return Promise.race([run(), timeout]);
-}"""
-
-
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_manual_race_and_replay_in_jupyterlab(lab, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -214,7 +197,7 @@ def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-unt
     nbformat.write(nb, lab.root / "teach.ipynb")
     page.goto(f"{lab.base}/lab/tree/{quote('teach.ipynb')}?token={lab.token}")
     page.wait_for_function("() => window.jupyterapp", timeout=60_000)
-    assert page.evaluate(RUN_ALL, ["teach.ipynb", 120_000]) is True
+    assert page.evaluate(RUN_ALL, ["teach.ipynb", 120_000])["res"] is True
     form = page.locator(".jhpo-manual").first
     form.wait_for(timeout=30_000)
     assert form.locator(".widget-slider").count() >= 2 and form.locator("select").count() == 1

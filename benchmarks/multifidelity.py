@@ -90,9 +90,15 @@ class Curves:
         if len(curve) < epoch:
             model = self.models.get(k)
             if model is None or len(curve) != getattr(model, "_epochs", -1):
-                model = MLPClassifier(hidden_layer_sizes=(int(p["hidden"]),), solver="sgd",
-                                      learning_rate_init=p["lr"], alpha=p["alpha"], momentum=p["momentum"],
-                                      batch_size=int(p["batch"]), random_state=0)
+                model = MLPClassifier(
+                    hidden_layer_sizes=(int(p["hidden"]),),
+                    solver="sgd",
+                    learning_rate_init=p["lr"],
+                    alpha=p["alpha"],
+                    momentum=p["momentum"],
+                    batch_size=int(p["batch"]),
+                    random_state=0,
+                )
                 model._epochs = 0
                 del curve[:]
             with warnings.catch_warnings():
@@ -152,11 +158,13 @@ def random_search(curves: Curves, seed: int) -> tuple[float, int, int]:
     return target, first, len(flat)
 
 
-def run_jhpo(curves: Curves, seed: int, target: float, cap: int, strategy: str, continues: bool,
-             sampler: str = "random") -> int | None:
+def run_jhpo(
+    curves: Curves, seed: int, target: float, cap: int, strategy: str, continues: bool, sampler: str = "random"
+) -> int | None:
     space = {**SPACE, "epochs": jhpo.resource(1, MAX_EPOCHS)}
-    study = jhpo.Study(space, strategy=strategy, seed=seed, storage=":memory:",
-                       strategy_options={"eta": ETA, "sampler": sampler})
+    study = jhpo.Study(
+        space, strategy=strategy, seed=seed, storage=":memory:", strategy_options={"eta": ETA, "sampler": sampler}
+    )
     count = Counter(target, cap, study.stop)
 
     def fn(t: jhpo.Trial) -> float:
@@ -184,17 +192,20 @@ def run_optuna(curves: Curves, seed: int, target: float, cap: int, pruner_name: 
         pruner: Any = optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=ETA)
     else:
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=ETA)
-    sampler: Any = (optuna.samplers.RandomSampler(seed=seed) if sampler_name == "random"
-                    else optuna.samplers.TPESampler(seed=seed))
+    sampler: Any = (
+        optuna.samplers.RandomSampler(seed=seed) if sampler_name == "random" else optuna.samplers.TPESampler(seed=seed)
+    )
     study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner)
     count = Counter(target, cap, study.stop)
 
     def objective(trial: optuna.Trial) -> float:
-        p = {"lr": trial.suggest_float("lr", 1e-4, 0.5, log=True),
-             "alpha": trial.suggest_float("alpha", 1e-6, 1e-1, log=True),
-             "momentum": trial.suggest_float("momentum", 0.5, 0.99),
-             "hidden": trial.suggest_int("hidden", 16, 64, log=True),
-             "batch": trial.suggest_categorical("batch", [64, 128, 256])}
+        p = {
+            "lr": trial.suggest_float("lr", 1e-4, 0.5, log=True),
+            "alpha": trial.suggest_float("alpha", 1e-6, 1e-1, log=True),
+            "momentum": trial.suggest_float("momentum", 0.5, 0.99),
+            "hidden": trial.suggest_int("hidden", 16, 64, log=True),
+            "batch": trial.suggest_categorical("batch", [64, 128, 256]),
+        }
         value = 0.0
         for epoch in range(1, MAX_EPOCHS + 1):
             if count.done:
@@ -232,12 +243,18 @@ def main() -> None:
         ("jhpo asha --checkpoint (continue)", lambda s, t, c: run_jhpo(curves, s, t, c, "asha", True)),
     ]
     if bayes_available():
-        methods.append(("jhpo hyperband --sampler bayes --checkpoint",
-                        lambda s, t, c: run_jhpo(curves, s, t, c, "hyperband", True, "bayes")))
+        methods.append(
+            (
+                "jhpo hyperband --sampler bayes --checkpoint",
+                lambda s, t, c: run_jhpo(curves, s, t, c, "hyperband", True, "bayes"),
+            )
+        )
     methods += [
         ("Optuna HyperbandPruner (random sampler)", lambda s, t, c: run_optuna(curves, s, t, c, "hyperband", "random")),
-        ("Optuna SuccessiveHalvingPruner (random sampler)",
-         lambda s, t, c: run_optuna(curves, s, t, c, "sha", "random")),
+        (
+            "Optuna SuccessiveHalvingPruner (random sampler)",
+            lambda s, t, c: run_optuna(curves, s, t, c, "sha", "random"),
+        ),
         ("Optuna HyperbandPruner (TPE sampler)", lambda s, t, c: run_optuna(curves, s, t, c, "hyperband", "tpe")),
     ]
     started = time.time()
@@ -253,8 +270,11 @@ def main() -> None:
             # the very configurations that set the target.
             results[name].append(run(1000 + seed, target, total))
         curves.save()
-        print(f"seed {seed}: target {target:.4f}; " + "; ".join(f"{n.split(',')[0]}: {r[-1]}" for n, r in
-                                                            results.items()), flush=True)
+        print(
+            f"seed {seed}: target {target:.4f}; "
+            + "; ".join(f"{n.split(',')[0]}: {r[-1]}" for n, r in results.items()),
+            flush=True,
+        )
     elapsed = time.time() - started
     table = render(targets, firsts, totals, results, elapsed, curves.computed)
     print(table)
@@ -264,8 +284,14 @@ def main() -> None:
         out.write_text(table)
 
 
-def render(targets: list[float], firsts: list[int], totals: list[int], results: dict[str, list[int | None]],
-           elapsed: float, computed: int) -> str:
+def render(
+    targets: list[float],
+    firsts: list[int],
+    totals: list[int],
+    results: dict[str, list[int | None]],
+    elapsed: float,
+    computed: int,
+) -> str:
     import optuna
     import sklearn
 
@@ -301,8 +327,10 @@ def render(targets: list[float], firsts: list[int], totals: list[int], results: 
         reached = sum(h is not None for h in hits)
         shown = ", ".join(str(h) if h is not None else "-" for h in hits)
         mean = statistics.mean(cost)
-        lines.append(f"| {name} | {med:.0f} | {100 * med / rs_total:.0f} % | {mean:.0f} "
-                     f"({100 * mean / rs_total:.0f} %) | {reached}/{len(hits)} | {shown} |")
+        lines.append(
+            f"| {name} | {med:.0f} | {100 * med / rs_total:.0f} % | {mean:.0f} "
+            f"({100 * mean / rs_total:.0f} %) | {reached}/{len(hits)} | {shown} |"
+        )
     lines += [
         "",
         f"`python benchmarks/multifidelity.py --seeds {len(targets)} --write`; {elapsed:.0f} s wall time, "

@@ -71,8 +71,12 @@ def main() -> None:
             for name, run in runs.items():
                 rows.setdefault(name, []).append(run())
     jhpo_ms = statistics.median(rows["jhpo %%tune, SQLite, progress on"]) * 1000
-    lines = [f"# Per-trial overhead, {args.trials} trivial trials, median of {args.repeat} runs", "",
-             "| contender | ms per trial | ratio to jhpo |", "| --- | ---: | ---: |"]
+    lines = [
+        f"# Per-trial overhead, {args.trials} trivial trials, median of {args.repeat} runs",
+        "",
+        "| contender | ms per trial | ratio to jhpo |",
+        "| --- | ---: | ---: |",
+    ]
     for name, vals in rows.items():
         ms = statistics.median(vals) * 1000
         lines.append(f"| {name} | {ms:.3f} | {ms / jhpo_ms:.1f}x |")

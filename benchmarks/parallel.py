@@ -37,13 +37,7 @@ import jhpo
 from jhpo import executors
 from jhpo.cell import TuneOptions, tune_cell
 
-CELL = (
-    "k = 0  # tune: integer(0, 1000)\n"
-    "x = 0\n"
-    "for i in range(N):\n"
-    "    x += i\n"
-    "score = k + 0 * x\n"
-)
+CELL = "k = 0  # tune: integer(0, 1000)\nx = 0\nfor i in range(N):\n    x += i\nscore = k + 0 * x\n"
 
 
 def spin(n: int) -> None:
@@ -85,8 +79,20 @@ def _busy_since(start: tuple[float, float]) -> float:
 
 def run_mode(name: str, n: int, trials: int, **opts: Any) -> dict[str, Any]:
     cpu0, t0, own0 = _cpu(), time.perf_counter(), time.process_time()
-    res = tune_cell(CELL, {"N": n}, TuneOptions(strategy="random", trials=trials, seed=0, storage=":memory:",
-                                                quiet=True, baseline=False, objective="score", **opts))
+    res = tune_cell(
+        CELL,
+        {"N": n},
+        TuneOptions(
+            strategy="random",
+            trials=trials,
+            seed=0,
+            storage=":memory:",
+            quiet=True,
+            baseline=False,
+            objective="score",
+            **opts,
+        ),
+    )
     wall = time.perf_counter() - t0
     busy = _busy_since(cpu0)
     own = time.process_time() - own0
@@ -97,8 +103,17 @@ def run_mode(name: str, n: int, trials: int, **opts: Any) -> dict[str, Any]:
     # CPU seconds the trials got (workers report theirs; serially it is this process's own):
     # divided by the span, how many CPUs the search was granted while others used the machine.
     cpu = sum(t.info.get("cpu_seconds", 0.0) for t in done) if "n_jobs" in opts or "executor" in opts else own
-    return {"mode": name, "trials": trials, "span": span, "wall": wall, "tput": trials / span, "cpu": busy,
-            "load": os.getloadavg()[0], "granted": cpu / span, "per_cpu": trials / cpu}
+    return {
+        "mode": name,
+        "trials": trials,
+        "span": span,
+        "wall": wall,
+        "tput": trials / span,
+        "cpu": busy,
+        "load": os.getloadavg()[0],
+        "granted": cpu / span,
+        "per_cpu": trials / cpu,
+    }
 
 
 def _rebuild(log: str, payload: Any) -> Any:
@@ -116,9 +131,7 @@ class _Logged:
 
 
 BIG_CELL = (  # the sleep keeps both workers busy, so each one needs the array
-    "k = 0  # tune: integer(0, 1000)\n"
-    "import time; time.sleep(0.5)\n"
-    "score = float(big.payload[k::100_000].sum())\n"
+    "k = 0  # tune: integer(0, 1000)\nimport time; time.sleep(0.5)\nscore = float(big.payload[k::100_000].sum())\n"
 )
 
 
@@ -127,8 +140,20 @@ def ship_once(size_mb: int, trials: int, client: Any | None) -> dict[str, Any]:
     big = _Logged(log, np.random.default_rng(0).random(size_mb * 2**20 // 8))
     opts: dict[str, Any] = {"executor": client} if client is not None else {"n_jobs": 2}
     t0 = time.perf_counter()
-    res = tune_cell(BIG_CELL, {"big": big}, TuneOptions(strategy="random", trials=trials, seed=0, storage=":memory:",
-                                                        quiet=True, baseline=False, objective="score", **opts))
+    res = tune_cell(
+        BIG_CELL,
+        {"big": big},
+        TuneOptions(
+            strategy="random",
+            trials=trials,
+            seed=0,
+            storage=":memory:",
+            quiet=True,
+            baseline=False,
+            objective="score",
+            **opts,
+        ),
+    )
     wall = time.perf_counter() - t0
     assert res is not None and all(t.state is jhpo.TrialState.COMPLETE for t in res.trials)
     with open(log) as f:
@@ -137,10 +162,15 @@ def ship_once(size_mb: int, trials: int, client: Any | None) -> dict[str, Any]:
     stats = executors.last_stats
     workers = sorted({t.info["pid"] for t in res.trials})
     per_worker = {p: pids.count(p) for p in sorted(set(pids) | set(workers))}
-    return {"mode": "Dask, 2 workers" if client is not None else "2 processes", "trials": trials,
-            "pickled_mb": stats.large["big"] / 2**20, "unpickled": per_worker,
-            "sent_mb": {k: v / 2**20 for k, v in stats.sent.items()}, "wall": wall,
-            "naive_mb": trials * stats.large["big"] / 2**20}
+    return {
+        "mode": "Dask, 2 workers" if client is not None else "2 processes",
+        "trials": trials,
+        "pickled_mb": stats.large["big"] / 2**20,
+        "unpickled": per_worker,
+        "sent_mb": {k: v / 2**20 for k, v in stats.sent.items()},
+        "wall": wall,
+        "naive_mb": trials * stats.large["big"] / 2**20,
+    }
 
 
 def main() -> None:
@@ -157,8 +187,9 @@ def main() -> None:
     rows = [run_mode("serial (in process)", n, args.trials)]
     print(rows[-1], flush=True)
     for jobs in (2,) if args.quick else (1, 2):
-        rows.append(run_mode(f"{jobs} process{'es' if jobs > 1 else ''} (--n-jobs {jobs})", n, args.trials,
-                             n_jobs=jobs))
+        rows.append(
+            run_mode(f"{jobs} process{'es' if jobs > 1 else ''} (--n-jobs {jobs})", n, args.trials, n_jobs=jobs)
+        )
         print(rows[-1], flush=True)
     ships = [] if args.quick else [ship_once(args.size_mb, args.trials, None)]
     if ships:
@@ -167,10 +198,24 @@ def main() -> None:
         from distributed import Client, LocalCluster
 
         for workers in (2,) if args.quick else (1, 2):
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
-                rows.append(run_mode(f"Dask, {workers} worker{'s' if workers > 1 else ''} (--executor)", n,
-                                     args.trials, executor=client))
+            with (
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                rows.append(
+                    run_mode(
+                        f"Dask, {workers} worker{'s' if workers > 1 else ''} (--executor)",
+                        n,
+                        args.trials,
+                        executor=client,
+                    )
+                )
                 print(rows[-1], flush=True)
                 if workers == 2 and not args.quick:
                     ships.append(ship_once(args.size_mb, args.trials, client))
@@ -186,16 +231,24 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
-        lines.append(f"| {r['mode']} | {r['tput']:.3f} | {r['tput'] / serial:.2f} | {r['span']:.2f} | "
-                     f"{r['wall']:.2f} | {r['granted']:.2f} | {r['per_cpu']:.3f} | {r['cpu']:.0f}% | {r['load']:.2f} |")
-    lines += ["", f"A {args.size_mb} MB array read by the cell, {args.trials} trials:", "",
-              "| mode | pickled size (MB) | unpickled per worker pid | MB jhpo sent | naive per-trial sending (MB) "
-              "| wall (s) |",
-              "| --- | --- | --- | --- | --- | --- |"]
+        lines.append(
+            f"| {r['mode']} | {r['tput']:.3f} | {r['tput'] / serial:.2f} | {r['span']:.2f} | "
+            f"{r['wall']:.2f} | {r['granted']:.2f} | {r['per_cpu']:.3f} | {r['cpu']:.0f}% | {r['load']:.2f} |"
+        )
+    lines += [
+        "",
+        f"A {args.size_mb} MB array read by the cell, {args.trials} trials:",
+        "",
+        "| mode | pickled size (MB) | unpickled per worker pid | MB jhpo sent | naive per-trial sending (MB) "
+        "| wall (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for s in ships:
         sent = ", ".join(f"{k}: {v:.1f}" for k, v in s["sent_mb"].items())
-        lines.append(f"| {s['mode']} | {s['pickled_mb']:.1f} | {s['unpickled']} | {sent} | {s['naive_mb']:.0f} | "
-                     f"{s['wall']:.2f} |")
+        lines.append(
+            f"| {s['mode']} | {s['pickled_mb']:.1f} | {s['unpickled']} | {sent} | {s['naive_mb']:.0f} | "
+            f"{s['wall']:.2f} |"
+        )
     table = "\n".join(lines)
     print("\n" + table)
     if args.out:

@@ -70,8 +70,14 @@ def _cached_eval(name: str, items: list[tuple[str, Any]]) -> float:
 
 
 def run_jhpo(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
-    study = jhpo.Study(problem.space, strategy=method, direction=problem.direction, seed=seed,
-                       storage=":memory:", strategy_options={"n_trials": trials})
+    study = jhpo.Study(
+        problem.space,
+        strategy=method,
+        direction=problem.direction,
+        seed=seed,
+        storage=":memory:",
+        strategy_options={"n_trials": trials},
+    )
     study.enqueue(problem.defaults, {"baseline": True})
     values, spent = [], 0.0
     for _ in range(trials):
@@ -138,8 +144,13 @@ def run(problem_name: str, method: str, seed: int, trials: int) -> dict[str, Any
 
 # -- suggest cost -------------------------------------------------------------------------
 
-def suggest_cost(sizes: tuple[int, ...] = (50, 200, 1000), dim: int = 10, repeats: int = 10,
-                 optuna_sizes: tuple[int, ...] = (50, 200)) -> list[tuple[str, int, float, float, float]]:
+
+def suggest_cost(
+    sizes: tuple[int, ...] = (50, 200, 1000),
+    dim: int = 10,
+    repeats: int = 10,
+    optuna_sizes: tuple[int, ...] = (50, 200),
+) -> list[tuple[str, int, float, float, float]]:
     """(median CPU, max CPU, median wall) seconds of one ask+tell with ``sizes`` trials already in
     a ``dim``-D study, over ``repeats`` consecutive ask+tells.
 
@@ -172,8 +183,9 @@ def suggest_cost(sizes: tuple[int, ...] = (50, 200, 1000), dim: int = 10, repeat
                 study.tell(t, f(t.params))
                 cpu.append(time.process_time() - c0)
                 wall.append(time.perf_counter() - t0)
-            rows.append(("jhpo bayes", n, float(np.median(cpu[1:])), float(np.max(cpu[1:])),
-                         float(np.median(wall[1:]))))
+            rows.append(
+                ("jhpo bayes", n, float(np.median(cpu[1:])), float(np.max(cpu[1:])), float(np.median(wall[1:])))
+            )
         try:
             import optuna
             import torch
@@ -201,6 +213,7 @@ def suggest_cost(sizes: tuple[int, ...] = (50, 200, 1000), dim: int = 10, repeat
 
 # -- scoring and the report -----------------------------------------------------------------
 
+
 def normalized(results: list[dict[str, Any]], checkpoints: tuple[int, ...]) -> dict[tuple[str, str], np.ndarray]:
     """(problem, method) -> array (seeds x checkpoints) of normalized scores."""
     out = {}
@@ -212,8 +225,7 @@ def normalized(results: list[dict[str, Any]], checkpoints: tuple[int, ...]) -> d
             mine = sorted((r for r in runs if r["method"] == method), key=lambda r: r["seed"])
             scores = np.zeros((len(mine), len(checkpoints)))
             for j, t in enumerate(checkpoints):
-                ref = float(np.mean([r["best"][t - 1] for r in rand])) if rand else min(
-                    r["best"][0] for r in runs)
+                ref = float(np.mean([r["best"][t - 1] for r in rand])) if rand else min(r["best"][0] for r in runs)
                 span = top - ref
                 for i, r in enumerate(mine):
                     scores[i, j] = 100.0 * (r["best"][t - 1] - ref) / span if span > 1e-12 else 100.0
@@ -231,8 +243,14 @@ def _ci(per_seed: np.ndarray) -> tuple[float, float]:
     return m, half
 
 
-def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple[int, ...],
-           cost: list[tuple[str, int, float, float, float]], args: argparse.Namespace, elapsed: float) -> str:
+def report(
+    results: list[dict[str, Any]],
+    methods: list[str],
+    checkpoints: tuple[int, ...],
+    cost: list[tuple[str, int, float, float, float]],
+    args: argparse.Namespace,
+    elapsed: float,
+) -> str:
     scores = normalized(results, checkpoints)
     probs = sorted({r["problem"] for r in results}, key=list(PROBLEMS).index)
     seeds = sorted({r["seed"] for r in results})
@@ -250,8 +268,12 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
         "",
     ]
     for j, t in enumerate(checkpoints):
-        lines += [f"## After {t} trials", "", "| problem | " + " | ".join(methods) + " |",
-                  "|---" * (len(methods) + 1) + "|"]
+        lines += [
+            f"## After {t} trials",
+            "",
+            "| problem | " + " | ".join(methods) + " |",
+            "|---" * (len(methods) + 1) + "|",
+        ]
         for prob in probs:
             row = [f"{scores[(prob, m)][:, j].mean():.1f}" if (prob, m) in scores else "" for m in methods]
             lines.append(f"| {prob} | " + " | ".join(row) + " |")
@@ -262,9 +284,12 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
             cells.append(f"**{mean:.1f}** ± {half:.1f}")
         lines += ["| **mean** | " + " | ".join(cells) + " |", ""]
     last = checkpoints[-1]
-    lines += [f"## Mean best value after {last} trials (objective units; direction per problem)", "",
-              "| problem | direction | " + " | ".join(methods) + " | best ever |",
-              "|---" * (len(methods) + 3) + "|"]
+    lines += [
+        f"## Mean best value after {last} trials (objective units; direction per problem)",
+        "",
+        "| problem | direction | " + " | ".join(methods) + " | best ever |",
+        "|---" * (len(methods) + 3) + "|",
+    ]
     for prob in probs:
         sign = 1.0 if PROBLEMS[prob].direction == "maximize" else -1.0
         row = []
@@ -273,11 +298,15 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
             row.append(f"{sign * np.mean(bs):.4g}" if bs else "")
         top = sign * max(max(r["best"]) for r in results if r["problem"] == prob)
         lines.append(f"| {prob} | {PROBLEMS[prob].direction} | " + " | ".join(row) + f" | {top:.4g} |")
-    lines += ["", "## Mean time per ask (s), inside the runs above", "",
-              "| method | " + " | ".join(probs) + " |", "|---" * (len(probs) + 1) + "|"]
+    lines += [
+        "",
+        "## Mean time per ask (s), inside the runs above",
+        "",
+        "| method | " + " | ".join(probs) + " |",
+        "|---" * (len(probs) + 1) + "|",
+    ]
     for m in methods:
-        row = [f"{np.mean([r['ask'] for r in results if r['problem'] == p and r['method'] == m]):.3f}"
-               for p in probs]
+        row = [f"{np.mean([r['ask'] for r in results if r['problem'] == p and r['method'] == m]):.3f}" for p in probs]
         lines.append(f"| {m} | " + " | ".join(row) + " |")
     lines += cost_lines(cost)
     return "\n".join(lines) + "\n"
@@ -286,23 +315,29 @@ def report(results: list[dict[str, Any]], methods: list[str], checkpoints: tuple
 def cost_lines(cost: list[tuple[str, int, float, float, float]]) -> list[str]:
     lines: list[str] = []
     if cost:
-        lines += ["", "## Suggest cost: one ask+tell in a 10-D space (one thread)", "",
-                  "Over 10 consecutive ask+tells for bayes, 5 for GPSampler. CPU time is the process's own; "
-                  "wall time includes waiting for a core on a shared machine. Beyond 100 trials bayes "
-                  "re-optimizes its kernel hyper-parameters on every fifth trial (the max column) and "
-                  "reuses them otherwise.",
-                  "", "| sampler | trials in the study | CPU ms, median | CPU ms, max | wall ms, median |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {name} | {n} | {1000 * c:.0f} | {1000 * m:.0f} | {1000 * w:.0f} |"
-                  for name, n, c, m, w in cost]
+        lines += [
+            "",
+            "## Suggest cost: one ask+tell in a 10-D space (one thread)",
+            "",
+            "Over 10 consecutive ask+tells for bayes, 5 for GPSampler. CPU time is the process's own; "
+            "wall time includes waiting for a core on a shared machine. Beyond 100 trials bayes "
+            "re-optimizes its kernel hyper-parameters on every fifth trial (the max column) and "
+            "reuses them otherwise.",
+            "",
+            "| sampler | trials in the study | CPU ms, median | CPU ms, max | wall ms, median |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [f"| {name} | {n} | {1000 * c:.0f} | {1000 * m:.0f} | {1000 * w:.0f} |" for name, n, c, m, w in cost]
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS),
-                    help="comma list: jhpo strategy names (bayes, random, sobol, genetic, ...) "
-                         "and optuna-tpe, optuna-gp")
+    ap.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help="comma list: jhpo strategy names (bayes, random, sobol, genetic, ...) and optuna-tpe, optuna-gp",
+    )
     ap.add_argument("--problems", default=",".join(PROBLEMS), help=f"comma list of {', '.join(PROBLEMS)}")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--trials", type=int, default=30)
@@ -310,8 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
     ap.add_argument("--no-cost", action="store_true", help="skip the suggest-cost measurement")
     ap.add_argument("--cost-only", action="store_true", help="only measure the suggest cost")
-    ap.add_argument("--out", default=None,
-                    help="report path, or - for stdout (default: results/quality.md; stdout with --quick)")
+    ap.add_argument(
+        "--out", default=None, help="report path, or - for stdout (default: results/quality.md; stdout with --quick)"
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds, args.problems, args.no_cost = min(args.seeds, 3), "branin,mixed,elasticnet", True

@@ -33,8 +33,7 @@ _COLAB = re.compile(r"#\s*@param\b(?P<rest>.*)$")
 _FUNCS: dict[str, tuple[Callable[..., Distribution], set[str], str]] = {
     "uniform": (sp.uniform, {"step"}, "uniform(lo, hi) or uniform(lo, hi, step=q)"),
     "loguniform": (sp.loguniform, set(), "loguniform(lo, hi) with 0 < lo < hi"),
-    "integer": (sp.integer, {"log", "step"},
-                "integer(lo, hi), integer(lo, hi, log=True) or integer(lo, hi, step=k)"),
+    "integer": (sp.integer, {"log", "step"}, "integer(lo, hi), integer(lo, hi, log=True) or integer(lo, hi, step=k)"),
     "choice": (sp.choice, set(), 'choice("a", "b", ...) or a list ["a", "b"]'),
     "resource": (sp.resource, set(), "resource(1, 81) for epochs or resource(0.05, 1.0) for a data fraction"),
 }
@@ -62,8 +61,11 @@ class AnnotationError(ValueError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        head = "the cell's search space has a mistake" if len(problems) == 1 else (
-            f"the cell's search space has {len(problems)} mistakes")
+        head = (
+            "the cell's search space has a mistake"
+            if len(problems) == 1
+            else (f"the cell's search space has {len(problems)} mistakes")
+        )
         super().__init__(head + ":\n" + "\n".join(str(p) for p in problems))
 
     @property
@@ -108,7 +110,8 @@ class CellTemplate:
         if objective_name is None and tree.body and isinstance(tree.body[-1], ast.Expr):
             last = tree.body[-1]
             tree.body[-1] = ast.copy_location(
-                ast.Assign(targets=[ast.Name(RESULT, ast.Store())], value=last.value), last)
+                ast.Assign(targets=[ast.Name(RESULT, ast.Store())], value=last.value), last
+            )
         ast.fix_missing_locations(tree)
         if self.line_offset:
             ast.increment_lineno(tree, self.line_offset)
@@ -184,13 +187,17 @@ def _parse_tune(expr: str) -> Distribution:
     try:
         node = ast.parse(text, mode="eval").body
     except SyntaxError:
-        raise _Bad(f"cannot read `{text}` as a distribution",
-                   "use uniform(lo, hi), loguniform(lo, hi), integer(lo, hi), choice(a, b) or [a, b]") from None
+        raise _Bad(
+            f"cannot read `{text}` as a distribution",
+            "use uniform(lo, hi), loguniform(lo, hi), integer(lo, hi), choice(a, b) or [a, b]",
+        ) from None
     if isinstance(node, (ast.List, ast.Tuple)):
         return _build("choice", [_arg(e, "choice") for e in node.elts], {})
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-        raise _Bad(f"`{text}` is not a distribution",
-                   "use uniform(lo, hi), loguniform(lo, hi), integer(lo, hi), choice(a, b) or [a, b]")
+        raise _Bad(
+            f"`{text}` is not a distribution",
+            "use uniform(lo, hi), loguniform(lo, hi), integer(lo, hi), choice(a, b) or [a, b]",
+        )
     fname = node.func.id
     if fname not in _FUNCS:
         close = difflib.get_close_matches(fname, _FUNCS, n=1)
@@ -209,9 +216,10 @@ def _arg(node: ast.AST, fname: str) -> Any:
     try:
         return _literal(node)
     except (ValueError, TypeError, SyntaxError):
-        raise _Bad(f"{fname}(...) takes literal values only, but got `{ast.unparse(node)}`",
-                   "write the value itself (a number, a quoted string, True, False or None); "
-                   "annotations are never executed") from None
+        raise _Bad(
+            f"{fname}(...) takes literal values only, but got `{ast.unparse(node)}`",
+            "write the value itself (a number, a quoted string, True, False or None); annotations are never executed",
+        ) from None
 
 
 def _build(fname: str, args: list[Any], kwargs: dict[str, Any]) -> Distribution:
@@ -225,15 +233,17 @@ def _build(fname: str, args: list[Any], kwargs: dict[str, Any]) -> Distribution:
 
 
 def _colab_options(text: str) -> dict[str, Any]:
-    js = re.sub(r'([{,]\s*)([A-Za-z_][\w-]*)\s*:', r'\1"\2":', text)
+    js = re.sub(r"([{,]\s*)([A-Za-z_][\w-]*)\s*:", r'\1"\2":', text)
     js = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", js))
     try:
         opts = ast.literal_eval(js)
     except (ValueError, SyntaxError):
         opts = None
     if not isinstance(opts, dict):
-        raise _Bad(f"cannot read the Colab options `{text}`",
-                   'write them as {type:"slider", min:0, max:10, step:1} or a list ["a", "b"]')
+        raise _Bad(
+            f"cannot read the Colab options `{text}`",
+            'write them as {type:"slider", min:0, max:10, step:1} or a list ["a", "b"]',
+        )
     return opts
 
 
@@ -245,8 +255,9 @@ def _parse_colab(rest: str, default: Value) -> Distribution | None:
         try:
             values = ast.literal_eval(rest[: end + 1])
         except (ValueError, SyntaxError):
-            raise _Bad(f"cannot read the Colab list `{rest}`",
-                       'write a list of literals, e.g. ["rbf", "poly"]') from None
+            raise _Bad(
+                f"cannot read the Colab list `{rest}`", 'write a list of literals, e.g. ["rbf", "poly"]'
+            ) from None
         return _build("choice", [values], {})
     if not rest:
         return None
@@ -311,19 +322,29 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
                 fixed[name] = default
                 continue
             if not dist.contains(default):
-                raise _Bad(f"the default {default!r} lies outside {dist.describe()}",
-                           "make the default one of the allowed values, or widen the range")
+                raise _Bad(
+                    f"the default {default!r} lies outside {dist.describe()}",
+                    "make the default one of the allowed values, or widen the range",
+                )
             if name in seen:
-                raise _Bad(f"`{name}` is already tuned on cell line {seen[name]}",
-                           "annotate each name once, or give this one another name")
+                raise _Bad(
+                    f"`{name}` is already tuned on cell line {seen[name]}",
+                    "annotate each name once, or give this one another name",
+                )
             seen[name] = shown
             annotations.append(Annotation(name, shown, text, dist, default, "tune" if tune else "colab"))
         except _Bad as bad:
             problems.append(Problem(shown, text, bad.message, bad.fix))
     resources = [a for a in annotations if isinstance(a.dist, sp.Resource)]
     if len(resources) > 1:
-        problems.append(Problem(resources[1].line, resources[1].text, "a cell can name only one resource",
-                                "keep one resource(...) and derive the others from it in code"))
+        problems.append(
+            Problem(
+                resources[1].line,
+                resources[1].text,
+                "a cell can name only one resource",
+                "keep one resource(...) and derive the others from it in code",
+            )
+        )
     if problems:
         raise AnnotationError(problems)
 
@@ -343,34 +364,46 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
 
 def _target(nodes: list[ast.stmt], row: int) -> tuple[str, Value]:
     if not nodes:
-        raise _Bad("this annotation is not on an assignment",
-                   "put it at the end of the assignment it tunes: `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`")
+        raise _Bad(
+            "this annotation is not on an assignment",
+            "put it at the end of the assignment it tunes: `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`",
+        )
     node = nodes[-1]
     value_node: ast.expr | None
     if isinstance(node, ast.Assign):
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
-            raise _Bad("an annotation needs a simple assignment `NAME = default`, not "
-                       f"`{ast.unparse(node).split('=')[0].strip()} = ...`",
-                       "assign the tuned value to one plain name on its own line, then use that name")
+            raise _Bad(
+                "an annotation needs a simple assignment `NAME = default`, not "
+                f"`{ast.unparse(node).split('=')[0].strip()} = ...`",
+                "assign the tuned value to one plain name on its own line, then use that name",
+            )
         name, value_node = node.targets[0].id, node.value
     elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
         name, value_node = node.target.id, node.value
     else:
         outer = next((n for n in nodes if n.lineno == row), node)
-        kind = {"For": "for-loop", "If": "if", "While": "while-loop", "With": "with", "Expr": "bare expression",
-                "AugAssign": "augmented assignment (+=)", "FunctionDef": "def"}.get(
-                    type(outer).__name__, type(outer).__name__.lower())
-        raise _Bad(f"an annotation needs a simple assignment `NAME = default`, but this line is a {kind} statement",
-                   "move the annotation to a line of the form `NAME = default  # tune: ...`")
+        kind = {
+            "For": "for-loop",
+            "If": "if",
+            "While": "while-loop",
+            "With": "with",
+            "Expr": "bare expression",
+            "AugAssign": "augmented assignment (+=)",
+            "FunctionDef": "def",
+        }.get(type(outer).__name__, type(outer).__name__.lower())
+        raise _Bad(
+            f"an annotation needs a simple assignment `NAME = default`, but this line is a {kind} statement",
+            "move the annotation to a line of the form `NAME = default  # tune: ...`",
+        )
     try:
         default = _literal(value_node)
     except (ValueError, TypeError, SyntaxError):
-        raise _Bad(f"the default `{ast.unparse(value_node)}` is not a literal",
-                   "write the default as a plain value (e.g. 0.01, 3, \"rbf\", True); "
-                   "annotations are never executed") from None
+        raise _Bad(
+            f"the default `{ast.unparse(value_node)}` is not a literal",
+            'write the default as a plain value (e.g. 0.01, 3, "rbf", True); annotations are never executed',
+        ) from None
     if default is not None and not isinstance(default, (int, float, str, bool)):
-        raise _Bad(f"the default {default!r} is not a number, string, boolean or None",
-                   "tune one scalar per name")
+        raise _Bad(f"the default {default!r} is not a number, string, boolean or None", "tune one scalar per name")
     return name, default
 
 
@@ -385,4 +418,3 @@ def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             assigned.update((a.asname or a.name).split(".")[0] for a in node.names)
     return assigned, loaded
-

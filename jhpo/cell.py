@@ -53,8 +53,7 @@ class TuneOptions:
 def _strategy_options(opts: TuneOptions) -> dict[str, Any]:
     # hyperband sizes its brackets to fit --timeout; genetic sizes its population from the trial budget
     n_trials = opts.trials if opts.trials is not None else (None if opts.timeout is not None else DEFAULT_TRIALS)
-    return {"grid_points": opts.grid_points, "timeout": opts.timeout, "n_trials": n_trials,
-            **opts.strategy_options}
+    return {"grid_points": opts.grid_points, "timeout": opts.timeout, "n_trials": n_trials, **opts.strategy_options}
 
 
 def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
@@ -79,18 +78,22 @@ def _baseline(template: CellTemplate) -> dict[str, Any]:
     return dict(template.defaults)
 
 
-def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10,
-            out: TextIO | None = None) -> list[dict[str, Any]]:
+def dry_run(
+    template: CellTemplate, opts: TuneOptions, limit: int = 10, out: TextIO | None = None
+) -> list[dict[str, Any]]:
     """Print the parsed space and the first configurations that would run; run nothing."""
     out = out or sys.stdout
     total = _total(opts, template)
-    strategy = make_strategy(opts.strategy, template.space, seed=opts.seed, direction=opts.direction,
-                             **_strategy_options(opts))
+    strategy = make_strategy(
+        opts.strategy, template.space, seed=opts.seed, direction=opts.direction, **_strategy_options(opts)
+    )
     configs: list[dict[str, Any]] = [_baseline(template)] if opts.baseline else []
     if len(configs) < limit:
         budget = template.space.resource_name or ""  # hyperband/asha hand out a budget per trial
-        configs += [{**s.params, **({budget: s.info["budget"]} if budget and "budget" in s.info else {})}
-                    for s in strategy.suggest([], limit - len(configs))]
+        configs += [
+            {**s.params, **({budget: s.info["budget"]} if budget and "budget" in s.info else {})}
+            for s in strategy.suggest([], limit - len(configs))
+        ]
     res = template.space.resource_name
     width = max((len(a.name) for a in template.annotations), default=4)
     print(f"Search space ({len(template.space)} parameters, from the cell's annotations):", file=out)
@@ -99,9 +102,12 @@ def dry_run(template: CellTemplate, opts: TuneOptions, limit: int = 10,
     for name, value in template.fixed.items():
         print(f"  {name:<{width}}  fixed at {value!r}", file=out)
     target = opts.objective or "the cell's last expression"
-    print(f"Strategy {opts.strategy}, {opts.direction} {target}, "
-          f"{total if total is not None else 'unlimited'} trials"
-          f"{f', timeout {opts.timeout:g} s' if opts.timeout else ''}.", file=out)
+    print(
+        f"Strategy {opts.strategy}, {opts.direction} {target}, "
+        f"{total if total is not None else 'unlimited'} trials"
+        f"{f', timeout {opts.timeout:g} s' if opts.timeout else ''}.",
+        file=out,
+    )
     print(f"The first {len(configs)} configurations (dry run: nothing ran):", file=out)
     for i, c in enumerate(configs):
         if res is not None and res not in c:
@@ -117,31 +123,48 @@ def parse_tunable(source: str, line_offset: int = 0) -> CellTemplate:
     if len(template.space) == 0:
         raise ValueError(
             "the cell has no `# tune:` annotations, so there is nothing to search; annotate an assignment, "
-            "e.g. `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`")
+            "e.g. `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`"
+        )
     if len(template.space.searched) == 0:
         raise ValueError("the cell tunes only a resource(...); add at least one parameter to search")
     return template
 
 
-def open_study(template: CellTemplate, opts: TuneOptions, name: str | None = None, strategy: str | None = None,
-               seed: int | None = None) -> Study:
+def open_study(
+    template: CellTemplate,
+    opts: TuneOptions,
+    name: str | None = None,
+    strategy: str | None = None,
+    seed: int | None = None,
+) -> Study:
     """The study ``opts`` describe for this cell (``name``, ``strategy``, ``seed`` override the options).
 
     Teaching modes (a race's per-strategy studies, the manual form) open their
     studies here, so they are stored exactly as ``%%tune`` stores its own.
     """
     return Study(
-        template.space, strategy=strategy or opts.strategy, direction=opts.direction,
+        template.space,
+        strategy=strategy or opts.strategy,
+        direction=opts.direction,
         seed=opts.seed if seed is None else seed,
-        storage=opts.storage if opts.storage is not None else DEFAULT_PATH, name=name or opts.study,
-        resume=opts.resume, pruner=opts.pruner, allow_changes=opts.allow_changes,
+        storage=opts.storage if opts.storage is not None else DEFAULT_PATH,
+        name=name or opts.study,
+        resume=opts.resume,
+        pruner=opts.pruner,
+        allow_changes=opts.allow_changes,
         meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
         strategy_options=_strategy_options(opts),
     )
 
 
-def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_offset: int = 0,
-              observers: Sequence[StudyObserver] = (), err: TextIO | None = None) -> TuneResult | None:
+def tune_cell(
+    source: str,
+    namespace: dict[str, Any],
+    opts: TuneOptions,
+    line_offset: int = 0,
+    observers: Sequence[StudyObserver] = (),
+    err: TextIO | None = None,
+) -> TuneResult | None:
     """Parse the cell, run the search in copies of ``namespace``, apply the best trial's names.
 
     Returns the result, or None for a dry run. Raises AnnotationError (nothing
@@ -154,8 +177,10 @@ def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_of
     total = _total(opts, template)
     checkpoint = opts.strategy_options.get("checkpoint")
     if checkpoint and (opts.n_jobs is not None or opts.executor is not None or opts.trial_timeout is not None):
-        raise ValueError(f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
-                         "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them")
+        raise ValueError(
+            f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
+            "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them"
+        )
     runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=checkpoint)
     study = open_study(template, opts)
     study.observers.extend(observers)
@@ -164,8 +189,14 @@ def tune_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_of
     remaining = None if total is None else max(0, total - study.n_counted())
     aborted: SearchAborted | None = None
     try:
-        study.optimize(runner, n_trials=remaining, timeout=opts.timeout, n_jobs=opts.n_jobs,
-                       executor=opts.executor, trial_timeout=opts.trial_timeout)
+        study.optimize(
+            runner,
+            n_trials=remaining,
+            timeout=opts.timeout,
+            n_jobs=opts.n_jobs,
+            executor=opts.executor,
+            trial_timeout=opts.trial_timeout,
+        )
     except SearchAborted as exc:
         aborted = exc
     applied: dict[str, Any] = {}

@@ -34,8 +34,16 @@ def demo(args: argparse.Namespace) -> int:
     print("    " + DEMO_CELL.replace("\n", "\n    "))
     namespace: dict[str, object] = {}
     exec(compile(DEMO_SETUP, "<demo-setup>", "exec"), namespace)
-    opts = TuneOptions(direction="maximize", objective="score", strategy=strategy, trials=args.trials,
-                       seed=args.seed, storage=args.storage, study=args.study, quiet=args.quiet)
+    opts = TuneOptions(
+        direction="maximize",
+        objective="score",
+        strategy=strategy,
+        trials=args.trials,
+        seed=args.seed,
+        storage=args.storage,
+        study=args.study,
+        quiet=args.quiet,
+    )
     result = tune_cell(DEMO_CELL, namespace, opts, observers=[] if args.quiet else [TextProgress()])
     assert result is not None
     print()

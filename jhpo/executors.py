@@ -137,8 +137,14 @@ def _build_task(fn: Callable[[Trial], Any]) -> _Task:
     objects: dict[str, Any] = {}
     large: dict[str, int] = {}
     if isinstance(fn, CellRunner):
-        spec = TaskSpec(key="", kind="cell", template=fn.template, objective=fn.objective,
-                        direction=fn.direction, filename=fn.filename)
+        spec = TaskSpec(
+            key="",
+            kind="cell",
+            template=fn.template,
+            objective=fn.objective,
+            direction=fn.direction,
+            filename=fn.filename,
+        )
         ns = fn.namespace
         for name in sorted(fn.template.free_names):
             if name not in ns or name.startswith("__"):
@@ -167,9 +173,12 @@ def _build_task(fn: Callable[[Trial], Any]) -> _Task:
                 spec.small[name] = value
     else:
         spec = TaskSpec(key="", kind="function", fn=fn)
-    probe = _dumps("the objective" if spec.fn is not None else "the cell's small names", spec,
-                   "Define the objective at module level or in the notebook, and keep unpicklable "
-                   "objects (locks, open files, connections) out of what it references")
+    probe = _dumps(
+        "the objective" if spec.fn is not None else "the cell's small names",
+        spec,
+        "Define the objective at module level or in the notebook, and keep unpicklable "
+        "objects (locks, open files, connections) out of what it references",
+    )
     spec.key = "spec-" + _key(probe)
     blobs[spec.key] = cloudpickle.dumps(spec)
     objects[spec.key] = spec
@@ -277,8 +286,10 @@ class _ProcessBackend:
             codes = str(exc).split("exit codes of the workers are", 1)
             detail = f" (exit code {codes[1].strip(' .{}')})" if len(codes) == 2 else ""
             self._replace(r.slot)
-            return None, (f"the worker process running this trial died{detail}: it was killed or ran out of "
-                          f"memory. Its worker was replaced and the search went on.")
+            return None, (
+                f"the worker process running this trial died{detail}: it was killed or ran out of "
+                f"memory. Its worker was replaced and the search went on."
+            )
         except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be unpickled
             return None, f"the worker could not return this trial's result: {type(exc).__name__}: {exc}"
 
@@ -347,8 +358,10 @@ class _FuturesBackend(_ProcessBackend):
 
     def stop(self, r: _Running) -> str:
         r.future.cancel()
-        return (f"a {type(self.executor).__name__} cannot stop a running call, so it may go on in the background; "
-                "use --n-jobs or a Dask client to have it stopped")
+        return (
+            f"a {type(self.executor).__name__} cannot stop a running call, so it may go on in the background; "
+            "use --n-jobs or a Dask client to have it stopped"
+        )
 
     def close(self, kill: bool = False) -> None:
         if self.tmp is not None:
@@ -392,8 +405,12 @@ class _DaskBackend:
         busy: dict[str, int] = {}
         for r in running:
             busy[r.slot] = busy.get(r.slot, 0) + 1
-        return [addr for addr, n in sorted(self.workers.items()) if addr not in self.retiring
-                for _ in range(n - busy.get(addr, 0))]
+        return [
+            addr
+            for addr, n in sorted(self.workers.items())
+            if addr not in self.retiring
+            for _ in range(n - busy.get(addr, 0))
+        ]
 
     def submit(self, slot: str, msg: dict[str, Any]) -> Any:
         # The first trial on a worker takes the scattered futures; later ones only the keys, because
@@ -402,8 +419,15 @@ class _DaskBackend:
         sent = self.sent.setdefault(slot, set())
         data = {key: Blob(key) if key in sent else fut for key, fut in self.data.items()}
         sent.update(data)
-        return self.client.submit(run_trial, msg, data, workers=[slot], allow_other_workers=False,
-                                  pure=False, key=f"jhpo-trial-{msg['number']}-{os.urandom(4).hex()}")
+        return self.client.submit(
+            run_trial,
+            msg,
+            data,
+            workers=[slot],
+            allow_other_workers=False,
+            pure=False,
+            key=f"jhpo-trial-{msg['number']}-{os.urandom(4).hex()}",
+        )
 
     def forget(self, slot: str, keys: Iterable[str]) -> None:
         self.sent.get(slot, set()).difference_update(keys)
@@ -442,8 +466,10 @@ class _DaskBackend:
                     return None, f"the Dask worker could not return this trial's result: {type(exc).__name__}: {exc}"
             if status != "error":  # cancelled or lost by the scheduler
                 self._rescatter()
-                return None, (f"Dask dropped this trial ({status}): the worker running it left the cluster "
-                              f"(killed, out of memory, or shut down), or data it needed was lost; the search went on")
+                return None, (
+                    f"Dask dropped this trial ({status}): the worker running it left the cluster "
+                    f"(killed, out of memory, or shut down), or data it needed was lost; the search went on"
+                )
             error = r.future.exception()
         finally:
             # Release the result at once: a finished key kept in a worker's memory is recomputed
@@ -459,8 +485,13 @@ class _DaskBackend:
         for r in running:
             if r.slot not in self.workers and r.slot not in self.retiring:
                 r.future.cancel()
-                gone.append((r, f"the Dask worker {r.slot} running this trial left the cluster (killed, out of "
-                                f"memory, or shut down); the search went on"))
+                gone.append(
+                    (
+                        r,
+                        f"the Dask worker {r.slot} running this trial left the cluster (killed, out of "
+                        f"memory, or shut down); the search went on",
+                    )
+                )
         if gone:
             self._rescatter()
         return gone
@@ -517,7 +548,8 @@ def _dask_client(obj: Any) -> tuple[Any, bool] | None:
         except ImportError:
             raise ExecutorError(
                 f"connecting to the Dask scheduler {obj!r} needs Dask, which is not installed; "
-                "install it with `pip install 'jhpo[dask]'`") from None
+                "install it with `pip install 'jhpo[dask]'`"
+            ) from None
         return Client(obj), True  # type: ignore[no-untyped-call]
     if not (mod.startswith("distributed") or mod.startswith("dask")):
         return None
@@ -548,13 +580,15 @@ def check_executor(obj: Any) -> str:
             except ImportError:
                 raise ExecutorError(
                     f"{obj!r} looks like a Dask scheduler address, but Dask is not installed; "
-                    "install it with `pip install 'jhpo[dask]'`") from None
+                    "install it with `pip install 'jhpo[dask]'`"
+                ) from None
         return "dask"
     if isinstance(obj, cf.Executor):
         return "executor"
     raise ExecutorError(
         f"it holds a {type(obj).__module__}.{type(obj).__name__}, which cannot run trials; give a Dask "
-        "`Client` (pip install 'jhpo[dask]'), a scheduler address, or a concurrent.futures.Executor")
+        "`Client` (pip install 'jhpo[dask]'), a scheduler address, or a concurrent.futures.Executor"
+    )
 
 
 def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStats) -> Any:
@@ -581,8 +615,12 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     label = str(trial.info.get("worker", ""))
     if str(res["pid"]) not in label and res["worker"] != label:  # a generic executor: now we know where it ran
         trial.info["worker"] = f"{label} ({res['worker']})" if label else res["worker"]
-    trial.info.update(host=res["host"], pid=res["pid"], seconds=round(res["seconds"], 4),
-                      cpu_seconds=round(res.get("cpu_seconds", 0.0), 4))
+    trial.info.update(
+        host=res["host"],
+        pid=res["pid"],
+        seconds=round(res["seconds"], 4),
+        cpu_seconds=round(res.get("cpu_seconds", 0.0), 4),
+    )
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):
@@ -609,9 +647,16 @@ def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState
     return r.trial
 
 
-def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | None = None,
-                      timeout: float | None = None, n_jobs: int | None = None, executor: Any = None,
-                      trial_timeout: float | None = None, show_progress: bool = False) -> None:
+def optimize_parallel(
+    study: Study,
+    fn: Callable[[Trial], Any],
+    n_trials: int | None = None,
+    timeout: float | None = None,
+    n_jobs: int | None = None,
+    executor: Any = None,
+    trial_timeout: float | None = None,
+    show_progress: bool = False,
+) -> None:
     """:meth:`Study.optimize` on worker processes, Dask or an executor (see the module's docstring).
 
     Parameters
@@ -699,8 +744,14 @@ def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | 
                 if trial_timeout is not None and now - r.started > trial_timeout:
                     del running[r.future]
                     how = backend.stop(r)
-                    finished.append(_fail(study, r, f"the trial ran longer than the trial timeout of "
-                                                    f"{trial_timeout:g} s, so it was stopped; {how}"))
+                    finished.append(
+                        _fail(
+                            study,
+                            r,
+                            f"the trial ran longer than the trial timeout of "
+                            f"{trial_timeout:g} s, so it was stopped; {how}",
+                        )
+                    )
             for r, why in backend.dead(list(running.values())):
                 running.pop(r.future, None)
                 finished.append(_fail(study, r, why))
@@ -715,7 +766,9 @@ def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | 
                     raise SearchAborted(
                         f"the first {FAIL_FAST} trials all failed, so the search stopped "
                         f"(their records are kept in study {study.name!r}). The first error:\n\n"
-                        f"{first[0].error}", first[0])
+                        f"{first[0].error}",
+                        first[0],
+                    )
     except _Broken as exc:
         reason, kill = "broken", True
         for r in running.values():
@@ -739,8 +792,9 @@ def optimize_parallel(study: Study, fn: Callable[[Trial], Any], n_trials: int | 
             study.observers.pop()
 
 
-def _launch(study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None,
-            launched: int) -> tuple[int, bool]:
+def _launch(
+    study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None, launched: int
+) -> tuple[int, bool]:
     """Start trials on the free workers; returns (how many started, whether the strategy ran dry)."""
     free = backend.free_slots(running.values())
     want = len(free) if n_trials is None else min(len(free), n_trials - launched)
@@ -752,8 +806,13 @@ def _launch(study: Study, backend: Any, running: dict[Any, _Running], n_trials: 
         return 0, True
     best = study.best_value
     for trial, slot in zip(trials, free):
-        msg = {"number": trial.number, "params": trial.params, "info": dict(trial.info), "best": best,
-               "spec": backend.task.spec_key}
+        msg = {
+            "number": trial.number,
+            "params": trial.params,
+            "info": dict(trial.info),
+            "best": best,
+            "spec": backend.task.spec_key,
+        }
         future = backend.submit(slot, msg)
         trial.info["worker"] = backend.label(slot)
         running[future] = _Running(trial, future, slot, msg, time.monotonic())

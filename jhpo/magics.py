@@ -25,20 +25,42 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
     if args.maximize is not None and args.minimize is not None:
         raise UsageError("give either --maximize or --minimize, not both")
     if args.maximize is None and args.minimize is None:
-        raise UsageError("say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
-                         "(e.g. `%%tune --maximize score`), or leave NAME out to use the cell's last expression")
+        raise UsageError(
+            "say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
+            "(e.g. `%%tune --maximize score`), or leave NAME out to use the cell's last expression"
+        )
     direction = "maximize" if args.maximize is not None else "minimize"
     name = args.maximize if args.maximize is not None else args.minimize
-    strategy_options = {k: v for k, v in (("eta", args.eta), ("sampler", args.sampler),
-                                          ("population", args.population), ("checkpoint", args.checkpoint))
-                        if v is not None}
+    strategy_options = {
+        k: v
+        for k, v in (
+            ("eta", args.eta),
+            ("sampler", args.sampler),
+            ("population", args.population),
+            ("checkpoint", args.checkpoint),
+        )
+        if v is not None
+    }
     return TuneOptions(
-        direction=direction, objective=None if name == _ABSENT else name,
-        strategy=args.strategy or defaults.default_strategy, trials=args.trials, timeout=args.timeout,
-        seed=args.seed, study=args.study, resume=args.resume, allow_changes=args.allow_changes,
-        storage=args.storage or defaults.default_storage, apply=not args.no_apply, dry_run=args.dry_run,
-        quiet=args.quiet or defaults.quiet, baseline=not args.no_baseline, grid_points=args.grid_points,
-        n_jobs=args.n_jobs, trial_timeout=args.trial_timeout, pruner=args.pruner, strategy_options=strategy_options,
+        direction=direction,
+        objective=None if name == _ABSENT else name,
+        strategy=args.strategy or defaults.default_strategy,
+        trials=args.trials,
+        timeout=args.timeout,
+        seed=args.seed,
+        study=args.study,
+        resume=args.resume,
+        allow_changes=args.allow_changes,
+        storage=args.storage or defaults.default_storage,
+        apply=not args.no_apply,
+        dry_run=args.dry_run,
+        quiet=args.quiet or defaults.quiet,
+        baseline=not args.no_baseline,
+        grid_points=args.grid_points,
+        n_jobs=args.n_jobs,
+        trial_timeout=args.trial_timeout,
+        pruner=args.pruner,
+        strategy_options=strategy_options,
     )
 
 
@@ -60,8 +82,13 @@ class TuneMagics(Magics):
     @no_var_expand
     @cell_magic
     @magic_arguments()
-    @argument("--maximize", nargs="?", const=_ABSENT, metavar="NAME",
-              help="maximize variable NAME after the cell ran (or the cell's last expression without NAME)")
+    @argument(
+        "--maximize",
+        nargs="?",
+        const=_ABSENT,
+        metavar="NAME",
+        help="maximize variable NAME after the cell ran (or the cell's last expression without NAME)",
+    )
     @argument("--minimize", nargs="?", const=_ABSENT, metavar="NAME", help="minimize NAME (see --maximize)")
     @argument("-s", "--strategy", help="grid, random, sobol, bayes (default), genetic, hyperband, asha")
     @argument("-n", "--trials", type=int, help="trials in the study (grid: the whole grid; else 20)")
@@ -78,10 +105,15 @@ class TuneMagics(Magics):
     @argument("--quiet", action="store_true", help="no progress, no panel")
     @argument("-o", dest="output", metavar="VAR", help="store the result object in VAR")
     @argument("--n-jobs", type=int, metavar="N", help="run trials in N local processes")
-    @argument("--executor", metavar="VAR",
-              help="run trials on the Dask Client (or concurrent.futures.Executor) held in VAR")
-    @argument("--trial-timeout", type=float, metavar="SECONDS",
-              help="fail a trial that runs longer and replace its worker (alone: one worker process)")
+    @argument(
+        "--executor", metavar="VAR", help="run trials on the Dask Client (or concurrent.futures.Executor) held in VAR"
+    )
+    @argument(
+        "--trial-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="fail a trial that runs longer and replace its worker (alone: one worker process)",
+    )
     @argument("--pruner", help="median: stop trials whose reports trail the median")
     @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
     @argument("--sampler", help="hyperband/asha: random or bayes")
@@ -125,8 +157,9 @@ class TuneMagics(Magics):
                 from .teach import run_mode
 
                 return run_mode(self.shell, args, opts, source, max(1, offset))
-            result = tune_cell(source, self.shell.user_ns, opts, line_offset=max(1, offset),
-                               observers=[observer] if observer else [])
+            result = tune_cell(
+                source, self.shell.user_ns, opts, line_offset=max(1, offset), observers=[observer] if observer else []
+            )
         except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
             raise UsageError(str(exc)) from None
         if result is not None and getattr(observer, "displayed", False):
@@ -143,9 +176,11 @@ class TuneMagics(Magics):
         if n_jobs is not None:
             raise UsageError("give --n-jobs N (local processes) or --executor VAR, not both")
         if var not in self.shell.user_ns:
-            raise UsageError(f"--executor {var}: the notebook has no variable `{var}`; create the executor first, "
-                             f"e.g. `from dask.distributed import Client; {var} = Client()` (pip install "
-                             f"'jhpo[dask]') or `{var} = concurrent.futures.ProcessPoolExecutor()`")
+            raise UsageError(
+                f"--executor {var}: the notebook has no variable `{var}`; create the executor first, "
+                f"e.g. `from dask.distributed import Client; {var} = Client()` (pip install "
+                f"'jhpo[dask]') or `{var} = concurrent.futures.ProcessPoolExecutor()`"
+            )
         value = self.shell.user_ns[var]
         try:
             check_executor(value)
@@ -166,8 +201,10 @@ class TuneMagics(Magics):
             parts.remove("--replay")
             target: Any = self.shell.user_ns.get(parts[0]) if parts else None
             try:
-                return replay(target if target is not None else (parts[0] if parts else ""),
-                              storage=parts[1] if len(parts) > 1 else self.default_storage)
+                return replay(
+                    target if target is not None else (parts[0] if parts else ""),
+                    storage=parts[1] if len(parts) > 1 else self.default_storage,
+                )
             except (KeyError, TypeError, ValueError) as exc:
                 raise UsageError(str(exc.args[0])) from None
         if not parts:

@@ -70,13 +70,17 @@ class TuneResult:
         if best is None:
             lines.append("No trial completed.")
             return "\n".join(lines)
-        lines.append(f"Best value {best.value:.6g} in trial {best.number}: "
-                     + ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items()))
+        lines.append(
+            f"Best value {best.value:.6g} in trial {best.number}: "
+            + ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items())
+        )
         base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
         if base is not None and base.number != best.number:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
-        ranked = sorted((t for t in s.trials if t.state is TrialState.COMPLETE),
-                        key=lambda t: t.value if s.direction == "minimize" else -t.value)[:top]  # type: ignore
+        ranked = sorted(
+            (t for t in s.trials if t.state is TrialState.COMPLETE),
+            key=lambda t: t.value if s.direction == "minimize" else -t.value,
+        )[:top]  # type: ignore
         names = s.space.names
         header = ["#", "value", *names]
         rows = [[str(t.number), f"{t.value:.6g}", *(_fmt(t.params.get(n)) for n in names)] for t in ranked]

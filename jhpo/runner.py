@@ -48,14 +48,22 @@ class CellRunner:
         and then trains from ``state["epoch"]`` up to its budget.
     """
 
-    def __init__(self, template: CellTemplate, namespace: Mapping[str, Any], objective: str | None,
-                 direction: str = "maximize", filename: str | None = None, checkpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        template: CellTemplate,
+        namespace: Mapping[str, Any],
+        objective: str | None,
+        direction: str = "maximize",
+        filename: str | None = None,
+        checkpoint: str | None = None,
+    ) -> None:
         self.checkpoint = checkpoint
         self.checkpoints: dict[int, tuple[Any, Any]] = {}  # trial number -> (object in VAR, its budget)
         if objective is None and not template.uses_last_expression:
             raise ObjectiveError(
                 "the cell does not end with an expression, so there is no objective to read; "
-                "name the variable (e.g. --maximize score) or end the cell with the objective")
+                "name the variable (e.g. --maximize score) or end the cell with the objective"
+            )
         self.template = template
         self.namespace = namespace
         self.objective = objective
@@ -70,8 +78,9 @@ class CellRunner:
         linecache.cache[self.filename] = (len(shown), None, shown.splitlines(True), self.filename)
         return compile(self.template.tree(self.objective), self.filename, "exec")
 
-    def run(self, params: Mapping[str, Value],
-            extra: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str, str]:
+    def run(
+        self, params: Mapping[str, Value], extra: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], str, str]:
         """Execute once with ``params`` (and ``extra`` names); returns the namespace and the captured output."""
         ns = dict(self.namespace)
         # Stale notebook values must not pass for this trial's: a kept checkpoint, or an
@@ -94,8 +103,10 @@ class CellRunner:
         if self.objective is None:
             return ns.get(RESULT)
         if self.objective not in ns:
-            raise ObjectiveError(f"the cell did not set `{self.objective}`, the objective named in "
-                                 f"--{self.direction}; assign it in the cell or name another variable")
+            raise ObjectiveError(
+                f"the cell did not set `{self.objective}`, the objective named in "
+                f"--{self.direction}; assign it in the cell or name another variable"
+            )
         return ns[self.objective]
 
     def __call__(self, trial: Trial) -> float:
@@ -135,8 +146,11 @@ class CellRunner:
         better = self.best is None or (value > self.best[1] if self.direction == "maximize" else value < self.best[1])
         if better:
             base = self.namespace
-            diff = {k: v for k, v in ns.items()
-                    if k not in (PARAMS, RESULT, "__builtins__") and (k not in base or base[k] is not v)}
+            diff = {
+                k: v
+                for k, v in ns.items()
+                if k not in (PARAMS, RESULT, "__builtins__") and (k not in base or base[k] is not v)
+            }
             self.best = (number, value, diff)
 
     def format_error(self, exc: BaseException) -> str:
@@ -152,5 +166,8 @@ class CellRunner:
             return self.best[2]
         ns, _, _ = self.run(trial.params)
         base = self.namespace
-        return {k: v for k, v in ns.items()
-                if k not in (PARAMS, RESULT, "__builtins__") and (k not in base or base[k] is not v)}
+        return {
+            k: v
+            for k, v in ns.items()
+            if k not in (PARAMS, RESULT, "__builtins__") and (k not in base or base[k] is not v)
+        }

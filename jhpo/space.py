@@ -97,8 +97,7 @@ class Float(Distribution):
             raise ValueError(f"`low < high` must hold, but got (low={self.low}, high={self.high})")
         if self.log and self.low <= 0:
             raise ValueError(
-                f"a log scale needs positive bounds, but got low={self.low}; "
-                "use uniform(...) or a positive lower bound"
+                f"a log scale needs positive bounds, but got low={self.low}; use uniform(...) or a positive lower bound"
             )
         if self.step is not None:
             _num(self.step, "step")
@@ -292,9 +291,7 @@ class Resource(Distribution):
         _num(self.low, "low")
         _num(self.high, "high")
         if not 0 < self.low < self.high:
-            raise ValueError(
-                f"resource(lo, hi) needs 0 < lo < hi, but got (lo={self.low}, hi={self.high})"
-            )
+            raise ValueError(f"resource(lo, hi) needs 0 < lo < hi, but got (lo={self.low}, hi={self.high})")
         if self.is_int != isinstance(self.high, int):
             raise ValueError("resource(lo, hi) takes two integers (epochs) or two floats (a fraction)")
 
@@ -383,8 +380,7 @@ class Space(Mapping[str, Distribution]):
         for name, dist in (params or {}).items():
             if not isinstance(dist, Distribution):
                 raise TypeError(
-                    f"parameter {name!r} must be a distribution such as jhpo.uniform(0, 1), "
-                    f"but got {dist!r}"
+                    f"parameter {name!r} must be a distribution such as jhpo.uniform(0, 1), but got {dist!r}"
                 )
             self._params[name] = dist
 

@@ -46,25 +46,51 @@ CREATE TABLE IF NOT EXISTS trials (
     PRIMARY KEY (study, number)
 );
 """
-_COLUMNS = ("number", "state", "value", "params", "info", "intermediate", "datetime_start",
-            "datetime_end", "stdout", "stderr", "error")
+_COLUMNS = (
+    "number",
+    "state",
+    "value",
+    "params",
+    "info",
+    "intermediate",
+    "datetime_start",
+    "datetime_end",
+    "stdout",
+    "stderr",
+    "error",
+)
 
 
 def _row(trial: Trial) -> tuple[Any, ...]:
     return (
-        trial.number, trial.state.value, trial.value, json.dumps(trial.params), json.dumps(trial.info),
-        json.dumps({str(k): v for k, v in trial.intermediate.items()}), trial.datetime_start,
-        trial.datetime_end, trial.stdout, trial.stderr, trial.error,
+        trial.number,
+        trial.state.value,
+        trial.value,
+        json.dumps(trial.params),
+        json.dumps(trial.info),
+        json.dumps({str(k): v for k, v in trial.intermediate.items()}),
+        trial.datetime_start,
+        trial.datetime_end,
+        trial.stdout,
+        trial.stderr,
+        trial.error,
     )
 
 
 def _trial(row: Sequence[Any]) -> Trial:
     d = dict(zip(_COLUMNS, row))
     return Trial(
-        number=d["number"], params=json.loads(d["params"]), state=TrialState(d["state"]), value=d["value"],
-        info=json.loads(d["info"]), intermediate={int(k): v for k, v in json.loads(d["intermediate"]).items()},
-        datetime_start=d["datetime_start"], datetime_end=d["datetime_end"], stdout=d["stdout"],
-        stderr=d["stderr"], error=d["error"],
+        number=d["number"],
+        params=json.loads(d["params"]),
+        state=TrialState(d["state"]),
+        value=d["value"],
+        info=json.loads(d["info"]),
+        intermediate={int(k): v for k, v in json.loads(d["intermediate"]).items()},
+        datetime_start=d["datetime_start"],
+        datetime_end=d["datetime_end"],
+        stdout=d["stdout"],
+        stderr=d["stderr"],
+        error=d["error"],
     )
 
 
@@ -165,8 +191,9 @@ class SQLiteStorage(Storage):
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
         try:
-            self._exec("INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)",
-                       (name, time.time(), json.dumps(meta)))
+            self._exec(
+                "INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)", (name, time.time(), json.dumps(meta))
+            )
         except sqlite3.IntegrityError:
             raise KeyError(name) from None
 
@@ -188,15 +215,18 @@ class SQLiteStorage(Storage):
             self._db.execute("COMMIT")
 
     def save_trial(self, name: str, trial: Trial) -> None:
-        self._exec(f"INSERT OR REPLACE INTO trials (study, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
-                   (name, *_row(trial)))
+        self._exec(
+            f"INSERT OR REPLACE INTO trials (study, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
+            (name, *_row(trial)),
+        )
 
     def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany(
                 f"INSERT OR REPLACE INTO trials (study, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
-                [(name, *_row(t)) for t in trials])
+                [(name, *_row(t)) for t in trials],
+            )
             self._db.execute("COMMIT")
 
     def load_trials(self, name: str) -> list[Trial]:

@@ -16,8 +16,16 @@ from .storage import Storage, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
 from .trial import Trial, TrialPruned, TrialState, _current
 
-__all__ = ["ObjectiveError", "SearchAborted", "SearchExhausted", "Study", "StudyExists", "StudyMismatch",
-           "StudyObserver", "load_study"]
+__all__ = [
+    "ObjectiveError",
+    "SearchAborted",
+    "SearchExhausted",
+    "Study",
+    "StudyExists",
+    "StudyMismatch",
+    "StudyObserver",
+    "load_study",
+]
 
 #: The search stops when this many first trials of a run all failed.
 FAIL_FAST = 3
@@ -136,8 +144,9 @@ class Study:
             raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
         self.space = _as_space(space)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
-        self.strategy: Strategy = make_strategy(strategy, self.space, seed=seed, direction=direction,
-                                                **dict(strategy_options or {}))
+        self.strategy: Strategy = make_strategy(
+            strategy, self.space, seed=seed, direction=direction, **dict(strategy_options or {})
+        )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
         self.storage = open_storage(storage)
         self.name = name or _now_name()
@@ -146,9 +155,13 @@ class Study:
         self.strategy_options = dict(strategy_options or {})
         strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
         self.meta: dict[str, Any] = {
-            "direction": direction, "space": self.space.to_json(), "strategy": strategy_name, "seed": seed,
+            "direction": direction,
+            "space": self.space.to_json(),
+            "strategy": strategy_name,
+            "seed": seed,
             "pruner": pruner if isinstance(pruner, str) or pruner is None else pruner.name,
-            "strategy_options": self.strategy_options, **(meta or {}),
+            "strategy_options": self.strategy_options,
+            **(meta or {}),
         }
         self._trials: list[Trial] = []
         stored = self.storage.load_meta(self.name)
@@ -156,12 +169,16 @@ class Study:
             n = len(self.storage.load_trials(self.name))
             raise StudyExists(
                 f"a study named {self.name!r} already has {n} trials in {self.storage.location}; "
-                f"add --resume (resume=True) to continue it, or choose another name")
+                f"add --resume (resume=True) to continue it, or choose another name"
+            )
         if stored is not None:
             self._check_same(stored, allow_changes)
             self.direction = stored["direction"]
-            self.meta = {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}} \
-                if allow_changes else stored
+            self.meta = (
+                {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
+                if allow_changes
+                else stored
+            )
             self.meta["resumed"] = self.meta.get("resumed", 0) + 1
             self.storage.update_meta(self.name, self.meta)
             self._trials = self.storage.load_trials(self.name)
@@ -173,8 +190,9 @@ class Study:
         else:
             self.storage.create_study(self.name, self.meta)
         if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
-            self.strategy = make_strategy(strategy, self.space, seed=seed, direction=self.direction,
-                                          **self.strategy_options)
+            self.strategy = make_strategy(
+                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
+            )
         self.observers: list[StudyObserver] = []
         self._queue: list[Suggestion] = []
         self._stop = threading.Event()
@@ -194,14 +212,20 @@ class Study:
         changes += [f"`{n}` is newly tuned ({new[n].describe()})" for n in new.names if n not in old]
         if stored.get("direction") != self.meta["direction"]:
             changes.append(f"the direction changed from {stored.get('direction')} to {self.meta['direction']}")
-        if "cell_hash" in stored and "cell_hash" in self.meta and stored["cell_hash"] != self.meta["cell_hash"] \
-                and not changes:
+        if (
+            "cell_hash" in stored
+            and "cell_hash" in self.meta
+            and stored["cell_hash"] != self.meta["cell_hash"]
+            and not changes
+        ):
             changes.append("the cell's code changed (the search space did not)")
         if changes and not allow_changes:
             raise StudyMismatch(
-                f"study {self.name!r} was made from a different cell:\n  - " + "\n  - ".join(changes)
+                f"study {self.name!r} was made from a different cell:\n  - "
+                + "\n  - ".join(changes)
                 + "\nto continue anyway with the old trials, add --allow-changes (allow_changes=True); "
-                "to start afresh, use another --study name")
+                "to start afresh, use another --study name"
+            )
 
     # -- results -------------------------------------------------------------------
 
@@ -253,8 +277,10 @@ class Study:
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
-        return (f"Study(name={self.name!r}, strategy={self.meta['strategy']!r}, direction={self.direction!r}, "
-                f"trials={len(self._trials)}, best_value={self.best_value!r})")
+        return (
+            f"Study(name={self.name!r}, strategy={self.meta['strategy']!r}, direction={self.direction!r}, "
+            f"trials={len(self._trials)}, best_value={self.best_value!r})"
+        )
 
     # -- ask / tell ----------------------------------------------------------------
 
@@ -314,8 +340,9 @@ class Study:
             others = self.trials
         return self.strategy.should_prune(trial, step, others) or self.pruner.should_prune(trial, step, others)
 
-    def tell(self, trial: Trial | int, value: Any = None, state: TrialState | str | None = None,
-             error: str | None = None) -> Trial:
+    def tell(
+        self, trial: Trial | int, value: Any = None, state: TrialState | str | None = None, error: str | None = None
+    ) -> Trial:
         """Finish a trial with its value, or with a FAILED / PRUNED / INTERRUPTED state.
 
         A value that is missing, not a number or NaN makes the trial FAILED with that reason.
@@ -374,9 +401,16 @@ class Study:
             _current.reset(token)
         return self.tell(trial, value)
 
-    def optimize(self, fn: Callable[[Trial], Any], n_trials: int | None = None, timeout: float | None = None,
-                 show_progress: bool = False, n_jobs: int | None = None, executor: Any = None,
-                 trial_timeout: float | None = None) -> None:
+    def optimize(
+        self,
+        fn: Callable[[Trial], Any],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        show_progress: bool = False,
+        n_jobs: int | None = None,
+        executor: Any = None,
+        trial_timeout: float | None = None,
+    ) -> None:
         """Run ``fn(trial) -> value`` on new trials until ``n_trials``, ``timeout``, exhaustion or stop.
 
         ``fn`` reads ``trial.params``; an exception fails that trial only, and
@@ -400,9 +434,16 @@ class Study:
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 
-            return optimize_parallel(self, fn, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                                     executor=executor, trial_timeout=trial_timeout,
-                                     show_progress=show_progress)
+            return optimize_parallel(
+                self,
+                fn,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                executor=executor,
+                trial_timeout=trial_timeout,
+                show_progress=show_progress,
+            )
         if show_progress:
             from .ui.text import TextProgress
 
@@ -436,7 +477,9 @@ class Study:
                     raise SearchAborted(
                         f"the first {FAIL_FAST} trials all failed, so the search stopped "
                         f"(their records are kept in study {self.name!r}). The first error:\n\n"
-                        f"{first[0].error}", first[0])
+                        f"{first[0].error}",
+                        first[0],
+                    )
         except KeyboardInterrupt:
             reason = "interrupted"
         finally:
@@ -460,9 +503,24 @@ def load_study(name: str, storage: str | Storage | None = None) -> Study:
         hint = f"stored studies: {', '.join(names)}" if names else "the storage holds no studies"
         raise KeyError(f"no study named {name!r} in {st.location}; {hint}")
     try:
-        return Study(Space.from_json(meta["space"]), strategy=meta["strategy"], direction=meta["direction"],
-                     seed=meta.get("seed"), storage=st, name=name, resume=True,
-                     strategy_options=meta.get("strategy_options"), meta=meta)
+        return Study(
+            Space.from_json(meta["space"]),
+            strategy=meta["strategy"],
+            direction=meta["direction"],
+            seed=meta.get("seed"),
+            storage=st,
+            name=name,
+            resume=True,
+            strategy_options=meta.get("strategy_options"),
+            meta=meta,
+        )
     except ValueError:  # a strategy not installed here: open it with random so the trials can be read
-        return Study(Space.from_json(meta["space"]), strategy="random", direction=meta["direction"],
-                     storage=st, name=name, resume=True, meta=meta)
+        return Study(
+            Space.from_json(meta["space"]),
+            strategy="random",
+            direction=meta["direction"],
+            storage=st,
+            name=name,
+            resume=True,
+            meta=meta,
+        )

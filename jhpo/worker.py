@@ -209,8 +209,11 @@ def _better(value: float, best: float | None, direction: str) -> bool:
 
 def _changed_names(runner: CellRunner, ns: dict[str, Any]) -> tuple[bytes | None, str | None]:
     base = runner.namespace
-    diff = {k: v for k, v in ns.items()
-            if k not in (PARAMS, "__jhpo_value__", "__builtins__", "__name__") and (k not in base or base[k] is not v)}
+    diff = {
+        k: v
+        for k, v in ns.items()
+        if k not in (PARAMS, "__jhpo_value__", "__builtins__", "__name__") and (k not in base or base[k] is not v)
+    }
     try:
         blob = cloudpickle.dumps(diff)
     except Exception as exc:  # noqa: BLE001 - the notebook re-runs the best trial instead
@@ -269,9 +272,17 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {"missing": [exc.key]}
     trial = Trial(number=msg["number"], params=dict(msg["params"]), info=dict(msg["info"]))
     trial.start()
-    out: dict[str, Any] = {"state": "complete", "value": None, "error": None, "stdout": "", "stderr": "",
-                           "worker": _worker_name(), "host": socket.gethostname(), "pid": os.getpid(),
-                           "loaded": loaded}
+    out: dict[str, Any] = {
+        "state": "complete",
+        "value": None,
+        "error": None,
+        "stdout": "",
+        "stderr": "",
+        "worker": _worker_name(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "loaded": loaded,
+    }
     token = _current.set(trial)  # so jhpo.report records into this trial
     t0, cpu0 = time.perf_counter(), time.thread_time()
     ns: dict[str, Any] | None = None
@@ -300,7 +311,11 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         _current.reset(token)
     out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
     out["intermediate"] = dict(trial.intermediate)
-    if runner is not None and ns is not None and out["state"] == "complete" \
-            and _better(out["value"], msg.get("best"), spec.direction):
+    if (
+        runner is not None
+        and ns is not None
+        and out["state"] == "complete"
+        and _better(out["value"], msg.get("best"), spec.direction)
+    ):
         out["names"], out["names_skipped"] = _changed_names(runner, ns)
     return out

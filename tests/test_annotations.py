@@ -41,8 +41,7 @@ def test_valid_forms(line: str, dist: object, default: object) -> None:
 
 
 def test_colab_fields_without_a_range_stay_fixed() -> None:
-    t = parse_cell('n = 5  # @param {type:"number"}\ns = "x"  # @param {type:"string"}\n'
-                   'k = 2  # tune: integer(1, 3)\n')
+    t = parse_cell('n = 5  # @param {type:"number"}\ns = "x"  # @param {type:"string"}\nk = 2  # tune: integer(1, 3)\n')
     assert t.space.names == ["k"]
     assert t.fixed == {"n": 5, "s": "x"}
 

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    ) as c:
         yield c
 
 
@@ -133,7 +134,9 @@ def test_magic_with_executor_through_a_real_ipython_shell(ip: Any, client: Any) 
     ip.run_cell("import numpy as np\nX = np.arange(10.0)")
     cell = "k = 1  # tune: integer(1, 4)\nscore = float(X[:k].sum())\n"
     result = ip.run_cell_magic(
-        "tune", "--executor dask_client --strategy grid --maximize score --quiet --storage :memory: --trial-timeout 30",
-        cell)
+        "tune",
+        "--executor dask_client --strategy grid --maximize score --quiet --storage :memory: --trial-timeout 30",
+        cell,
+    )
     assert result.best_params == {"k": 4} and ip.user_ns["score"] == 6.0
     assert {t.info["worker"] for t in result.trials} <= set(client.nthreads())

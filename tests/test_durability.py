@@ -44,8 +44,12 @@ def test_sigkill_loses_no_finished_trial_and_resume_continues(tmp_path: Path) ->
     db = tmp_path / "studies.db"
     script = tmp_path / "search.py"
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script), str(db), "--quiet"], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(db), "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db.exists() and _counts(db).get("complete", 0) >= 6:
@@ -69,9 +73,13 @@ def test_sigkill_loses_no_finished_trial_and_resume_continues(tmp_path: Path) ->
 
     ip = start_ipython() or get_ipython()
     ip.run_line_magic("load_ext", "jhpo")
-    cell = "import time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.15)\nprint(\"done\", x, flush=True)\nscore = x\n"
-    r = ip.run_cell_magic("tune", f"--strategy random --trials {n_done + 3} --maximize score --seed 5 --study killed "
-                          f"--storage {db} --resume --quiet", "\n" + cell)
+    cell = 'import time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.15)\nprint("done", x, flush=True)\nscore = x\n'
+    r = ip.run_cell_magic(
+        "tune",
+        f"--strategy random --trials {n_done + 3} --maximize score --seed 5 --study killed "
+        f"--storage {db} --resume --quiet",
+        "\n" + cell,
+    )
     states = [t.state for t in r.trials]
     assert states.count(TrialState.COMPLETE) == n_done + 3 - states.count(TrialState.FAILED)
     assert [t.params for t in r.trials[:n_done]] == [t.params for t in study.trials[:n_done]]
@@ -83,8 +91,9 @@ def test_storage_is_json_not_pickle(tmp_path: Path) -> None:
     s.optimize(lambda t: 1.0, n_trials=3)
     with sqlite3.connect(db) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        for params, info, meta in con.execute("SELECT t.params, t.info, s.meta FROM trials t JOIN studies s "
-                                              "ON s.name = t.study"):
+        for params, info, meta in con.execute(
+            "SELECT t.params, t.info, s.meta FROM trials t JOIN studies s ON s.name = t.study"
+        ):
             json.loads(params), json.loads(info), json.loads(meta)
             assert b"\x80" not in params.encode()  # no pickle protocol header anywhere
 

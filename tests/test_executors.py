@@ -52,14 +52,14 @@ def test_python_api_runs_a_closure_in_two_processes_and_records_everything() -> 
         for step in range(3):
             jhpo.report(x + step, step)
         time.sleep(0.2)
-        return -(x - shift) ** 2
+        return -((x - shift) ** 2)
 
     study = jhpo.Study({"x": jhpo.uniform(-2, 2)}, strategy="random", seed=0, storage=":memory:")
     study.optimize(objective, n_trials=6, n_jobs=2)
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
     assert study.stop_reason == "done"
     for t in study.trials:
-        assert t.value == pytest.approx(-(t.params["x"] - shift) ** 2)
+        assert t.value == pytest.approx(-((t.params["x"] - shift) ** 2))
         assert t.stdout == f"x is {t.params['x']}\n"
         assert t.intermediate == {s: pytest.approx(t.params["x"] + s) for s in range(3)}
         assert t.info["worker"].startswith("process ") and f"pid {t.info['pid']}" in t.info["worker"]
@@ -74,8 +74,7 @@ class _Spy(jhpo.StudyObserver):
 
     def on_trial_start(self, study: jhpo.Study, trial: jhpo.Trial) -> None:
         self.starts.append((trial.number, trial.info.get("worker")))
-        self.running_at_once = max(self.running_at_once,
-                                   sum(t.state is TrialState.RUNNING for t in study.trials))
+        self.running_at_once = max(self.running_at_once, sum(t.state is TrialState.RUNNING for t in study.trials))
 
 
 @pytest.mark.slow
@@ -266,17 +265,13 @@ def test_bad_executor_values_are_refused() -> None:
 
 @pytest.mark.slow
 def test_magic_with_n_jobs_through_a_real_ipython_shell(ip: Any) -> None:
-    ip.run_cell("import numpy as np\nX = np.arange(10.0)\nimport os\n"
-                "def total(v):  # defined in the notebook: travels by value\n"
-                "    return float(X[:v].sum())")
-    cell = (
-        "k = 1  # tune: integer(1, 4)\n"
-        "pid = os.getpid()\n"
-        "import time; time.sleep(0.3)\n"
-        "score = total(k)\n"
+    ip.run_cell(
+        "import numpy as np\nX = np.arange(10.0)\nimport os\n"
+        "def total(v):  # defined in the notebook: travels by value\n"
+        "    return float(X[:v].sum())"
     )
-    result = ip.run_cell_magic("tune", "--n-jobs 2 --strategy grid --maximize score --quiet --storage :memory:",
-                               cell)
+    cell = "k = 1  # tune: integer(1, 4)\npid = os.getpid()\nimport time; time.sleep(0.3)\nscore = total(k)\n"
+    result = ip.run_cell_magic("tune", "--n-jobs 2 --strategy grid --maximize score --quiet --storage :memory:", cell)
     assert result.best_params == {"k": 4} and result.best_value == 6.0
     assert ip.user_ns["score"] == 6.0 and ip.user_ns["k"] == 4
     assert ip.user_ns["pid"] != os.getpid()  # the best names came from a worker, not a re-run here
@@ -295,8 +290,11 @@ def test_magic_executor_errors_are_usage_errors(ip: Any) -> None:
     ip.user_ns["lock"] = threading.Lock()
     ip.user_ns["pool"] = cf.ThreadPoolExecutor(1)
     with pytest.raises(UsageError, match="`lock`"):
-        ip.run_cell_magic("tune", "--n-jobs 2 --maximize score --quiet --storage :memory:",
-                          "k = 1  # tune: integer(1, 4)\nwith lock:\n    score = k\n")
+        ip.run_cell_magic(
+            "tune",
+            "--n-jobs 2 --maximize score --quiet --storage :memory:",
+            "k = 1  # tune: integer(1, 4)\nwith lock:\n    score = k\n",
+        )
     ip.user_ns["pool"].shutdown()
 
 

@@ -44,16 +44,19 @@ def test_random_search_end_to_end(ip) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_seed_makes_configurations_repeatable(ip) -> None:  # type: ignore[no-untyped-def]
-    runs = [ip.run_cell_magic("tune", f"--strategy random --trials 8 --maximize score --seed {s} --quiet", CELL)
-            for s in (7, 7, 8)]
+    runs = [
+        ip.run_cell_magic("tune", f"--strategy random --trials 8 --maximize score --seed {s} --quiet", CELL)
+        for s in (7, 7, 8)
+    ]
     params = [[t.params for t in r.trials] for r in runs]
     assert params[0] == params[1] != params[2]
 
 
 def test_no_apply_and_no_baseline_and_output_var(ip) -> None:  # type: ignore[no-untyped-def]
     ip.user_ns["score"] = "before"
-    r = ip.run_cell_magic("tune", "--strategy sobol -n 5 --maximize score --no-apply --no-baseline -o res --quiet",
-                          CELL)
+    r = ip.run_cell_magic(
+        "tune", "--strategy sobol -n 5 --maximize score --no-apply --no-baseline -o res --quiet", CELL
+    )
     assert ip.user_ns["score"] == "before"
     assert ip.user_ns["res"] is r
     assert not any(t.info.get("baseline") for t in r.trials)
@@ -67,8 +70,10 @@ def test_last_expression_objective_and_minimize(ip) -> None:  # type: ignore[no-
 
 
 def test_grid_runs_whole_grid_by_default(ip) -> None:  # type: ignore[no-untyped-def]
-    cell = "a = 'x'  # tune: ['x', 'y']\nb = 1  # tune: integer(1, 3)\nc = 0.1  # tune: loguniform(0.01, 1)\n" \
-           "score = (a == 'y') + b + c\n"
+    cell = (
+        "a = 'x'  # tune: ['x', 'y']\nb = 1  # tune: integer(1, 3)\nc = 0.1  # tune: loguniform(0.01, 1)\n"
+        "score = (a == 'y') + b + c\n"
+    )
     r = ip.run_cell_magic("tune", "--strategy grid --grid-points 3 --maximize score --quiet", cell)
     # 2 * 3 * 3 grid points; the default (c=0.1) lies on the log grid, so it is not run twice
     assert len(r.trials) == 18
@@ -85,14 +90,18 @@ def test_dry_run_runs_nothing(ip, capsys) -> None:  # type: ignore[no-untyped-de
     assert not Path("ran").exists() and not Path(".jhpo/studies.db").exists()
 
 
-@pytest.mark.parametrize("line, cell, message", [
-    ("--strategy random", CELL, "--maximize NAME or --minimize NAME"),
-    ("--maximize a --minimize b", CELL, "not both"),
-    ("--strategy nope --maximize score", CELL, "unknown strategy 'nope'"),
-    ("--maximize score", "x = 1\nscore = x\n", "no `# tune:` annotations"),
-    ("--maximize", "x = 0.5  # tune: uniform(0, 1)\nscore = x\n", "does not end with an expression"),
-    ("--maximize score", "x = 5  # tune: uniform(0, 1)\nscore = x\n", "cell line 2"),
-], ids=["no-direction", "both", "strategy", "no-annotations", "no-last-expr", "annotation"])
+@pytest.mark.parametrize(
+    "line, cell, message",
+    [
+        ("--strategy random", CELL, "--maximize NAME or --minimize NAME"),
+        ("--maximize a --minimize b", CELL, "not both"),
+        ("--strategy nope --maximize score", CELL, "unknown strategy 'nope'"),
+        ("--maximize score", "x = 1\nscore = x\n", "no `# tune:` annotations"),
+        ("--maximize", "x = 0.5  # tune: uniform(0, 1)\nscore = x\n", "does not end with an expression"),
+        ("--maximize score", "x = 5  # tune: uniform(0, 1)\nscore = x\n", "cell line 2"),
+    ],
+    ids=["no-direction", "both", "strategy", "no-annotations", "no-last-expr", "annotation"],
+)
 def test_clear_errors_before_anything_runs(ip, line, cell, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UsageError) as info:
         ip.run_cell_magic("tune", line + " --quiet", cell)
@@ -116,7 +125,7 @@ def test_failing_cell_records_traceback_and_aborts_when_first_three_fail(ip, cap
     err = capsys.readouterr().err
     assert "first 3 trials all failed" in err and "ZeroDivisionError" in err
     tb = r.trials[0].error
-    assert 'line 3' in tb and "y = 1 / 0" in tb  # points at the user's line in the notebook cell
+    assert "line 3" in tb and "y = 1 / 0" in tb  # points at the user's line in the notebook cell
 
 
 def test_resume_continues_and_detects_edits(ip, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +156,7 @@ def test_tune_show_reads_a_stored_study(ip) -> None:  # type: ignore[no-untyped-
 
 def test_cell_still_runs_as_plain_python(ip) -> None:  # type: ignore[no-untyped-def]
     ip.run_cell(CELL)
-    assert ip.user_ns["score"] == pytest.approx(-(0.5 - 1) ** 2 - 1 + 0.1)
+    assert ip.user_ns["score"] == pytest.approx(-((0.5 - 1) ** 2) - 1 + 0.1)
 
 
 def test_help_page_lists_options(ip) -> None:  # type: ignore[no-untyped-def]

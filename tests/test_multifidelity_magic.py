@@ -54,13 +54,26 @@ print("trained", trained)
 def stored(db: Path, study: str) -> list[dict[str, Any]]:
     con = sqlite3.connect(db)
     try:
-        rows = con.execute("SELECT number, state, value, params, info, intermediate, error, stdout FROM trials "
-                           "WHERE study = ? ORDER BY number", (study,)).fetchall()
+        rows = con.execute(
+            "SELECT number, state, value, params, info, intermediate, error, stdout FROM trials "
+            "WHERE study = ? ORDER BY number",
+            (study,),
+        ).fetchall()
     finally:
         con.close()
-    return [{"number": r[0], "state": r[1], "value": r[2], "params": json.loads(r[3]), "info": json.loads(r[4]),
-             "intermediate": {int(k): v for k, v in json.loads(r[5]).items()}, "error": r[6], "stdout": r[7]}
-            for r in rows]
+    return [
+        {
+            "number": r[0],
+            "state": r[1],
+            "value": r[2],
+            "params": json.loads(r[3]),
+            "info": json.loads(r[4]),
+            "intermediate": {int(k): v for k, v in json.loads(r[5]).items()},
+            "error": r[6],
+            "stdout": r[7],
+        }
+        for r in rows
+    ]
 
 
 @pytest.fixture
@@ -101,8 +114,10 @@ def test_hyperband_end_to_end_with_pruned_trials_in_sqlite(shell, tmp_path: Path
 def test_checkpoint_continues_training(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "mf.db"
     shell.user_ns["state"] = "a stale value from the notebook"  # must not be taken for a checkpoint
-    line = (f"--strategy hyperband --trials 40 --seed 0 --maximize score --no-baseline --quiet --storage {db} "
-            "--study ck --checkpoint state")
+    line = (
+        f"--strategy hyperband --trials 40 --seed 0 --maximize score --no-baseline --quiet --storage {db} "
+        "--study ck --checkpoint state"
+    )
     result = shell.run_cell_magic("tune", line, CHECKPOINT_CELL)
     rows = stored(db, "ck")
     assert len(rows) == 40
@@ -128,23 +143,29 @@ def test_checkpoint_continues_training(shell, tmp_path: Path) -> None:  # type: 
     top = next(r for r in rows if r["info"]["rung"] == 3)
     shell.user_ns.pop("state")
     shell.user_ns.update({"alpha": None, "eta0": None})
-    shell.run_cell(f"alpha, eta0, epochs = {top['params']['alpha']!r}, {top['params']['eta0']!r}, 27\n"
-                   + CHECKPOINT_CELL.split("\n", 3)[3]).raise_error()
+    shell.run_cell(
+        f"alpha, eta0, epochs = {top['params']['alpha']!r}, {top['params']['eta0']!r}, 27\n"
+        + CHECKPOINT_CELL.split("\n", 3)[3]
+    ).raise_error()
     assert shell.user_ns["score"] == pytest.approx(top["value"])
     assert result.best_trial.value >= top["value"]
 
 
 def test_asha_and_median_pruner_through_the_magic(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "mf.db"
-    shell.run_cell_magic("tune", f"--strategy asha --trials 30 --seed 1 --maximize score --quiet --storage {db} "
-                         "--study asha", CELL)
+    shell.run_cell_magic(
+        "tune", f"--strategy asha --trials 30 --seed 1 --maximize score --quiet --storage {db} --study asha", CELL
+    )
     rows = stored(db, "asha")
     assert rows[0]["info"].get("baseline") and rows[0]["params"]["epochs"] == 27
     sched = rows[1:]
     assert {r["info"]["rung"] for r in sched} >= {0, 1, 2}
     assert all(r["params"]["epochs"] == [1, 3, 9, 27][r["info"]["rung"]] for r in sched)
-    shell.run_cell_magic("tune", f"--strategy random --pruner median --trials 20 --seed 1 --maximize score --quiet "
-                         f"--storage {db} --study med", CELL)
+    shell.run_cell_magic(
+        "tune",
+        f"--strategy random --pruner median --trials 20 --seed 1 --maximize score --quiet --storage {db} --study med",
+        CELL,
+    )
     rows = stored(db, "med")
     pruned = [r for r in rows if r["state"] == "pruned"]
     assert pruned and all(r["error"].startswith("median pruner, step") for r in pruned)
@@ -154,8 +175,9 @@ def test_asha_and_median_pruner_through_the_magic(shell, tmp_path: Path) -> None
 
 def test_hyperband_without_trials_runs_the_first_bracket(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "mf.db"
-    shell.run_cell_magic("tune", f"--strategy hyperband --seed 0 --maximize score --quiet --storage {db} "
-                         "--study whole", CELL)
+    shell.run_cell_magic(
+        "tune", f"--strategy hyperband --seed 0 --maximize score --quiet --storage {db} --study whole", CELL
+    )
     rows = stored(db, "whole")
     assert len(rows) == 1 + 40  # the cell's defaults, then 27 + 9 + 3 + 1
     assert sum(r["info"].get("rung") == 3 for r in rows) == 1
@@ -165,5 +187,9 @@ def test_checkpoint_is_refused_with_worker_processes(shell, tmp_path: Path) -> N
     from IPython.core.error import UsageError
 
     with pytest.raises(UsageError, match="--checkpoint keeps `state` in this kernel's memory"):
-        shell.run_cell_magic("tune", f"--strategy hyperband --checkpoint state --n-jobs 2 --maximize score --quiet "
-                             f"--storage {tmp_path / 'x.db'}", CHECKPOINT_CELL)
+        shell.run_cell_magic(
+            "tune",
+            f"--strategy hyperband --checkpoint state --n-jobs 2 --maximize score --quiet "
+            f"--storage {tmp_path / 'x.db'}",
+            CHECKPOINT_CELL,
+        )

@@ -19,8 +19,13 @@ def execute(name: str, tmp_path: Path, timeout: int = 240) -> nbformat.NotebookN
     work = tmp_path / name
     shutil.copy(src, work)
     nb = nbformat.read(work, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     return nb
 
 

@@ -7,10 +7,18 @@ import jhpo
 from jhpo.space import Space
 
 
-@pytest.mark.parametrize("dist", [
-    jhpo.uniform(-1, 3), jhpo.uniform(0, 1, step=0.2), jhpo.loguniform(1e-5, 1e2), jhpo.integer(0, 9),
-    jhpo.integer(1, 1000, log=True), jhpo.integer(16, 256, step=16), jhpo.choice("a", 1, None, True),
-])
+@pytest.mark.parametrize(
+    "dist",
+    [
+        jhpo.uniform(-1, 3),
+        jhpo.uniform(0, 1, step=0.2),
+        jhpo.loguniform(1e-5, 1e2),
+        jhpo.integer(0, 9),
+        jhpo.integer(1, 1000, log=True),
+        jhpo.integer(16, 256, step=16),
+        jhpo.choice("a", 1, None, True),
+    ],
+)
 def test_unit_roundtrip_and_samples_stay_inside(dist: jhpo.space.Distribution) -> None:
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -41,8 +49,14 @@ def test_grid_levels() -> None:
 
 
 def test_space_json_roundtrip_and_contains() -> None:
-    s = Space({"lr": jhpo.loguniform(1e-4, 1), "n": jhpo.integer(2, 8, step=2), "k": jhpo.choice(True, False),
-               "e": jhpo.resource(1, 27)})
+    s = Space(
+        {
+            "lr": jhpo.loguniform(1e-4, 1),
+            "n": jhpo.integer(2, 8, step=2),
+            "k": jhpo.choice(True, False),
+            "e": jhpo.resource(1, 27),
+        }
+    )
     assert Space.from_json(s.to_json()) == s
     assert s.resource_name == "e" and s.searched.names == ["lr", "n", "k"]
     assert s.contains({"lr": 0.1, "n": 4, "k": True, "e": 3})

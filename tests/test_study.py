@@ -28,8 +28,9 @@ def test_ask_tell_and_best(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert {"params_x", "params_k", "value", "state", "duration"} <= set(df.columns)
 
 
-@pytest.mark.parametrize("bad, reason", [(None, "None"), ("abc", "str"), (math.nan, "NaN"), ([1, 2], "list"),
-                                         (True, "True")])
+@pytest.mark.parametrize(
+    "bad, reason", [(None, "None"), ("abc", "str"), (math.nan, "NaN"), ([1, 2], "list"), (True, "True")]
+)
 def test_bad_objective_fails_the_trial_with_reason(bad: object, reason: str) -> None:
     s = jhpo.Study(SPACE, strategy="random", storage=":memory:")
     t = s.tell(s.ask(), bad)

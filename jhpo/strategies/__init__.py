@@ -62,8 +62,9 @@ def _build(kind: str, table: dict[str, str], name: str, *args: Any, **options: A
     return cls(*args, **kwargs)
 
 
-def make_strategy(name: str | Strategy, space: Space, seed: int | None = None, direction: str = "maximize",
-                  **options: Any) -> Strategy:
+def make_strategy(
+    name: str | Strategy, space: Space, seed: int | None = None, direction: str = "maximize", **options: Any
+) -> Strategy:
     """Build the strategy called ``name``; options it does not take are ignored."""
     if isinstance(name, Strategy):
         return name

@@ -41,8 +41,9 @@ NOISE_PRIOR = (-6.0, 1.0)  # mean and std of log noise variance
 
 
 def _kernel(dim: int, theta: np.ndarray | None = None) -> Any:
-    kernel = (ConstantKernel(1.0, SCALE_BOUNDS) * Matern(np.ones(dim), LS_BOUNDS, nu=2.5)
-              + WhiteKernel(1e-3, NOISE_BOUNDS))
+    kernel = ConstantKernel(1.0, SCALE_BOUNDS) * Matern(np.ones(dim), LS_BOUNDS, nu=2.5) + WhiteKernel(
+        1e-3, NOISE_BOUNDS
+    )
     if theta is not None:
         kernel.theta = theta
     return kernel
@@ -111,16 +112,24 @@ def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int 
     """
     dim = X.shape[1]
 
-    def optimizer(obj_func: Callable[..., Any], initial_theta: np.ndarray,
-                  bounds: np.ndarray) -> tuple[np.ndarray, float]:
+    def optimizer(
+        obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray
+    ) -> tuple[np.ndarray, float]:
         best: tuple[np.ndarray, float] | None = None
         if maxiter <= 0:  # keep the given hyper-parameters
             t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
             return t0, float(neg_log_posterior(t0, X, y)[0])
         for t0 in starts:
             t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
-            res = minimize(neg_log_posterior, t0, args=(X, y), jac=True, method="L-BFGS-B",
-                           bounds=bounds, options={"maxiter": maxiter})
+            res = minimize(
+                neg_log_posterior,
+                t0,
+                args=(X, y),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": maxiter},
+            )
             if best is None or res.fun < best[1]:
                 best = (res.x, float(res.fun))
         assert best is not None

@@ -59,8 +59,9 @@ class _Encoder:
         self.space = space
         self.dists = list(space.values())
         self.numeric = [j for j, d in enumerate(self.dists) if not isinstance(d, Choice)]
-        self.choices = [(j, len(d.choices)) for j, d in enumerate(self.dists)
-                        if isinstance(d, Choice) and len(d.choices) > 1]
+        self.choices = [
+            (j, len(d.choices)) for j, d in enumerate(self.dists) if isinstance(d, Choice) and len(d.choices) > 1
+        ]
         self.dim = len(self.numeric) + sum(k for _, k in self.choices)
 
     def snap(self, U: np.ndarray) -> np.ndarray:
@@ -209,8 +210,14 @@ class BayesStrategy(Strategy):
 
     name = "bayes"
 
-    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize",
-                 n_initial: int | None = None, n_candidates: int = 512) -> None:
+    def __init__(
+        self,
+        space: Space,
+        seed: int | None = None,
+        direction: str = "maximize",
+        n_initial: int | None = None,
+        n_candidates: int = 512,
+    ) -> None:
         super().__init__(space, seed, direction)
         self.searched = space.searched
         self.encoder = _Encoder(self.searched)
@@ -268,8 +275,9 @@ class BayesStrategy(Strategy):
             self._codes[t.number] = hit
         return hit[1], hit[2]
 
-    def _initial_point(self, index: int, rng: np.random.Generator, seen: set[Any],
-                       pool: np.ndarray | None) -> np.ndarray:
+    def _initial_point(
+        self, index: int, rng: np.random.Generator, seen: set[Any], pool: np.ndarray | None
+    ) -> np.ndarray:
         d = len(self.searched)
         if d == 0:
             return np.zeros(0)
@@ -303,8 +311,12 @@ class BayesStrategy(Strategy):
 
     def _model(self, trials: Sequence[Trial]) -> _Model | None:
         """Fit (or reuse) the model of the finished trials; None while fewer than two completed."""
-        done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
-                and self._encoded(t)[1] is not None]
+        done = [
+            t
+            for t in trials
+            if t.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED)
+            and self._encoded(t)[1] is not None
+        ]
         key = tuple((t.number, t.state.value, t.value, self._encoded(t)[0]) for t in done)
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
@@ -339,8 +351,9 @@ class BayesStrategy(Strategy):
         # fifth trial only and otherwise reuse the last ones (a Cholesky factorization, no search).
         maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
         gp = _gp.fit_gp(X, z, starts, maxiter=maxiter)
-        return _Model(_gp.Posterior(gp), warp, best_z, float(warp.value(best_z)),
-                      [round(float(x), 6) for x in gp.kernel_.theta])
+        return _Model(
+            _gp.Posterior(gp), warp, best_z, float(warp.value(best_z)), [round(float(x), 6) for x in gp.kernel_.theta]
+        )
 
     def _warm_theta(self, trials: Sequence[Trial]) -> np.ndarray | None:
         for t in reversed(trials):
@@ -376,15 +389,21 @@ class BayesStrategy(Strategy):
         u[self.encoder.numeric] = x[:nn]
         col = nn
         for j, k in self.encoder.choices:
-            u[j] = (int(np.argmax(x[col: col + k])) + 0.5) / k
+            u[j] = (int(np.argmax(x[col : col + k])) + 0.5) / k
             col += k
         for j, d in enumerate(self.searched.values()):
             if isinstance(d, Choice) and len(d.choices) == 1:
                 u[j] = 0.5
         return u
 
-    def _acquire(self, model: _Model, pending: list[np.ndarray], rng: np.random.Generator,
-                 seen: set[Any], pool: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any]]:
+    def _acquire(
+        self,
+        model: _Model,
+        pending: list[np.ndarray],
+        rng: np.random.Generator,
+        seen: set[Any],
+        pool: np.ndarray | None,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         post = model.posterior
         if pending:
             post = post.with_fantasies(self.encoder.features(np.array(pending)))
@@ -427,19 +446,39 @@ class BayesStrategy(Strategy):
             grad = g_mu[:, None] * dmu[:, :nn] + (g_sd / (2 * sd))[:, None] * dvar[:, :nn]
             return -float(val.sum()), -grad.ravel()
 
-        res = minimize(f, base[:, num].ravel(), jac=True, method="L-BFGS-B",
-                       bounds=[(0.0, 1.0)] * (m * nn), options={"maxiter": 40})
+        res = minimize(
+            f,
+            base[:, num].ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * (m * nn),
+            options={"maxiter": 40},
+        )
         out = base.copy()
         out[:, num] = np.clip(res.x.reshape(m, nn), 0.0, 1.0)
         return self.encoder.snap(out)
 
     # -- explanations -----------------------------------------------------------------
 
-    def _why(self, model: _Model | None, pending: list[np.ndarray], u: np.ndarray, mode: str | None,
-             post: _gp.Posterior | None = None, best_z: float | None = None) -> dict[str, Any]:
+    def _why(
+        self,
+        model: _Model | None,
+        pending: list[np.ndarray],
+        u: np.ndarray,
+        mode: str | None,
+        post: _gp.Posterior | None = None,
+        best_z: float | None = None,
+    ) -> dict[str, Any]:
         if model is None:
-            return {"mode": "initial", "ei": None, "log_ei": None, "mean": None, "std": None, "best": None,
-                    "text": "Initial design: a scrambled Sobol point, spreading the first trials over the space."}
+            return {
+                "mode": "initial",
+                "ei": None,
+                "log_ei": None,
+                "mean": None,
+                "std": None,
+                "best": None,
+                "text": "Initial design: a scrambled Sobol point, spreading the first trials over the space.",
+            }
         if post is None:
             post = model.posterior
             if pending:
@@ -458,17 +497,24 @@ class BayesStrategy(Strategy):
         if chosen == "initial":
             text = "Initial design: a scrambled Sobol point, spreading the first trials over the space."
         elif chosen == "exploit":
-            text = (f"Exploit: the model expects {mean:.4g} ± {std:.2g} here, "
-                    f"against {best:.4g} for the best trial so far.")
+            text = (
+                f"Exploit: the model expects {mean:.4g} ± {std:.2g} here, against {best:.4g} for the best trial so far."
+            )
         else:
-            text = (f"Explore: the model is unsure here ({mean:.4g} ± {std:.2g}); "
-                    f"beating the best so far ({best:.4g}) is plausible.")
+            text = (
+                f"Explore: the model is unsure here ({mean:.4g} ± {std:.2g}); "
+                f"beating the best so far ({best:.4g}) is plausible."
+            )
         ei = math.exp(log_ei) * model.warp.std if log_ei > -700 else 0.0
-        return {"mode": chosen, "ei": ei, "log_ei": log_ei, "mean": mean, "std": std, "best": best,
-                "text": text}
+        return {"mode": chosen, "ei": ei, "log_ei": log_ei, "mean": mean, "std": std, "best": best, "text": text}
 
-    def slice(self, trials: Sequence[Trial], names: Sequence[str] | str,
-              fixed: Mapping[str, Value] | None = None, resolution: int = 60) -> dict[str, Any]:
+    def slice(
+        self,
+        trials: Sequence[Trial],
+        names: Sequence[str] | str,
+        fixed: Mapping[str, Value] | None = None,
+        resolution: int = 60,
+    ) -> dict[str, Any]:
         """The model on a 1-D or 2-D slice of the space, for plots and teaching.
 
         Parameters
@@ -528,9 +574,16 @@ class BayesStrategy(Strategy):
         nxt = dict(base)
         for name, ax, i in zip(names, axes, best_i):
             nxt[name] = ax[i]
-        return {"names": names, "axes": axes, "mean": mean, "std": std, "acquisition": acq,
-                "log_acquisition": log_acq,
-                "observed": [(dict(t.params), t.value) for t in done], "next": nxt}
+        return {
+            "names": names,
+            "axes": axes,
+            "mean": mean,
+            "std": std,
+            "acquisition": acq,
+            "log_acquisition": log_acq,
+            "observed": [(dict(t.params), t.value) for t in done],
+            "next": nxt,
+        }
 
     def _axis(self, name: str, resolution: int) -> tuple[list[Value], np.ndarray]:
         dist = self.searched[name]

@@ -127,9 +127,17 @@ class GeneticStrategy(Strategy):
 
     name = "genetic"
 
-    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize",
-                 population: int | None = None, n_trials: int | None = None, n_elite: int | None = None,
-                 tournament: int = 3, eta: float = 5.0) -> None:
+    def __init__(
+        self,
+        space: Space,
+        seed: int | None = None,
+        direction: str = "maximize",
+        population: int | None = None,
+        n_trials: int | None = None,
+        n_elite: int | None = None,
+        tournament: int = 3,
+        eta: float = 5.0,
+    ) -> None:
         super().__init__(space, seed, direction)
         if population is not None and int(population) < 2:
             raise ValueError(f"population must be at least 2, but got population={population}")
@@ -171,8 +179,15 @@ class GeneticStrategy(Strategy):
             seen.add(self.searched.key(s.params))
             pending.append(s)
             out.append(s)
-        self.last_explanation = {"kind": "genetic", "population": self.population,
-                                 **{k: out[-1].info[k] for k in ("generation", "operator", "parents")}} if out else None
+        self.last_explanation = (
+            {
+                "kind": "genetic",
+                "population": self.population,
+                **{k: out[-1].info[k] for k in ("generation", "operator", "parents")},
+            }
+            if out
+            else None
+        )
         return out
 
     def generations(self, trials: Sequence[Trial]) -> list[int]:
@@ -211,20 +226,23 @@ class GeneticStrategy(Strategy):
             best = max(done, key=lambda v: sign * v) if done else None
             if best is not None and (best_so_far is None or sign * best > sign * best_so_far):
                 best_so_far = best
-            history.append({
-                "generation": g,
-                "members": [t.number for t in ts],
-                "params": [dict(t.params) for t in ts],
-                "values": [t.value if t.state is TrialState.COMPLETE else None for t in ts],
-                "states": [t.state.value for t in ts],
-                "operators": [t.info.get("operator", "baseline" if t.info.get("baseline") else "enqueued")
-                              for t in ts],
-                "parents": [list(t.info.get("parents", [])) for t in ts],
-                "best": best,
-                "mean": float(np.mean(done)) if done else None,
-                "best_so_far": best_so_far,
-                "n_complete": len(done),
-            })
+            history.append(
+                {
+                    "generation": g,
+                    "members": [t.number for t in ts],
+                    "params": [dict(t.params) for t in ts],
+                    "values": [t.value if t.state is TrialState.COMPLETE else None for t in ts],
+                    "states": [t.state.value for t in ts],
+                    "operators": [
+                        t.info.get("operator", "baseline" if t.info.get("baseline") else "enqueued") for t in ts
+                    ],
+                    "parents": [list(t.info.get("parents", [])) for t in ts],
+                    "best": best,
+                    "mean": float(np.mean(done)) if done else None,
+                    "best_so_far": best_so_far,
+                    "n_complete": len(done),
+                }
+            )
         return history
 
     def parent_pool(self, trials: Sequence[Trial], generation: int) -> list[Trial]:
@@ -242,13 +260,19 @@ class GeneticStrategy(Strategy):
         return all(name in t.params and d.contains(t.params[name]) for name, d in self.searched.items())
 
     def _pool(self, trials: Sequence[Trial], gens: Sequence[int], g: int) -> list[Trial]:
-        done = [t for t, tg in zip(trials, gens)
-                if tg < g and math.isfinite(self.loss(t)) and self._valid(t)]
+        done = [t for t, tg in zip(trials, gens) if tg < g and math.isfinite(self.loss(t)) and self._valid(t)]
         done.sort(key=lambda t: (self.loss(t), t.number))
         return done[: self.population]
 
-    def _next_member(self, g: int, trials: Sequence[Trial], gens: Sequence[int], members: Sequence[Trial],
-                     pending: Sequence[Suggestion], seen: set[Any]) -> Suggestion | None:
+    def _next_member(
+        self,
+        g: int,
+        trials: Sequence[Trial],
+        gens: Sequence[int],
+        members: Sequence[Trial],
+        pending: Sequence[Suggestion],
+        seen: set[Any],
+    ) -> Suggestion | None:
         slots = [int(t.info["slot"]) for t in members if isinstance(t.info.get("slot"), int)]
         slots += [int(s.info["slot"]) for s in pending]
         slot = 1 + max(slots, default=-1)
@@ -354,8 +378,9 @@ class GeneticStrategy(Strategy):
             child[i] = 0.5 * ((ua[i] + ub[i]) + sign * beta * (ua[i] - ub[i]))
         return _reflect(child)
 
-    def _mutate(self, u: np.ndarray, rng: np.random.Generator, rate: float, sigma: float,
-                at_least_one: bool) -> np.ndarray:
+    def _mutate(
+        self, u: np.ndarray, rng: np.random.Generator, rate: float, sigma: float, at_least_one: bool
+    ) -> np.ndarray:
         hit = rng.random(len(u)) < rate
         if at_least_one and len(u) and not hit.any():
             hit[int(rng.integers(len(u)))] = True
@@ -381,8 +406,7 @@ class GeneticStrategy(Strategy):
         return _reflect(u)
 
     def _info(self, g: int, parents: list[int], operator: str, slot: int) -> dict[str, Any]:
-        return {"generation": g, "parents": parents, "operator": operator, "slot": slot,
-                "population": self.population}
+        return {"generation": g, "parents": parents, "operator": operator, "slot": slot, "population": self.population}
 
 
 def _reflect(u: np.ndarray) -> np.ndarray:

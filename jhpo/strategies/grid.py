@@ -22,8 +22,9 @@ class GridStrategy(Strategy):
     name = "grid"
     is_static = True
 
-    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize",
-                 grid_points: int = 5) -> None:
+    def __init__(
+        self, space: Space, seed: int | None = None, direction: str = "maximize", grid_points: int = 5
+    ) -> None:
         super().__init__(space, seed, direction)
         if grid_points < 1:
             raise ValueError(f"--grid-points must be at least 1, but got {grid_points}")

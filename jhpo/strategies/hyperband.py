@@ -72,8 +72,16 @@ def _floor_div(n: int, eta: float, i: int) -> int:
 class _Scheduler(Strategy):
     """What Hyperband and ASHA share: the ladder, the inner sampler, the bookkeeping."""
 
-    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize", eta: float = 3,
-                 sampler: str = "random", timeout: float | None = None, checkpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        space: Space,
+        seed: int | None = None,
+        direction: str = "maximize",
+        eta: float = 3,
+        sampler: str = "random",
+        timeout: float | None = None,
+        checkpoint: str | None = None,
+    ) -> None:
         super().__init__(space, seed=seed, direction=direction)
         if not eta > 1:
             raise ValueError(f"eta must be greater than 1 (3 keeps a third at each rung), but got eta={eta}")
@@ -141,8 +149,11 @@ class _Scheduler(Strategy):
         chosen = by_budget[max(usable)]  # type: ignore[type-var]
         names = set(searched.names)
         fed = [replace(t, params={k: v for k, v in t.params.items() if k in names}) for t in chosen]
-        fed += [replace(t, params={k: v for k, v in t.params.items() if k in names})
-                for t in trials if t.state is TrialState.RUNNING]
+        fed += [
+            replace(t, params={k: v for k, v in t.params.items() if k in names})
+            for t in trials
+            if t.state is TrialState.RUNNING
+        ]
         return fed
 
     def _from_model(self, model: list[Trial], seen: set[Any]) -> dict[str, Value] | None:
@@ -291,12 +302,17 @@ class HyperbandStrategy(_Scheduler):
             fresh = sum(s.info["parent"] is None for s in out)
             out += self._bracket_next(bracket, by_bracket.get(bracket, []), n - len(out), trials, fresh)
             bracket += 1  # this bracket is done or waiting for running trials: go on with the next
-        self.last_explanation = {"kind": "hyperband", "eta": self.eta, "budgets": self.budgets,
-                                 "brackets": self.schedule([*trials])}
+        self.last_explanation = {
+            "kind": "hyperband",
+            "eta": self.eta,
+            "budgets": self.budgets,
+            "brackets": self.schedule([*trials]),
+        }
         return out
 
-    def _bracket_next(self, bracket: int, members: list[Trial], want: int, trials: Sequence[Trial],
-                      offset: int) -> list[Suggestion]:
+    def _bracket_next(
+        self, bracket: int, members: list[Trial], want: int, trials: Sequence[Trial], offset: int
+    ) -> list[Suggestion]:
         """What bracket ``bracket`` can start now (possibly nothing: done or waiting)."""
         s = self.bracket_s(bracket)
         n0 = self._planned_size(s, members, trials)
@@ -311,8 +327,10 @@ class HyperbandStrategy(_Scheduler):
                 missing = count - len(by_rung[0])
                 if missing > 0:
                     k = min(want, missing)
-                    return [Suggestion(p, {**info, "parent": None})
-                            for p in self._fresh(trials, k, self._n_fresh(trials) + offset)]
+                    return [
+                        Suggestion(p, {**info, "parent": None})
+                        for p in self._fresh(trials, k, self._n_fresh(trials) + offset)
+                    ]
             else:
                 promoted = {t.info.get("parent") for t in by_rung[i]}
                 chosen = self._top(by_rung[i - 1], count)
@@ -354,10 +372,12 @@ class HyperbandStrategy(_Scheduler):
         if len(better) < keep:
             return None
         threshold = better[keep - 1]
-        return (f"hyperband bracket {bracket}, rung {rung} (budget {budget}): {mine:.6g} at step {step} is "
-                f"{'below' if sign > 0 else 'above'} the promotion threshold {threshold:.6g}, the "
-                f"{_ordinal(keep)} best of the {len(peers)} finished rung-mates; only {keep} of "
-                f"{self.rungs(s, n0)[rung][0]} go on to budget {self.budgets[self.s_max - s + rung + 1]}")
+        return (
+            f"hyperband bracket {bracket}, rung {rung} (budget {budget}): {mine:.6g} at step {step} is "
+            f"{'below' if sign > 0 else 'above'} the promotion threshold {threshold:.6g}, the "
+            f"{_ordinal(keep)} best of the {len(peers)} finished rung-mates; only {keep} of "
+            f"{self.rungs(s, n0)[rung][0]} go on to budget {self.budgets[self.s_max - s + rung + 1]}"
+        )
 
     def schedule(self, trials: Sequence[Trial]) -> list[dict[str, Any]]:
         """The bracket/rung diagram: one row per rung of each bracket started so far.
@@ -373,9 +393,18 @@ class HyperbandStrategy(_Scheduler):
             sizes = [int(t.info["bracket_size"]) for t in mine if "bracket_size" in t.info]
             for i, (count, budget) in enumerate(self.rungs(s, sizes[-1] if sizes else None)):
                 rung = [t for t in mine if t.info["rung"] == i]
-                rows.append({"bracket": bracket, "s": s, "rung": i, "budget": budget, "planned": count,
-                             "started": len(rung), "finished": sum(t.state.is_finished for t in rung),
-                             "trials": [t.number for t in rung]})
+                rows.append(
+                    {
+                        "bracket": bracket,
+                        "s": s,
+                        "rung": i,
+                        "budget": budget,
+                        "planned": count,
+                        "started": len(rung),
+                        "finished": sum(t.state.is_finished for t in rung),
+                        "trials": [t.number for t in rung],
+                    }
+                )
         return rows
 
 
@@ -412,19 +441,26 @@ class ASHAStrategy(_Scheduler):
             else:
                 promoted.add(s.info["parent"])
             out.append(s)
-        self.last_explanation = {"kind": "asha", "eta": self.eta, "budgets": self.budgets,
-                                 "rungs": self.schedule([*trials])}
+        self.last_explanation = {
+            "kind": "asha",
+            "eta": self.eta,
+            "budgets": self.budgets,
+            "rungs": self.schedule([*trials]),
+        }
         return out
 
     def _promotion(self, by_rung: list[list[Trial]], promoted: set[Any]) -> Suggestion | None:
         for k in range(len(self.budgets) - 2, -1, -1):
-            done = sorted((t for t in by_rung[k] if math.isfinite(self.loss(t))),
-                          key=lambda t: (self.loss(t), t.number))
+            done = sorted(
+                (t for t in by_rung[k] if math.isfinite(self.loss(t))), key=lambda t: (self.loss(t), t.number)
+            )
             ready = len([t for t in by_rung[k] if t.state.is_finished])
             for t in done[: _floor_div(ready, self.eta, 1)]:
                 if t.number not in promoted:
-                    return Suggestion(self._searched_params(t), {"bracket": 0, "rung": k + 1,
-                                                                 "budget": self.budgets[k + 1], "parent": t.number})
+                    return Suggestion(
+                        self._searched_params(t),
+                        {"bracket": 0, "rung": k + 1, "budget": self.budgets[k + 1], "parent": t.number},
+                    )
         return None
 
     def schedule(self, trials: Sequence[Trial]) -> list[dict[str, Any]]:
@@ -433,8 +469,17 @@ class ASHAStrategy(_Scheduler):
         rows = []
         for k, budget in enumerate(self.budgets):
             rung = [t for t in members if t.info["rung"] == k]
-            rows.append({"bracket": 0, "s": self.s_max, "rung": k, "budget": budget, "started": len(rung),
-                         "finished": sum(t.state.is_finished for t in rung), "trials": [t.number for t in rung]})
+            rows.append(
+                {
+                    "bracket": 0,
+                    "s": self.s_max,
+                    "rung": k,
+                    "budget": budget,
+                    "started": len(rung),
+                    "finished": sum(t.state.is_finished for t in rung),
+                    "trials": [t.number for t in rung],
+                }
+            )
         return rows
 
 

@@ -40,14 +40,16 @@ class MedianPruner(Pruner):
 
     name = "median"
 
-    def __init__(self, direction: str = "maximize", n_startup_trials: int = 5, n_warmup_steps: int = 0,
-                 n_min_trials: int = 1) -> None:
+    def __init__(
+        self, direction: str = "maximize", n_startup_trials: int = 5, n_warmup_steps: int = 0, n_min_trials: int = 1
+    ) -> None:
         if direction not in ("maximize", "minimize"):
             raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
         if n_startup_trials < 0 or n_warmup_steps < 0 or n_min_trials < 1:
             raise ValueError(
                 "need n_startup_trials >= 0, n_warmup_steps >= 0 and n_min_trials >= 1, but got "
-                f"({n_startup_trials}, {n_warmup_steps}, {n_min_trials})")
+                f"({n_startup_trials}, {n_warmup_steps}, {n_min_trials})"
+            )
         self.direction = direction
         self.n_startup_trials = n_startup_trials
         self.n_warmup_steps = n_warmup_steps
@@ -67,7 +69,9 @@ class MedianPruner(Pruner):
         maximize = self.direction == "maximize"
         best = max(mine) if maximize else min(mine)
         if (best < median) if maximize else (best > median):
-            return (f"median pruner, step {step}: the best value so far {best:.6g} is "
-                    f"{'below' if maximize else 'above'} the median {median:.6g} of {len(others)} completed "
-                    f"trials at this step")
+            return (
+                f"median pruner, step {step}: the best value so far {best:.6g} is "
+                f"{'below' if maximize else 'above'} the median {median:.6g} of {len(others)} completed "
+                f"trials at this step"
+            )
         return None

@@ -42,9 +42,11 @@ def run_mode(shell: Any, args: Any, opts: Any, source: str, line_offset: int) ->
     if opts.dry_run:
         raise ValueError(f"--dry-run lists one strategy's configurations; it does not combine with {mode}")
     if opts.n_jobs is not None or opts.executor is not None or getattr(opts, "trial_timeout", None) is not None:
-        raise ValueError(f"{mode} runs each trial in this kernel, one at a time (a race interleaves its "
-                         "strategies so it is fair whenever it stops); leave out --n-jobs, --executor "
-                         "and --trial-timeout")
+        raise ValueError(
+            f"{mode} runs each trial in this kernel, one at a time (a race interleaves its "
+            "strategies so it is fair whenever it stops); leave out --n-jobs, --executor "
+            "and --trial-timeout"
+        )
     if args.manual:
         from .manual import manual_cell
 
@@ -59,8 +61,15 @@ def run_mode(shell: Any, args: Any, opts: Any, source: str, line_offset: int) ->
             except Exception:  # noqa: BLE001 - no widgets: the summary still prints at the end
                 pass
         strategies = [s.strip() for s in args.race.split(",")]
-        result = race_cell(source, shell.user_ns, opts, strategies, repeat=args.repeat or 1,
-                           line_offset=line_offset, observers=observers)
+        result = race_cell(
+            source,
+            shell.user_ns,
+            opts,
+            strategies,
+            repeat=args.repeat or 1,
+            line_offset=line_offset,
+            observers=observers,
+        )
     if args.output:
         shell.user_ns[args.output] = result
     return result

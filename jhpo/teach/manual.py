@@ -48,28 +48,57 @@ def widget_for(name: str, dist: Distribution, value: Value) -> widgets.Widget:
     layout = widgets.Layout(width="520px")
     common = {"description": name, "style": style, "layout": layout, "continuous_update": False}
     if isinstance(dist, Choice):
-        return widgets.Dropdown(options=[(_label(c), c) for c in dist.choices], value=value, description=name,
-                                style=style, layout=widgets.Layout(width="320px"))
+        return widgets.Dropdown(
+            options=[(_label(c), c) for c in dist.choices],
+            value=value,
+            description=name,
+            style=style,
+            layout=widgets.Layout(width="320px"),
+        )
     if isinstance(dist, Float) and dist.log:
         lo, hi = math.log10(dist.low), math.log10(dist.high)
-        return widgets.FloatLogSlider(value=float(value), base=10, min=lo, max=hi,  # type: ignore[arg-type]
-                                      step=(hi - lo) / SLIDER_STEPS, readout_format=".3g", **common)
+        return widgets.FloatLogSlider(
+            value=float(value),
+            base=10,
+            min=lo,
+            max=hi,  # type: ignore[arg-type]
+            step=(hi - lo) / SLIDER_STEPS,
+            readout_format=".3g",
+            **common,
+        )
     if isinstance(dist, Float):
         step = dist.step if dist.step is not None else (dist.high - dist.low) / SLIDER_STEPS
-        return widgets.FloatSlider(value=float(value), min=dist.low, max=dist.high, step=step,  # type: ignore[arg-type]
-                                   readout_format=".4g", **common)
+        return widgets.FloatSlider(
+            value=float(value),
+            min=dist.low,
+            max=dist.high,
+            step=step,  # type: ignore[arg-type]
+            readout_format=".4g",
+            **common,
+        )
     if isinstance(dist, Int) and dist.log:
         # An integer on a log scale: a slider over log-spaced levels (every level when there are few).
         levels = _int_levels(dist, value)
         return widgets.SelectionSlider(options=levels, value=int(value), **common)  # type: ignore[arg-type]
     if isinstance(dist, Int):
-        return widgets.IntSlider(value=int(value), min=dist.low, max=dist.high, step=dist.step,  # type: ignore[arg-type]
-                                 **common)
+        return widgets.IntSlider(
+            value=int(value),
+            min=dist.low,
+            max=dist.high,
+            step=dist.step,  # type: ignore[arg-type]
+            **common,
+        )
     if isinstance(dist, Resource):
         if dist.is_int:
             return widgets.IntSlider(value=int(value), min=int(dist.low), max=int(dist.high), **common)  # type: ignore[arg-type]
-        return widgets.FloatSlider(value=float(value), min=dist.low, max=dist.high,  # type: ignore[arg-type]
-                                   step=(dist.high - dist.low) / SLIDER_STEPS, readout_format=".3g", **common)
+        return widgets.FloatSlider(
+            value=float(value),
+            min=dist.low,
+            max=dist.high,  # type: ignore[arg-type]
+            step=(dist.high - dist.low) / SLIDER_STEPS,
+            readout_format=".3g",
+            **common,
+        )
     raise TypeError(f"no form control for {dist.describe()} ({name})")
 
 
@@ -114,8 +143,9 @@ class ManualForm:
         A line to show above the form (e.g. why the suggesting strategy was replaced).
     """
 
-    def __init__(self, template: CellTemplate, runner: CellRunner, study: Study, apply: bool = True,
-                 note: str = "") -> None:
+    def __init__(
+        self, template: CellTemplate, runner: CellRunner, study: Study, apply: bool = True, note: str = ""
+    ) -> None:
         self.template = template
         self.runner = runner
         self.study = study
@@ -128,14 +158,25 @@ class ManualForm:
         for name, dist in space.items():
             self.controls[name] = widget_for(name, dist, start[name])
         strategy = str(study.meta.get("strategy"))
-        self.run_button = widgets.Button(description="Run", icon="play", button_style="primary",
-                                         tooltip="Run the cell with these values (one trial)",
-                                         layout=widgets.Layout(width="110px"))
-        self.suggest_button = widgets.Button(description=f"Suggest ({strategy})", icon="lightbulb-o",
-                                             tooltip=f"Ask {strategy} for its next point given the trials so far",
-                                             layout=widgets.Layout(width="170px"))
-        self.reset_button = widgets.Button(description="Defaults", icon="undo", tooltip="Back to the cell's values",
-                                           layout=widgets.Layout(width="100px"))
+        self.run_button = widgets.Button(
+            description="Run",
+            icon="play",
+            button_style="primary",
+            tooltip="Run the cell with these values (one trial)",
+            layout=widgets.Layout(width="110px"),
+        )
+        self.suggest_button = widgets.Button(
+            description=f"Suggest ({strategy})",
+            icon="lightbulb-o",
+            tooltip=f"Ask {strategy} for its next point given the trials so far",
+            layout=widgets.Layout(width="170px"),
+        )
+        self.reset_button = widgets.Button(
+            description="Defaults",
+            icon="undo",
+            tooltip="Back to the cell's values",
+            layout=widgets.Layout(width="100px"),
+        )
         self.run_button.on_click(self.run)
         self.suggest_button.on_click(self.suggest)
         self.reset_button.on_click(self.reset)
@@ -144,10 +185,15 @@ class ManualForm:
         self.detail = widgets.HTML()
         self.header = widgets.HTML(self._header(note))
         self.plots = self._make_plots()
-        children = [self.header, widgets.VBox(list(self.controls.values())),
-                    widgets.HBox([self.run_button, self.suggest_button, self.reset_button],
-                                 layout=widgets.Layout(grid_gap="8px")),
-                    self.why, self.outcome]
+        children = [
+            self.header,
+            widgets.VBox(list(self.controls.values())),
+            widgets.HBox(
+                [self.run_button, self.suggest_button, self.reset_button], layout=widgets.Layout(grid_gap="8px")
+            ),
+            self.why,
+            self.outcome,
+        ]
         if self.plots is not None:
             children.append(self.plots.tabs)
         children.append(self.detail)
@@ -172,17 +218,25 @@ class ManualForm:
         s = self.study
         target = s.meta.get("objective") or "the cell's last expression"
         extra = f"<div style='color:#b71c1c'>{html.escape(note)}</div>" if note else ""
-        return (f"<div><b>jhpo manual search</b>: you are the optimizer &middot; study <code>"
-                f"{html.escape(s.name)}</code> &middot; {s.direction} <code>{html.escape(target)}</code></div>"
-                "<div style='color:#777'>Set the values, press Run; press Suggest to see what "
-                f"{html.escape(str(s.meta.get('strategy')))} would try next.</div>{extra}")
+        return (
+            f"<div><b>jhpo manual search</b>: you are the optimizer &middot; study <code>"
+            f"{html.escape(s.name)}</code> &middot; {s.direction} <code>{html.escape(target)}</code></div>"
+            "<div style='color:#777'>Set the values, press Run; press Suggest to see what "
+            f"{html.escape(str(s.meta.get('strategy')))} would try next.</div>{extra}"
+        )
 
     def _make_plots(self) -> Any:
         try:
             from ..ui.i18n import gettext_for
             from ..ui.plots import TrialPlots
-            return TrialPlots(self.study.space, self.study.direction, gettext_for(None).gettext, self.show_trial,
-                              strategy=self.study.strategy)
+
+            return TrialPlots(
+                self.study.space,
+                self.study.direction,
+                gettext_for(None).gettext,
+                self.show_trial,
+                strategy=self.study.strategy,
+            )
         except Exception:  # noqa: BLE001 - the form works without plots
             return None
 
@@ -219,8 +273,9 @@ class ManualForm:
             params.update(self.suggestion.params)
             info.update({k: v for k, v in self.suggestion.info.items() if k != "budget"})
             info["suggested_by"] = self.study.meta.get("strategy")
-        if params == {k: v for k, v in self.template.defaults.items() if k in params} and \
-                not any(t.info.get("baseline") for t in self.study.trials):
+        if params == {k: v for k, v in self.template.defaults.items() if k in params} and not any(
+            t.info.get("baseline") for t in self.study.trials
+        ):
             info["baseline"] = True
         self.study.enqueue(params, info)
         self.run_button.disabled, self.run_button.description = True, "Running..."
@@ -258,8 +313,11 @@ class ManualForm:
         parts = [f"{len(done)} run{'s' if len(done) != 1 else ''}"]
         t = self.last
         if t is not None:
-            value = f"<b>{t.value:.6g}</b>" if t.state is TrialState.COMPLETE and t.value is not None else \
-                f"<span style='color:#e53935'>{html.escape(t.state.value)}</span>"
+            value = (
+                f"<b>{t.value:.6g}</b>"
+                if t.state is TrialState.COMPLETE and t.value is not None
+                else f"<span style='color:#e53935'>{html.escape(t.state.value)}</span>"
+            )
             parts.append(f"trial {t.number}: {value}")
         if best is not None:
             parts.append(f"best so far <b>{best.value:.6g}</b> (trial {best.number})")
@@ -286,8 +344,10 @@ class ManualForm:
         display(self.box)
 
     def __repr__(self) -> str:
-        return (f"ManualForm(study={self.study.name!r}, runs={len(self.study.trials)}, "
-                f"best_value={self.study.best_value!r})")
+        return (
+            f"ManualForm(study={self.study.name!r}, runs={len(self.study.trials)}, "
+            f"best_value={self.study.best_value!r})"
+        )
 
 
 def _same(params: Mapping[str, Value], proposed: Mapping[str, Value]) -> bool:
@@ -316,8 +376,10 @@ def why_html(strategy: str, info: Mapping[str, Any]) -> str:
         if why.get("best") is not None:
             numbers.append(f"best so far {why['best']:.4g}")
         extra = f"<div style='color:#777'>{' &middot; '.join(numbers)}</div>" if numbers else ""
-        return (f"<div><span style='background:{colour};color:white;border-radius:8px;padding:0 8px'>"
-                f"{html.escape(mode)}</span> {html.escape(str(why.get('text', '')))}{extra}</div>")
+        return (
+            f"<div><span style='background:{colour};color:white;border-radius:8px;padding:0 8px'>"
+            f"{html.escape(mode)}</span> {html.escape(str(why.get('text', '')))}{extra}</div>"
+        )
     shown = {k: v for k, v in info.items() if k not in ("budget",)}
     detail = ", ".join(f"{k}={v}" for k, v in shown.items())
     return f"<div>{html.escape(strategy)} proposes this point{': ' + html.escape(detail) if detail else '.'}</div>"
@@ -330,8 +392,9 @@ def manual_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_
     (e.g. bayes without its dependencies) the form falls back to random and says so.
     """
     template = parse_tunable(source, line_offset)
-    runner = CellRunner(template, namespace, opts.objective, opts.direction,
-                        checkpoint=opts.strategy_options.get("checkpoint"))
+    runner = CellRunner(
+        template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
+    )
     strategy, note = opts.strategy, ""
     try:
         make_strategy(strategy, template.space, seed=opts.seed, direction=opts.direction, **_strategy_options(opts))

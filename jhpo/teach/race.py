@@ -38,8 +38,16 @@ from ..strategies import _STRATEGIES, make_strategy
 from ..study import SearchExhausted, Study
 from ..trial import Trial, TrialState
 
-__all__ = ["Race", "RaceObserver", "RaceResult", "best_so_far", "check_strategies", "load_race", "race_cell",
-           "study_name"]
+__all__ = [
+    "Race",
+    "RaceObserver",
+    "RaceResult",
+    "best_so_far",
+    "check_strategies",
+    "load_race",
+    "race_cell",
+    "study_name",
+]
 
 #: The fraction of the way from the worst to the best value a strategy must reach for "trials to 95%".
 REACH = 0.95
@@ -50,8 +58,9 @@ def study_name(race: str, strategy: str, seed: int) -> str:
     return f"{race}-{strategy}-s{seed}"
 
 
-def check_strategies(names: Sequence[str], space: Space, direction: str = "maximize",
-                     **options: Any) -> tuple[list[str], dict[str, str]]:
+def check_strategies(
+    names: Sequence[str], space: Space, direction: str = "maximize", **options: Any
+) -> tuple[list[str], dict[str, str]]:
     """Split ``names`` into the strategies that can run here and those that cannot (with why).
 
     Raises
@@ -149,12 +158,21 @@ class Race:
         Start no new round after this many seconds (the race then ends as after Stop).
     """
 
-    def __init__(self, space: Space | Mapping[str, Any], fn: Callable[[Trial], Any], strategies: Sequence[str],
-                 n_trials: int, seeds: Sequence[int] = (0,), direction: str = "maximize",
-                 storage: str | Storage | None = None, name: str = "race",
-                 baseline: Mapping[str, Value] | None = None,
-                 study_factory: Callable[[str, int, str], Study] | None = None,
-                 strategy_options: Mapping[str, Any] | None = None, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        space: Space | Mapping[str, Any],
+        fn: Callable[[Trial], Any],
+        strategies: Sequence[str],
+        n_trials: int,
+        seeds: Sequence[int] = (0,),
+        direction: str = "maximize",
+        storage: str | Storage | None = None,
+        name: str = "race",
+        baseline: Mapping[str, Value] | None = None,
+        study_factory: Callable[[str, int, str], Study] | None = None,
+        strategy_options: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> None:
         if n_trials < 1:
             raise ValueError(f"a race needs --trials of at least 1, but got {n_trials}")
         if not seeds:
@@ -169,8 +187,10 @@ class Race:
         self.strategy_options = dict(strategy_options or {})
         self.strategies, self.missing = check_strategies(strategies, self.space, direction, **self.strategy_options)
         if not self.strategies:
-            raise ValueError("none of the strategies in --race can run here:\n  "
-                             + "\n  ".join(f"{k}: {v}" for k, v in self.missing.items()))
+            raise ValueError(
+                "none of the strategies in --race can run here:\n  "
+                + "\n  ".join(f"{k}: {v}" for k, v in self.missing.items())
+            )
         self.storage = open_storage(storage) if study_factory is None else None
         self.observers: list[RaceObserver] = []
         self.stop_reason: str | None = None
@@ -187,9 +207,16 @@ class Race:
         self.rounds = 0  # complete rounds (one trial of every racer) so far
 
     def _default_study(self, strategy: str, seed: int, name: str) -> Study:
-        return Study(self.space, strategy=strategy, direction=self.direction, seed=seed, storage=self.storage,
-                     name=name, strategy_options=self.strategy_options,
-                     meta={"race": self.name, "race_strategies": self.strategies, "race_seeds": self.seeds})
+        return Study(
+            self.space,
+            strategy=strategy,
+            direction=self.direction,
+            seed=seed,
+            storage=self.storage,
+            name=name,
+            strategy_options=self.strategy_options,
+            meta={"race": self.name, "race_strategies": self.strategies, "race_seeds": self.seeds},
+        )
 
     # -- running ---------------------------------------------------------------------------
 
@@ -253,10 +280,17 @@ class Race:
         ``rounds`` cuts every racer's curve to that many trials.
         """
         return RaceResult(
-            name=self.name, strategies=list(self.strategies), seeds=list(self.seeds), direction=self.direction,
-            n_trials=self.n_trials, studies={(r.strategy, r.seed): r.study for r in self.racers},
-            elapsed={(r.strategy, r.seed): list(r.elapsed) for r in self.racers}, missing=dict(self.missing),
-            stop_reason=self.stop_reason, rounds=rounds)
+            name=self.name,
+            strategies=list(self.strategies),
+            seeds=list(self.seeds),
+            direction=self.direction,
+            n_trials=self.n_trials,
+            studies={(r.strategy, r.seed): r.study for r in self.racers},
+            elapsed={(r.strategy, r.seed): list(r.elapsed) for r in self.racers},
+            missing=dict(self.missing),
+            stop_reason=self.stop_reason,
+            rounds=rounds,
+        )
 
 
 @dataclass
@@ -295,14 +329,17 @@ class RaceResult:
         """Trials the longest racer has run (the x range of the curves), or ``rounds`` when set."""
         if self.rounds is not None:
             return self.rounds
-        return max((sum(t.state is not TrialState.INTERRUPTED for t in s.trials) for s in self.studies.values()),
-                   default=0)
+        return max(
+            (sum(t.state is not TrialState.INTERRUPTED for t in s.trials) for s in self.studies.values()), default=0
+        )
 
     @property
     def curves(self) -> dict[str, np.ndarray]:
         n = self.length
-        return {s: np.vstack([best_so_far(self.studies[(s, k)].trials, self.direction, n) for k in self.seeds])
-                for s in self.strategies}
+        return {
+            s: np.vstack([best_so_far(self.studies[(s, k)].trials, self.direction, n) for k in self.seeds])
+            for s in self.strategies
+        }
 
     @property
     def times(self) -> dict[str, np.ndarray]:
@@ -341,8 +378,11 @@ class RaceResult:
         for s in self.strategies:
             c = curves[s]
             if x == "time":
-                c = np.vstack([_at_times(times[s][k], c[k], grid) for k in range(len(self.seeds))]) if c.size \
+                c = (
+                    np.vstack([_at_times(times[s][k], c[k], grid) for k in range(len(self.seeds))])
+                    if c.size
                     else np.zeros((len(self.seeds), points)) * math.nan
+                )
                 xs = grid
             else:
                 xs = np.arange(1, c.shape[1] + 1, dtype=float)
@@ -364,9 +404,9 @@ class RaceResult:
         """
         import pandas as pd
 
-        return pd.DataFrame(self.ranking_rows()).sort_values(["mean_rank", "mean_best"],
-                                                             ascending=[True, self.direction == "minimize"],
-                                                             ignore_index=True)
+        return pd.DataFrame(self.ranking_rows()).sort_values(
+            ["mean_rank", "mean_best"], ascending=[True, self.direction == "minimize"], ignore_index=True
+        )
 
     def ranking_rows(self) -> list[dict[str, Any]]:
         """The ranking as plain rows (unsorted), for views that do not use pandas."""
@@ -381,8 +421,12 @@ class RaceResult:
             return [t for t in self.studies[(s, seed)].trials if t.state is not TrialState.INTERRUPTED][:n]
 
         for k, seed in enumerate(self.seeds):
-            values = [t.value for s in self.strategies for t in counted(s, seed)
-                      if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)]
+            values = [
+                t.value
+                for s in self.strategies
+                for t in counted(s, seed)
+                if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)
+            ]
             target = math.nan
             if values:
                 lo, hi = (min(values), max(values)) if sign > 0 else (max(values), min(values))
@@ -397,24 +441,30 @@ class RaceResult:
         for i, s in enumerate(self.strategies):
             got = reach[i][np.isfinite(reach[i])]
             ran = [len(counted(s, k)) for k in self.seeds]
-            rows.append({
-                "strategy": s,
-                "mean_best": _nanmean(final[i]),
-                "std_best": float(np.nanstd(final[i])) if np.isfinite(final[i]).any() else math.nan,
-                "mean_rank": _nanmean(ranks[i]),
-                "trials_to_95": float(got.mean()) if got.size else math.nan,
-                "reached_95": int(got.size),
-                "trials": float(np.mean(ran)),
-            })
+            rows.append(
+                {
+                    "strategy": s,
+                    "mean_best": _nanmean(final[i]),
+                    "std_best": float(np.nanstd(final[i])) if np.isfinite(final[i]).any() else math.nan,
+                    "mean_rank": _nanmean(ranks[i]),
+                    "trials_to_95": float(got.mean()) if got.size else math.nan,
+                    "reached_95": int(got.size),
+                    "trials": float(np.mean(ran)),
+                }
+            )
         return rows
 
     def summary(self) -> str:
         """The ranking as text (what a terminal shows)."""
-        rows = sorted(self.ranking_rows(), key=lambda r: (r["mean_rank"], -r["mean_best"]
-                                                          if self.direction == "maximize" else r["mean_best"]))
+        rows = sorted(
+            self.ranking_rows(),
+            key=lambda r: (r["mean_rank"], -r["mean_best"] if self.direction == "maximize" else r["mean_best"]),
+        )
         k = len(self.seeds)
-        head = (f"Race {self.name!r}: {', '.join(self.strategies)}; {self.length} trials each"
-                f"{f', {k} seeds' if k > 1 else ''} ({self.direction})")
+        head = (
+            f"Race {self.name!r}: {', '.join(self.strategies)}; {self.length} trials each"
+            f"{f', {k} seeds' if k > 1 else ''} ({self.direction})"
+        )
         lines = [head, f"  {'':2}{'strategy':<10}{'mean best':>12}{'mean rank':>11}{'trials to 95%':>15}"]
         for i, r in enumerate(rows, 1):
             t95 = "-" if math.isnan(r["trials_to_95"]) else f"{r['trials_to_95']:.1f} ({r['reached_95']}/{k})"
@@ -495,8 +545,15 @@ def default_race_name() -> str:
     return f"race-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
 
 
-def race_cell(source: str, namespace: dict[str, Any], opts: Any, strategies: Sequence[str], repeat: int = 1,
-              line_offset: int = 0, observers: Sequence[RaceObserver] = ()) -> RaceResult:
+def race_cell(
+    source: str,
+    namespace: dict[str, Any],
+    opts: Any,
+    strategies: Sequence[str],
+    repeat: int = 1,
+    line_offset: int = 0,
+    observers: Sequence[RaceObserver] = (),
+) -> RaceResult:
     """What ``%%tune --race a,b,c [--repeat K]`` does, without IPython.
 
     Every strategy runs the cell ``opts.trials`` times (20 by default) for each of
@@ -527,15 +584,24 @@ def race_cell(source: str, namespace: dict[str, Any], opts: Any, strategies: Seq
     if repeat < 1:
         raise ValueError(f"--repeat must be at least 1, but got {repeat}")
     template = parse_tunable(source, line_offset)
-    runner = CellRunner(template, namespace, opts.objective, opts.direction,
-                        checkpoint=opts.strategy_options.get("checkpoint"))
+    runner = CellRunner(
+        template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
+    )
     base = opts.seed if opts.seed is not None else 0
     name = opts.study or default_race_name()
-    race = Race(template.space, runner, strategies, n_trials=opts.trials or DEFAULT_TRIALS,
-                seeds=[base + i for i in range(repeat)], direction=opts.direction, name=name,
-                baseline=dict(template.defaults) if opts.baseline else None,
-                study_factory=lambda s, k, n: open_study(template, opts, name=n, strategy=s, seed=k),
-                strategy_options=_strategy_options(opts), timeout=opts.timeout)
+    race = Race(
+        template.space,
+        runner,
+        strategies,
+        n_trials=opts.trials or DEFAULT_TRIALS,
+        seeds=[base + i for i in range(repeat)],
+        direction=opts.direction,
+        name=name,
+        baseline=dict(template.defaults) if opts.baseline else None,
+        study_factory=lambda s, k, n: open_study(template, opts, name=n, strategy=s, seed=k),
+        strategy_options=_strategy_options(opts),
+        timeout=opts.timeout,
+    )
     race.observers.extend(observers)
     result = race.run()
     if opts.apply and runner.best is not None:
@@ -571,5 +637,4 @@ def load_race(name: str, storage: str | Storage | None = None) -> RaceResult:
         raise KeyError(f"race {name!r} is incomplete in {st.location}: no study for {', '.join(missing)}")
     direction = next(iter(studies.values())).direction
     n = max(s.n_counted() for s in studies.values())
-    return RaceResult(name=name, strategies=strategies, seeds=seeds, direction=direction, n_trials=n,
-                      studies=studies)
+    return RaceResult(name=name, strategies=strategies, seeds=seeds, direction=direction, n_trials=n, studies=studies)

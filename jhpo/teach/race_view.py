@@ -40,21 +40,31 @@ def ranking_html(result: RaceResult) -> str:
         t95 = "-" if math.isnan(r.trials_to_95) else f"{r.trials_to_95:.1f} <small>({r.reached_95}/{k})</small>"
         sd = 0.0 if abs(r.std_best) < 1e-12 else r.std_best  # float noise of identical seeds
         spread = f" <small>± {sd:.2g}</small>" if k > 1 and not math.isnan(r.std_best) else ""
-        rows.append(f"<tr><td>{i}</td><td><b style='color:{colour}'>{html.escape(r.strategy)}</b></td>"
-                    f"<td>{r.mean_best:.5g}{spread}</td><td>{r.mean_rank:.2f}</td><td>{t95}</td>"
-                    f"<td>{r.trials:g}</td></tr>")
+        rows.append(
+            f"<tr><td>{i}</td><td><b style='color:{colour}'>{html.escape(r.strategy)}</b></td>"
+            f"<td>{r.mean_best:.5g}{spread}</td><td>{r.mean_rank:.2f}</td><td>{t95}</td>"
+            f"<td>{r.trials:g}</td></tr>"
+        )
     seeds = f"mean over {k} seeds" if k > 1 else "one seed"
-    head = ("<tr><th>#</th><th>strategy</th><th>best</th><th>mean rank</th>"
-            "<th title='trials needed to get 95% of the way from the worst value to the best one'>"
-            "trials to 95%</th><th>trials</th></tr>")
-    notes = "".join(f"<div style='color:#b71c1c'>not raced: <b>{html.escape(n)}</b> ({html.escape(w)})</div>"
-                    for n, w in result.missing.items())
+    head = (
+        "<tr><th>#</th><th>strategy</th><th>best</th><th>mean rank</th>"
+        "<th title='trials needed to get 95% of the way from the worst value to the best one'>"
+        "trials to 95%</th><th>trials</th></tr>"
+    )
+    notes = "".join(
+        f"<div style='color:#b71c1c'>not raced: <b>{html.escape(n)}</b> ({html.escape(w)})</div>"
+        for n, w in result.missing.items()
+    )
     if result.stop_reason not in (None, "done"):
-        notes += (f"<div style='color:#777'>The race ended early ({html.escape(result.stop_reason)}); every "
-                  "strategy had the same number of trials, so the table is still a fair comparison.</div>")
-    return (f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='color:#777'>({seeds})</span>"
-            f"<style>.jhpo-race-ranking td, .jhpo-race-ranking th {{padding: 1px 12px 1px 0; text-align: left}}"
-            f"</style><table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>")
+        notes += (
+            f"<div style='color:#777'>The race ended early ({html.escape(result.stop_reason)}); every "
+            "strategy had the same number of trials, so the table is still a fair comparison.</div>"
+        )
+    return (
+        f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='color:#777'>({seeds})</span>"
+        f"<style>.jhpo-race-ranking td, .jhpo-race-ranking th {{padding: 1px 12px 1px 0; text-align: left}}"
+        f"</style><table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>"
+    )
 
 
 class RaceView(RaceObserver):
@@ -76,32 +86,53 @@ class RaceView(RaceObserver):
         self._last = 0.0
         self.header = widgets.HTML()
         self.status = widgets.HTML()
-        self.stop_button = widgets.Button(description="Stop", icon="stop", button_style="danger",
-                                          tooltip="End the race after the running trial; it stays fair",
-                                          layout=widgets.Layout(width="100px"))
+        self.stop_button = widgets.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            tooltip="End the race after the running trial; it stays fair",
+            layout=widgets.Layout(width="100px"),
+        )
         self.stop_button.on_click(self.stop)
-        self.x_toggle = widgets.ToggleButtons(options=[("trial number", "trial"), ("elapsed time", "time")],
-                                              value="trial", style={"button_width": "110px"})
-        self.band_toggle = widgets.ToggleButtons(options=[("min-max", "minmax"), ("± std", "std")],
-                                                 value="minmax", style={"button_width": "80px"})
+        self.x_toggle = widgets.ToggleButtons(
+            options=[("trial number", "trial"), ("elapsed time", "time")],
+            value="trial",
+            style={"button_width": "110px"},
+        )
+        self.band_toggle = widgets.ToggleButtons(
+            options=[("min-max", "minmax"), ("± std", "std")], value="minmax", style={"button_width": "80px"}
+        )
         self.x_toggle.observe(lambda _c: self.draw(force=True), "value")
         self.band_toggle.observe(lambda _c: self.draw(force=True), "value")
         self.xs, self.ys = bq.LinearScale(), bq.LinearScale()
         self.x_axis = bq.Axis(scale=self.xs, label="trial", tick_format="d", grid_lines="none")
-        self.y_axis = bq.Axis(scale=self.ys, orientation="vertical", label="best so far", tick_format=".3g",
-                              grid_lines="dashed")
-        self.figure = bq.Figure(marks=[], axes=[self.x_axis, self.y_axis], title="Best so far, per strategy",
-                                animation_duration=0, legend_location="bottom-right",
-                                fig_margin={"top": 30, "bottom": 45, "left": 65, "right": 20},
-                                layout=widgets.Layout(width="100%", height="360px"))
+        self.y_axis = bq.Axis(
+            scale=self.ys, orientation="vertical", label="best so far", tick_format=".3g", grid_lines="dashed"
+        )
+        self.figure = bq.Figure(
+            marks=[],
+            axes=[self.x_axis, self.y_axis],
+            title="Best so far, per strategy",
+            animation_duration=0,
+            legend_location="bottom-right",
+            fig_margin={"top": 30, "bottom": 45, "left": 65, "right": 20},
+            layout=widgets.Layout(width="100%", height="360px"),
+        )
         self.means: dict[str, bq.Lines] = {}
         self.bands: dict[str, bq.Lines] = {}
         self.ranking = widgets.HTML()
-        self.box = widgets.VBox([self.header, widgets.HBox([self.status, self.stop_button],
-                                                           layout=widgets.Layout(align_items="center",
-                                                                                 grid_gap="10px")),
-                                 widgets.HBox([self.x_toggle, self.band_toggle]), self.figure, self.ranking],
-                                layout=widgets.Layout(width="100%"))
+        self.box = widgets.VBox(
+            [
+                self.header,
+                widgets.HBox(
+                    [self.status, self.stop_button], layout=widgets.Layout(align_items="center", grid_gap="10px")
+                ),
+                widgets.HBox([self.x_toggle, self.band_toggle]),
+                self.figure,
+                self.ranking,
+            ],
+            layout=widgets.Layout(width="100%"),
+        )
         self.box.add_class("jhpo-race")
 
     # -- building ----------------------------------------------------------------------
@@ -112,20 +143,39 @@ class RaceView(RaceObserver):
         marks = []
         for i, s in enumerate(result.strategies):
             c = COLOURS[i % len(COLOURS)]
-            band = bq.Lines(x=[0.0], y=[[math.nan], [math.nan]], scales={"x": self.xs, "y": self.ys},
-                            fill="between", colors=[c, c], fill_colors=[c], fill_opacities=[0.18],
-                            stroke_width=0, opacities=[0.0, 0.0], interpolation="step-after")
-            mean = bq.Lines(x=[0.0], y=[math.nan], scales={"x": self.xs, "y": self.ys}, colors=[c],
-                            stroke_width=2.5, labels=[s], display_legend=True, interpolation="step-after")
+            band = bq.Lines(
+                x=[0.0],
+                y=[[math.nan], [math.nan]],
+                scales={"x": self.xs, "y": self.ys},
+                fill="between",
+                colors=[c, c],
+                fill_colors=[c],
+                fill_opacities=[0.18],
+                stroke_width=0,
+                opacities=[0.0, 0.0],
+                interpolation="step-after",
+            )
+            mean = bq.Lines(
+                x=[0.0],
+                y=[math.nan],
+                scales={"x": self.xs, "y": self.ys},
+                colors=[c],
+                stroke_width=2.5,
+                labels=[s],
+                display_legend=True,
+                interpolation="step-after",
+            )
             self.bands[s], self.means[s] = band, mean
             marks += [band, mean]
         self.figure.marks = marks
         self.band_toggle.layout.display = None if len(result.seeds) > 1 else "none"
         seeds = ", ".join(str(k) for k in result.seeds)
-        self.header.value = (f"<b>jhpo race</b> <code>{html.escape(result.name)}</code> &middot; "
-                             f"{html.escape(', '.join(result.strategies))} &middot; {result.n_trials} trials each "
-                             f"&middot; {result.direction} &middot; seed{'s' if len(result.seeds) > 1 else ''} "
-                             f"{seeds}")
+        self.header.value = (
+            f"<b>jhpo race</b> <code>{html.escape(result.name)}</code> &middot; "
+            f"{html.escape(', '.join(result.strategies))} &middot; {result.n_trials} trials each "
+            f"&middot; {result.direction} &middot; seed{'s' if len(result.seeds) > 1 else ''} "
+            f"{seeds}"
+        )
 
     def show(self) -> None:
         if not self.displayed:

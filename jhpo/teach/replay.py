@@ -25,8 +25,15 @@ __all__ = ["RaceReplay", "Replay", "replay"]
 
 def _slider(n: int, interval: int) -> tuple[widgets.Play, widgets.IntSlider]:
     play = widgets.Play(value=n, min=1, max=max(n, 1), step=1, interval=interval, description="Play")
-    slider = widgets.IntSlider(value=n, min=1, max=max(n, 1), step=1, description="trials",
-                               continuous_update=True, layout=widgets.Layout(width="420px"))
+    slider = widgets.IntSlider(
+        value=n,
+        min=1,
+        max=max(n, 1),
+        step=1,
+        description="trials",
+        continuous_update=True,
+        layout=widgets.Layout(width="420px"),
+    )
     widgets.jslink((play, "value"), (slider, "value"))  # in the browser; Python-side tests set slider.value
     return play, slider
 
@@ -55,15 +62,20 @@ class Replay:
         if not self.trials:
             raise ValueError(f"study {study.name!r} has no finished trials to replay")
         n = len(self.trials)
-        self.plots = TrialPlots(study.space, study.direction, gettext_for(None).gettext, self._noop,
-                                strategy=study.strategy)
+        self.plots = TrialPlots(
+            study.space, study.direction, gettext_for(None).gettext, self._noop, strategy=study.strategy
+        )
         self.play, self.slider = _slider(n, interval)
         self.caption = widgets.HTML()
         self.slider.observe(lambda c: self.step(c["new"]), "value")
-        head = widgets.HTML(f"<b>Replay</b> of study <code>{html.escape(study.name)}</code> "
-                            f"({html.escape(str(study.meta.get('strategy')))}, {n} trials)")
-        self.box = widgets.VBox([head, widgets.HBox([self.play, self.slider]), self.caption, self.plots.tabs],
-                                layout=widgets.Layout(width="100%"))
+        head = widgets.HTML(
+            f"<b>Replay</b> of study <code>{html.escape(study.name)}</code> "
+            f"({html.escape(str(study.meta.get('strategy')))}, {n} trials)"
+        )
+        self.box = widgets.VBox(
+            [head, widgets.HBox([self.play, self.slider]), self.caption, self.plots.tabs],
+            layout=widgets.Layout(width="100%"),
+        )
         self.box.add_class("jhpo-replay")
         self.shown = 0
         self.step(n)
@@ -77,8 +89,7 @@ class Replay:
         self.shown = k
         first = self.trials[:k]
         self.plots.refresh(first, everything=True)  # bayes: the surrogate refits on these k trials
-        self.caption.value = caption_html(first, self.trials[k] if k < len(self.trials) else None,
-                                          self.study.direction)
+        self.caption.value = caption_html(first, self.trials[k] if k < len(self.trials) else None, self.study.direction)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -104,10 +115,11 @@ def caption_html(shown: list[Trial], upcoming: Trial | None, direction: str) -> 
         mode = str(why.get("mode") or "") if isinstance(why, dict) else ""
         # bayes' text already opens with its mode ("Explore: ..."); say the mode only when it does not
         mode = f"<b>{html.escape(mode)}</b>: " if mode and not (reason or "").lower().startswith(mode) else ""
-        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}"
-                           for k, v in upcoming.params.items())
-        out += (f"<div style='color:#555'>next, trial {upcoming.number}: {html.escape(params)}"
-                f"{'<br>' + mode + html.escape(reason) if reason else ''}</div>")
+        params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in upcoming.params.items())
+        out += (
+            f"<div style='color:#555'>next, trial {upcoming.number}: {html.escape(params)}"
+            f"{'<br>' + mode + html.escape(reason) if reason else ''}</div>"
+        )
     return out
 
 

@@ -27,8 +27,15 @@ MIXED = {
 
 def objective(t: jhpo.Trial) -> float:
     p = t.params
-    return (-(math.log10(p["lr"]) + 2.5) ** 2 - (p["momentum"] - 0.9) ** 2 - abs(p["layers"] - 2)
-            - abs(math.log2(p["units"]) - 7) + (p["act"] == "gelu") + 0.1 * p["bn"] - p["dropout"])
+    return (
+        -((math.log10(p["lr"]) + 2.5) ** 2)
+        - (p["momentum"] - 0.9) ** 2
+        - abs(p["layers"] - 2)
+        - abs(math.log2(p["units"]) - 7)
+        + (p["act"] == "gelu")
+        + 0.1 * p["bn"]
+        - p["dropout"]
+    )
 
 
 class StrategyContract:
@@ -37,8 +44,14 @@ class StrategyContract:
     n: ClassVar[int] = 25
 
     def study(self, space: Any = MIXED, seed: int | None = 0, direction: str = "maximize") -> jhpo.Study:
-        return jhpo.Study(space, strategy=self.strategy, direction=direction, seed=seed, storage=":memory:",
-                          strategy_options=dict(self.options))
+        return jhpo.Study(
+            space,
+            strategy=self.strategy,
+            direction=direction,
+            seed=seed,
+            storage=":memory:",
+            strategy_options=dict(self.options),
+        )
 
     def test_stays_inside_the_space(self) -> None:
         s = self.study()
@@ -66,8 +79,18 @@ class StrategyContract:
             return objective(t)
 
         s = self.study()
-        s.enqueue({"lr": 1e-2, "momentum": 0.5, "dropout": 0.0, "layers": 1, "units": 8, "batch": 16,
-                   "act": "relu", "bn": True})
+        s.enqueue(
+            {
+                "lr": 1e-2,
+                "momentum": 0.5,
+                "dropout": 0.0,
+                "layers": 1,
+                "units": 8,
+                "batch": 16,
+                "act": "relu",
+                "bn": True,
+            }
+        )
         s.optimize(flaky, n_trials=self.n)
         states = {t.state for t in s.trials}
         assert {TrialState.FAILED, TrialState.PRUNED, TrialState.COMPLETE} <= states

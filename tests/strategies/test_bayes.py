@@ -28,6 +28,7 @@ def _sphere(center: list[float]):
     def f(t: jhpo.Trial) -> float:
         x = np.array([t.params[f"x{i}"] for i in range(len(center))])
         return float(np.sum((x - np.array(center)) ** 2) + 0.05 * np.sum(np.cos(5 * x)))
+
     return f
 
 
@@ -85,8 +86,7 @@ def test_no_duplicates_in_a_small_discrete_space() -> None:
 
 def test_suggestions_are_rebuildable_and_explained() -> None:
     space = {"lr": jhpo.loguniform(1e-4, 1.0), "n": jhpo.integer(1, 64, log=True), "act": jhpo.choice("a", "b")}
-    study = _run(space, lambda t: (math.log10(t.params["lr"]) + 2) ** 2 + (t.params["act"] == "b"),
-                 "bayes", 5, 12)
+    study = _run(space, lambda t: (math.log10(t.params["lr"]) + 2) ** 2 + (t.params["act"] == "b"), "bayes", 5, 12)
     fresh = BayesStrategy(jhpo.Space(space), seed=5, direction="minimize")  # a resumed study
     a = study.strategy.suggest(study.trials, 2)
     b = fresh.suggest(study.trials, 2)
@@ -104,8 +104,12 @@ def test_suggestions_are_rebuildable_and_explained() -> None:
 
 
 def test_slice_shapes_and_interpolation() -> None:
-    space = {"x": jhpo.uniform(0.0, 1.0), "k": jhpo.integer(1, 5), "c": jhpo.choice("a", "b", "c"),
-             "lr": jhpo.loguniform(1e-3, 1.0)}
+    space = {
+        "x": jhpo.uniform(0.0, 1.0),
+        "k": jhpo.integer(1, 5),
+        "c": jhpo.choice("a", "b", "c"),
+        "lr": jhpo.loguniform(1e-3, 1.0),
+    }
 
     def fn(t: jhpo.Trial) -> float:
         p = t.params
@@ -143,6 +147,7 @@ def test_log_ei_is_finite_for_tiny_improvements() -> None:
     assert np.all(np.isfinite(vals)) and np.all(np.diff(vals) > 0)
     # Where the naive formula still works, it agrees.
     from scipy.stats import norm
+
     for z in (-10.0, -2.0, 0.5, 3.0):
         naive = math.log(norm.pdf(z) + z * norm.cdf(z))
         assert _gp.log_ei(np.array([0.0]), np.array([1.0]), z)[0] == pytest.approx(naive, rel=1e-9)
@@ -151,15 +156,25 @@ def test_log_ei_is_finite_for_tiny_improvements() -> None:
 
 
 def test_mixed_categorical_and_continuous_space() -> None:
-    space = {"opt": jhpo.choice("adam", "sgd", "rmsprop"), "x": jhpo.uniform(0.0, 1.0),
-             "lr": jhpo.loguniform(1e-5, 1.0), "depth": jhpo.integer(1, 20), "aug": jhpo.choice(True, False)}
+    space = {
+        "opt": jhpo.choice("adam", "sgd", "rmsprop"),
+        "x": jhpo.uniform(0.0, 1.0),
+        "lr": jhpo.loguniform(1e-5, 1.0),
+        "depth": jhpo.integer(1, 20),
+        "aug": jhpo.choice(True, False),
+    }
     centers = {"adam": (0.25, -2.5, 4, 0.0), "sgd": (0.7, -1.5, 9, 0.4), "rmsprop": (0.5, -3.0, 14, 0.6)}
 
     def fn(t: jhpo.Trial) -> float:
         p = t.params
         x0, l0, k0, off = centers[p["opt"]]
-        return (6 * (p["x"] - x0) ** 2 + 0.5 * (math.log10(p["lr"]) - l0) ** 2
-                + ((p["depth"] - k0) / 6) ** 2 + off + 0.2 * (not p["aug"]))
+        return (
+            6 * (p["x"] - x0) ** 2
+            + 0.5 * (math.log10(p["lr"]) - l0) ** 2
+            + ((p["depth"] - k0) / 6) ** 2
+            + off
+            + 0.2 * (not p["aug"])
+        )
 
     wins = 0
     for seed in range(3):
@@ -189,9 +204,16 @@ def test_orders_of_magnitude_and_running_trials() -> None:
 def test_encoding_rounds_like_the_space() -> None:
     from jhpo.strategies.bayes import _Encoder
 
-    space = jhpo.Space({"a": jhpo.integer(1, 7), "b": jhpo.integer(2, 300, log=True),
-                        "c": jhpo.uniform(0.0, 1.0, step=0.25), "d": jhpo.loguniform(1e-3, 1.0),
-                        "e": jhpo.choice("x", "y", "z"), "f": jhpo.choice(True)})
+    space = jhpo.Space(
+        {
+            "a": jhpo.integer(1, 7),
+            "b": jhpo.integer(2, 300, log=True),
+            "c": jhpo.uniform(0.0, 1.0, step=0.25),
+            "d": jhpo.loguniform(1e-3, 1.0),
+            "e": jhpo.choice("x", "y", "z"),
+            "f": jhpo.choice(True),
+        }
+    )
     enc = _Encoder(space)
     U = np.random.default_rng(0).random((200, len(space)))
     direct = enc.features(U)

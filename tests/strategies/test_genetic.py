@@ -33,10 +33,12 @@ def sphere(t: jhpo.Trial) -> float:
     return sum((t.params[f"x{i}"] - 0.3 * i) ** 2 for i in range(4))
 
 
-def study(space: Any = MIXED, seed: int | None = 0, direction: str = "maximize", storage: Any = ":memory:",
-          **options: Any) -> jhpo.Study:
-    return jhpo.Study(space, strategy="genetic", direction=direction, seed=seed, storage=storage,
-                      strategy_options=options)
+def study(
+    space: Any = MIXED, seed: int | None = 0, direction: str = "maximize", storage: Any = ":memory:", **options: Any
+) -> jhpo.Study:
+    return jhpo.Study(
+        space, strategy="genetic", direction=direction, seed=seed, storage=storage, strategy_options=options
+    )
 
 
 def test_population_rule() -> None:
@@ -51,8 +53,10 @@ def test_population_rule() -> None:
 
 def test_generations_and_parents_are_recorded_and_consistent() -> None:
     s = study(population=6, n_trials=36)
-    s.enqueue({"lr": 1e-2, "momentum": 0.5, "dropout": 0.0, "layers": 1, "units": 8, "batch": 16,
-               "act": "relu", "bn": True}, {"baseline": True})
+    s.enqueue(
+        {"lr": 1e-2, "momentum": 0.5, "dropout": 0.0, "layers": 1, "units": 8, "batch": 16, "act": "relu", "bn": True},
+        {"baseline": True},
+    )
     s.optimize(objective, n_trials=36)
     trials = s.trials
     gens = s.strategy.generations(trials)
@@ -95,11 +99,15 @@ def test_elitism_keeps_the_best() -> None:
 
 
 def test_integers_remain_integers() -> None:
-    space = {"n": jhpo.integer(1, 9), "units": jhpo.integer(8, 1024, log=True), "b": jhpo.integer(16, 256, step=16),
-             "x": jhpo.uniform(0, 1, step=0.25), "f": jhpo.loguniform(1e-4, 1.0)}
+    space = {
+        "n": jhpo.integer(1, 9),
+        "units": jhpo.integer(8, 1024, log=True),
+        "b": jhpo.integer(16, 256, step=16),
+        "x": jhpo.uniform(0, 1, step=0.25),
+        "f": jhpo.loguniform(1e-4, 1.0),
+    }
     s = study(space=space, population=6, n_trials=40)
-    s.optimize(lambda t: -abs(t.params["n"] - 4) - abs(math.log2(t.params["units"]) - 6) + t.params["x"],
-               n_trials=40)
+    s.optimize(lambda t: -abs(t.params["n"] - 4) - abs(math.log2(t.params["units"]) - 6) + t.params["x"], n_trials=40)
     for t in s.trials:
         assert type(t.params["n"]) is int and type(t.params["units"]) is int and type(t.params["b"]) is int
         assert (t.params["b"] - 16) % 16 == 0 and t.params["x"] in (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -174,8 +182,15 @@ def test_rebuilt_from_storage_continues_the_same_search(tmp_path: Any) -> None:
     path = str(tmp_path / "s.db")
     whole = study(space=SPHERE, seed=2, population=6, n_trials=40, direction="minimize")
     whole.optimize(sphere, n_trials=40)
-    part = jhpo.Study(SPHERE, strategy="genetic", direction="minimize", seed=2, storage=path, name="g",
-                      strategy_options={"population": 6, "n_trials": 40})
+    part = jhpo.Study(
+        SPHERE,
+        strategy="genetic",
+        direction="minimize",
+        seed=2,
+        storage=path,
+        name="g",
+        strategy_options={"population": 6, "n_trials": 40},
+    )
     part.optimize(sphere, n_trials=17)  # stop inside a generation
     again = jhpo.load_study("g", storage=path)
     assert isinstance(again.strategy, GeneticStrategy)
@@ -275,8 +290,9 @@ def test_beats_random_search_on_average(n_trials: int) -> None:
     for seed in range(10):
         for name in best:
             opts = {"n_trials": n_trials} if name == "genetic" else {}
-            s = jhpo.Study(space, strategy=name, direction="minimize", seed=seed, storage=":memory:",
-                           strategy_options=opts)
+            s = jhpo.Study(
+                space, strategy=name, direction="minimize", seed=seed, storage=":memory:", strategy_options=opts
+            )
             s.optimize(rosenbrock, n_trials=n_trials)
             best[name].append(s.best_value)
     assert np.mean(best["genetic"]) < 0.7 * np.mean(best["random"]), best
@@ -290,14 +306,21 @@ def test_unseeded_runs_differ() -> None:
     assert [t.params for t in a.trials] != [t.params for t in b.trials]
 
 
-@pytest.mark.parametrize(("options", "population"), [({"trials": 30}, 7), ({"trials": 30, "population": 5}, 5),
-                                                     ({}, default_population(20))])
+@pytest.mark.parametrize(
+    ("options", "population"), [({"trials": 30}, 7), ({"trials": 30, "population": 5}, 5), ({}, default_population(20))]
+)
 def test_tune_cell_sizes_the_population(tmp_path: Any, options: dict[str, Any], population: int) -> None:
     from jhpo.cell import TuneOptions, tune_cell
 
     pop = options.pop("population", None)
-    opts = TuneOptions(strategy="genetic", seed=0, storage=str(tmp_path / "s.db"), quiet=True,
-                       strategy_options={"population": pop} if pop else {}, **options)
+    opts = TuneOptions(
+        strategy="genetic",
+        seed=0,
+        storage=str(tmp_path / "s.db"),
+        quiet=True,
+        strategy_options={"population": pop} if pop else {},
+        **options,
+    )
     res = tune_cell("x = 0.5  # tune: uniform(0, 1)\n-(x - 0.3) ** 2\n", {}, opts)
     assert res is not None
     trials = res.study.trials
@@ -319,5 +342,10 @@ def test_explains_its_last_proposal() -> None:
     s = study(space=SPHERE, population=4, direction="minimize")
     s.optimize(sphere, n_trials=5)
     why = s.strategy.explain()
-    assert why == {"kind": "genetic", "population": 4, "generation": 1, "operator": "elite",
-                   "parents": [s.strategy.parent_pool(s.trials, 1)[0].number]}
+    assert why == {
+        "kind": "genetic",
+        "population": 4,
+        "generation": 1,
+        "operator": "elite",
+        "parents": [s.strategy.parent_pool(s.trials, 1)[0].number],
+    }

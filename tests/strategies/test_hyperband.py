@@ -98,8 +98,7 @@ def test_eliminated_trials_are_pruned_with_the_rung_and_threshold() -> None:
         assert "rung 0 (budget 1)" in t.error and "promotion threshold" in t.error
         threshold = float(t.error.split("promotion threshold ")[1].split(",")[0])
         assert t.value < threshold
-        better = [u for u in s.trials if u.number < t.number and u.state is TrialState.COMPLETE
-                  and u.value > t.value]
+        better = [u for u in s.trials if u.number < t.number and u.state is TrialState.COMPLETE and u.value > t.value]
         assert len(better) >= 27
     # the next 27 trials are promotions of completed (never pruned) trials
     s.optimize(train, n_trials=27)
@@ -137,8 +136,15 @@ def test_resume_rebuilds_the_same_schedule(tmp_path: Path) -> None:
 
     def shape(study: jhpo.Study, trials: list[jhpo.Trial]) -> list[tuple[object, ...]]:
         # trial numbers shift by the interrupted one, so parents are compared by their parameters
-        return [(t.params, {k: v for k, v in t.info.items() if k != "parent"}, t.state,
-                 None if t.info["parent"] is None else study.trials[t.info["parent"]].params) for t in trials]
+        return [
+            (
+                t.params,
+                {k: v for k, v in t.info.items() if k != "parent"},
+                t.state,
+                None if t.info["parent"] is None else study.trials[t.info["parent"]].params,
+            )
+            for t in trials
+        ]
 
     assert len(resumed) == 130
     assert shape(again, resumed) == shape(whole, whole.trials)
@@ -163,9 +169,15 @@ def test_timeout_sizes_the_bracket_from_measured_time() -> None:
 
     space = Space({"x": jhpo.uniform(0, 1), "epochs": jhpo.resource(1, 27)})
     hb = HyperbandStrategy(space, timeout=60)
-    one = jhpo.Trial(0, {"x": 0.5, "epochs": 1}, state=TrialState.COMPLETE, value=0.1,
-                     info={"bracket": 0, "rung": 0, "budget": 1, "parent": None, "bracket_size": 27},
-                     datetime_start=100.0, datetime_end=101.0)  # 1 s per epoch
+    one = jhpo.Trial(
+        0,
+        {"x": 0.5, "epochs": 1},
+        state=TrialState.COMPLETE,
+        value=0.1,
+        info={"bracket": 0, "rung": 0, "budget": 1, "parent": None, "bracket_size": 27},
+        datetime_start=100.0,
+        datetime_end=101.0,
+    )  # 1 s per epoch
     hb._t0 = time.monotonic() + 1  # a second of slack for the test itself
     # 60 s left: 12 + 4*3 + 1*9 + 1*27 = 60 epochs fit, 13 would need 61
     assert hb._planned_size(3, [one], [one]) == 12

@@ -27,8 +27,15 @@ def run(study: jhpo.Study, slopes: list[float], steps: int = 10) -> None:
 
 def study(tmp_path: Path | None = None, direction: str = "maximize", **options: int) -> jhpo.Study:
     storage = ":memory:" if tmp_path is None else str(tmp_path / "p.db")
-    return jhpo.Study({"x": jhpo.uniform(0, 10)}, strategy="random", direction=direction, seed=0,
-                      storage=storage, name="p", pruner=MedianPruner(direction=direction, **options))
+    return jhpo.Study(
+        {"x": jhpo.uniform(0, 10)},
+        strategy="random",
+        direction=direction,
+        seed=0,
+        storage=storage,
+        name="p",
+        pruner=MedianPruner(direction=direction, **options),
+    )
 
 
 def test_prunes_an_obviously_bad_trial_and_not_a_good_one() -> None:
@@ -43,13 +50,18 @@ def test_prunes_an_obviously_bad_trial_and_not_a_good_one() -> None:
 
 
 def test_minimize_direction_and_the_study_passes_its_direction() -> None:
-    s = jhpo.Study({"x": jhpo.uniform(0, 10)}, strategy="random", direction="minimize", seed=0,
-                   storage=":memory:", pruner="median")
+    s = jhpo.Study(
+        {"x": jhpo.uniform(0, 10)}, strategy="random", direction="minimize", seed=0, storage=":memory:", pruner="median"
+    )
     assert isinstance(s.pruner, MedianPruner) and s.pruner.direction == "minimize"
     s.pruner.n_startup_trials = 2
     run(s, [5.0, 4.0, 0.5, 9.0])  # reports -slope*step: 0.5 is the bad (highest loss) one when minimizing
-    assert [t.state for t in s.trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.PRUNED,
-                                           TrialState.COMPLETE]
+    assert [t.state for t in s.trials] == [
+        TrialState.COMPLETE,
+        TrialState.COMPLETE,
+        TrialState.PRUNED,
+        TrialState.COMPLETE,
+    ]
     assert "above the median" in s.trials[2].error
 
 
@@ -79,10 +91,21 @@ def test_pruned_and_failed_trials_everywhere(tmp_path: Path) -> None:
     assert list(df.state) == ["complete", "complete", "pruned", "failed"]
     assert df.value[2] == pytest.approx(0.5)  # the last report is kept
     assert s.best_value == pytest.approx(50.0)
-    again = jhpo.Study({"x": jhpo.uniform(0, 10)}, strategy="random", seed=0, storage=str(tmp_path / "p.db"),
-                       name="p", resume=True, pruner="median")
-    assert [t.state for t in again.trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.PRUNED,
-                                               TrialState.FAILED]
+    again = jhpo.Study(
+        {"x": jhpo.uniform(0, 10)},
+        strategy="random",
+        seed=0,
+        storage=str(tmp_path / "p.db"),
+        name="p",
+        resume=True,
+        pruner="median",
+    )
+    assert [t.state for t in again.trials] == [
+        TrialState.COMPLETE,
+        TrialState.COMPLETE,
+        TrialState.PRUNED,
+        TrialState.FAILED,
+    ]
     assert again.trials[2].error.startswith("median pruner")
     assert again.best_trial.number == 0
 

@@ -40,10 +40,13 @@ def form_of(ip, line: str = "") -> ManualForm:  # type: ignore[no-untyped-def]
 def stored(name: str = "man") -> list[dict]:  # type: ignore[type-arg]
     """The study's trials as the SQLite file holds them (read with plain sqlite3, not jhpo)."""
     con = sqlite3.connect(".jhpo/studies.db")
-    rows = con.execute("SELECT state, value, params, info, stdout FROM trials WHERE study = ? ORDER BY number",
-                       (name,)).fetchall()
-    return [{"state": st, "value": v, "params": json.loads(p), "info": json.loads(i), "stdout": out}
-            for st, v, p, i, out in rows]
+    rows = con.execute(
+        "SELECT state, value, params, info, stdout FROM trials WHERE study = ? ORDER BY number", (name,)
+    ).fetchall()
+    return [
+        {"state": st, "value": v, "params": json.loads(p), "info": json.loads(i), "stdout": out}
+        for st, v, p, i, out in rows
+    ]
 
 
 def test_form_controls_follow_the_annotations(ip) -> None:  # type: ignore[no-untyped-def]
@@ -174,6 +177,7 @@ time.sleep(SLEEP)
 score = -(x - 1) ** 2 + (k == "b")
 """
 
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_manual_race_and_replay_in_jupyterlab(lab, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -192,8 +196,10 @@ def test_manual_race_and_replay_in_jupyterlab(lab, page, tmp_path: Path) -> None
 
 def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("%load_ext jhpo\nSLEEP = 0"),
-                nbformat.v4.new_code_cell("%%tune --manual --maximize score --study man --seed 0\n" + BROWSER_CELL)]
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext jhpo\nSLEEP = 0"),
+        nbformat.v4.new_code_cell("%%tune --manual --maximize score --study man --seed 0\n" + BROWSER_CELL),
+    ]
     nbformat.write(nb, lab.root / "teach.ipynb")
     page.goto(f"{lab.base}/lab/tree/{quote('teach.ipynb')}?token={lab.token}")
     page.wait_for_function("() => window.jupyterapp", timeout=60_000)
@@ -221,13 +227,17 @@ def _drive(lab, page, tmp_path, nbformat, quote) -> None:  # type: ignore[no-unt
     # a race that would take long: its Stop button ends it between rounds, the ranking still comes
     page.evaluate(RUN_NEW_CELL, ["teach.ipynb", "SLEEP = 0.2\n"])
     page.wait_for_timeout(500)
-    page.evaluate(RUN_NEW_CELL, ["teach.ipynb", "%%tune --race random,sobol --trials 200 --maximize score "
-                                 "--study race -o R\n" + BROWSER_CELL])
+    page.evaluate(
+        RUN_NEW_CELL,
+        ["teach.ipynb", "%%tune --race random,sobol --trials 200 --maximize score --study race -o R\n" + BROWSER_CELL],
+    )
     race = page.locator(".jp-Notebook .jp-CodeCell").last.locator(".jhpo-race")
     race.wait_for(timeout=60_000)
-    page.wait_for_function("() => { const r = [...document.querySelectorAll('.jhpo-race')].pop();"
-                           " const m = r && r.innerText.match(/(\\d+)\\/200 trials/); return m && +m[1] >= 3; }",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => { const r = [...document.querySelectorAll('.jhpo-race')].pop();"
+        " const m = r && r.innerText.match(/(\\d+)\\/200 trials/); return m && +m[1] >= 3; }",
+        timeout=60_000,
+    )
     race.get_by_role("button", name="Stop").click()
     race.get_by_text("Ranking").wait_for(timeout=60_000)
     assert "ended early (stopped)" in race.inner_text()

@@ -64,8 +64,9 @@ class Recorder(RaceObserver):
 
 def test_random_beats_grid_when_one_of_four_parameters_matters(tmp_path: Path) -> None:
     seeds = list(range(8))
-    race = Race(ONE_OF_FOUR, only_a, ["grid", "random"], n_trials=16, seeds=seeds,
-                storage=str(tmp_path / "r.db"), name="rg")
+    race = Race(
+        ONE_OF_FOUR, only_a, ["grid", "random"], n_trials=16, seeds=seeds, storage=str(tmp_path / "r.db"), name="rg"
+    )
     result = race.run()
     curves = result.curves
     assert curves["random"].shape == curves["grid"].shape == (8, 16)
@@ -86,8 +87,16 @@ def test_sobol_and_random_beat_a_deliberately_bad_strategy(tmp_path: Path, corne
     def bowl(t: Trial) -> float:
         return (t.params["x"] - 0.5) ** 2 + (t.params["y"] + 0.5) ** 2
 
-    result = Race(space, bowl, ["corner", "sobol", "random"], n_trials=12, seeds=range(6), direction="minimize",
-                  storage=":memory:", name="bad").run()
+    result = Race(
+        space,
+        bowl,
+        ["corner", "sobol", "random"],
+        n_trials=12,
+        seeds=range(6),
+        direction="minimize",
+        storage=":memory:",
+        name="bad",
+    ).run()
     ranking = result.ranking
     assert ranking["strategy"].iloc[-1] == "corner"
     assert set(ranking["strategy"].iloc[:2]) == {"sobol", "random"}
@@ -99,8 +108,16 @@ def test_sobol_and_random_beat_a_deliberately_bad_strategy(tmp_path: Path, corne
 def test_interleaved_round_robin_and_stored_studies(tmp_path: Path) -> None:
     rec = Recorder()
     db = str(tmp_path / "r.db")
-    race = Race(ONE_OF_FOUR, only_a, ["random", "sobol"], n_trials=3, seeds=[5, 6], storage=db, name="rr",
-                baseline={"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5})
+    race = Race(
+        ONE_OF_FOUR,
+        only_a,
+        ["random", "sobol"],
+        n_trials=3,
+        seeds=[5, 6],
+        storage=db,
+        name="rr",
+        baseline={"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5},
+    )
     race.observers.append(rec)
     result = race.run()
     assert rec.events == ["start", "end"]
@@ -115,8 +132,9 @@ def test_interleaved_round_robin_and_stored_studies(tmp_path: Path) -> None:
             assert study.trials[0].info == {"baseline": True}
             assert study.trials[0].params == {"a": 0.5, "b": 0.5, "c": 0.5, "d": 0.5}
     # same seed, same strategy: the same configurations
-    assert [t.params for t in result.studies[("random", 5)].trials] == \
-        [t.params for t in load_study("rr-random-s5", db).trials]
+    assert [t.params for t in result.studies[("random", 5)].trials] == [
+        t.params for t in load_study("rr-random-s5", db).trials
+    ]
 
 
 def test_stopping_mid_round_finishes_the_round() -> None:
@@ -137,8 +155,9 @@ def test_timeout_ends_the_race_between_rounds() -> None:
         time.sleep(0.05)
         return only_a(t)
 
-    result = Race(ONE_OF_FOUR, slow, ["random", "sobol"], n_trials=100, seeds=[0], storage=":memory:",
-                  timeout=0.3).run()
+    result = Race(
+        ONE_OF_FOUR, slow, ["random", "sobol"], n_trials=100, seeds=[0], storage=":memory:", timeout=0.3
+    ).run()
     assert result.stop_reason == "timeout"
     lengths = {len(s.trials) for s in result.studies.values()}
     assert len(lengths) == 1 and 2 <= lengths.pop() <= 5
@@ -163,8 +182,15 @@ def test_interrupt_ranks_on_complete_rounds() -> None:
 
 def test_exhausted_grid_keeps_its_best_and_time_curves() -> None:
     space = {"k": jhpo.choice("a", "b", "c"), "x": jhpo.uniform(0, 1)}
-    result = Race(space, lambda t: (t.params["k"] == "c") + t.params["x"], ["grid", "random"], n_trials=20,
-                  seeds=[0, 1], storage=":memory:", strategy_options={"grid_points": 2}).run()
+    result = Race(
+        space,
+        lambda t: (t.params["k"] == "c") + t.params["x"],
+        ["grid", "random"],
+        n_trials=20,
+        seeds=[0, 1],
+        storage=":memory:",
+        strategy_options={"grid_points": 2},
+    ).run()
     assert len(result.studies[("grid", 0)].trials) == 6  # 3 x 2 grid, then exhausted
     g = result.curves["grid"]
     assert g.shape == (2, 20) and (g[:, 6:] == g[:, 5:6]).all() and g[0, -1] == 2.0
@@ -182,8 +208,13 @@ def test_best_so_far_skips_failures_and_interruptions() -> None:
     def tr(state: TrialState, value: float | None) -> Trial:
         return Trial(number=0, params={}, state=state, value=value)
 
-    trials = [tr(TrialState.FAILED, None), tr(TrialState.COMPLETE, 1.0), tr(TrialState.INTERRUPTED, None),
-              tr(TrialState.COMPLETE, 0.5), tr(TrialState.COMPLETE, 3.0)]
+    trials = [
+        tr(TrialState.FAILED, None),
+        tr(TrialState.COMPLETE, 1.0),
+        tr(TrialState.INTERRUPTED, None),
+        tr(TrialState.COMPLETE, 0.5),
+        tr(TrialState.COMPLETE, 3.0),
+    ]
     got = best_so_far(trials, "maximize", n=5)
     assert math.isnan(got[0]) and list(got[1:]) == [1.0, 1.0, 3.0, 3.0]
     assert list(best_so_far(trials, "minimize")[1:]) == [1.0, 0.5, 0.5]
@@ -212,12 +243,22 @@ score = -(a - 0.3) ** 2 - 0.01 * c
 
 
 def test_race_through_the_magic(ip) -> None:  # type: ignore[no-untyped-def]
-    r = ip.run_cell_magic("tune", "--race random,sobol,grid --trials 5 --repeat 2 --seed 3 --maximize score "
-                                  "--study lesson -o R --quiet", CELL)
+    r = ip.run_cell_magic(
+        "tune",
+        "--race random,sobol,grid --trials 5 --repeat 2 --seed 3 --maximize score --study lesson -o R --quiet",
+        CELL,
+    )
     assert ip.user_ns["R"] is r
     assert r.seeds == [3, 4] and r.strategies == ["random", "sobol", "grid"]
-    assert list(r.ranking.columns) == ["strategy", "mean_best", "std_best", "mean_rank", "trials_to_95",
-                                       "reached_95", "trials"]
+    assert list(r.ranking.columns) == [
+        "strategy",
+        "mean_best",
+        "std_best",
+        "mean_rank",
+        "trials_to_95",
+        "reached_95",
+        "trials",
+    ]
     assert r.curves["sobol"].shape == (2, 5)
     # each racer's trial 0 is the cell's defaults, so all start equal
     assert (r.curves["random"][:, 0] == r.curves["grid"][:, 0]).all()
@@ -243,8 +284,7 @@ def test_race_view_draws_curves_and_ranking() -> None:
 
     view = RaceView(min_interval=0.0)
     view.show = lambda: None  # type: ignore[method-assign]  # no front end here
-    race = Race(ONE_OF_FOUR, only_a, ["random", "grid"], n_trials=6, seeds=[0, 1, 2], storage=":memory:",
-                name="view")
+    race = Race(ONE_OF_FOUR, only_a, ["random", "grid"], n_trials=6, seeds=[0, 1, 2], storage=":memory:", name="view")
     race.observers.append(view)
     result = race.run()
     assert set(view.means) == {"random", "grid"}
@@ -282,22 +322,32 @@ def test_manual_and_race_in_a_real_kernel(tmp_path: Path) -> None:
     nb.cells = [
         nbformat.v4.new_code_cell("%load_ext jhpo"),
         nbformat.v4.new_code_cell("%%tune --manual --maximize score --study m -o form\n" + cell),
-        nbformat.v4.new_code_cell("form.controls['x'].value = 1.0\nform.run_button.click()\n"
-                                  "form.suggest_button.click()"),
-        nbformat.v4.new_code_cell("%%tune --race random,sobol,grid --trials 6 --repeat 2 --maximize score -o R\n"
-                                  + cell),
+        nbformat.v4.new_code_cell(
+            "form.controls['x'].value = 1.0\nform.run_button.click()\nform.suggest_button.click()"
+        ),
+        nbformat.v4.new_code_cell(
+            "%%tune --race random,sobol,grid --trials 6 --repeat 2 --maximize score -o R\n" + cell
+        ),
         nbformat.v4.new_code_cell("print(R.ranking.strategy.tolist(), R.curves['grid'].shape)"),
     ]
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
-    views = [o for c in nb.cells for o in c.get("outputs", [])
-             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", store_widget_state=True, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    views = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
     assert len(views) == 2  # the form, the race view (the race result adds no second copy)
     state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     html = " ".join(str(m["state"].get("value", "")) for m in state.values() if m["model_name"] == "HTMLModel")
     assert "jhpo manual search" in html and "1 run" in html and "Ranking" in html
-    lines = [m for m in state.values() if m["model_name"] == "LinesModel" and m["state"].get("labels") in
-             (["random"], ["sobol"], ["grid"])]
+    lines = [
+        m
+        for m in state.values()
+        if m["model_name"] == "LinesModel" and m["state"].get("labels") in (["random"], ["sobol"], ["grid"])
+    ]
     assert len(lines) == 3
     assert "(2, 6)" in nb.cells[-1].outputs[0]["text"]
 

@@ -47,8 +47,7 @@ def test_replay_steps_the_history(tmp_path: Path) -> None:
 def test_bayes_replay_refits_the_surrogate_on_the_first_k_trials(tmp_path: Path) -> None:
     pytest.importorskip("jhpo.strategies.bayes")
     space = {"x": jhpo.uniform(-2.0, 2.0)}
-    study = jhpo.Study(space, strategy="bayes", seed=0, direction="minimize", storage=str(tmp_path / "b.db"),
-                       name="b")
+    study = jhpo.Study(space, strategy="bayes", seed=0, direction="minimize", storage=str(tmp_path / "b.db"), name="b")
     study.optimize(lambda t: (t.params["x"] - 1) ** 2, n_trials=9)
     r = Replay(study)
     plots = r.plots
@@ -60,8 +59,9 @@ def test_bayes_replay_refits_the_surrogate_on_the_first_k_trials(tmp_path: Path)
         assert len(plots.b_obs.x) == k
         why = study.trials[k].info["why"]
         assert why["text"] in r.caption.value.replace("&#x27;", "'") and why["mode"] in r.caption.value.lower()
-    assert not np.allclose(np.asarray(plots.b_mean.y, dtype=float),
-                           np.asarray(study.strategy.slice(study.trials[:6], ["x"])["mean"]))
+    assert not np.allclose(
+        np.asarray(plots.b_mean.y, dtype=float), np.asarray(study.strategy.slice(study.trials[:6], ["x"])["mean"])
+    )
 
 
 def test_race_replay() -> None:
@@ -99,8 +99,9 @@ def test_a_stored_race_is_read_back_and_replayed(ip) -> None:  # type: ignore[no
     from jhpo.teach.race import load_race
 
     cell = "x = 0.5  # tune: uniform(-2, 2)\nscore = -(x - 0.5) ** 2\n"
-    r = ip.run_cell_magic("tune", "--race random,grid --trials 4 --repeat 2 --maximize score --study lesson "
-                                  "--quiet", cell)
+    r = ip.run_cell_magic(
+        "tune", "--race random,grid --trials 4 --repeat 2 --maximize score --study lesson --quiet", cell
+    )
     back = load_race("lesson", ".jhpo/studies.db")
     assert back.strategies == ["random", "grid"] and back.seeds == [0, 1]
     assert all(np.array_equal(back.curves[s], r.curves[s]) for s in r.strategies)

@@ -79,8 +79,8 @@ class TuneResult:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
         ranked = sorted(
             (t for t in s.trials if t.state is TrialState.COMPLETE),
-            key=lambda t: t.value if s.direction == "minimize" else -t.value,
-        )[:top]  # type: ignore
+            key=lambda t: t.value if s.direction == "minimize" else -t.value,  # type: ignore[operator, return-value, arg-type]
+        )[:top]
         names = s.space.names
         header = ["#", "value", *names]
         rows = [[str(t.number), f"{t.value:.6g}", *(_fmt(t.params.get(n)) for n in names)] for t in ranked]

@@ -60,9 +60,9 @@ from typing import Any
 import cloudpickle
 
 from .runner import CellRunner
-from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
+from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study, config_independent
 from .trial import Trial, TrialState
-from .worker import Blob, TaskSpec, exit_process, preload, run_trial
+from .worker import Blob, TaskSpec, exit_process, notebook_dumps, preload, run_trial
 
 __all__ = ["LARGE", "ExecutorError", "RunStats", "ShippingError", "check_executor", "optimize_parallel"]
 
@@ -125,28 +125,24 @@ def _key(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
-def _dumps(what: str, value: Any, fix: str) -> bytes:
-    try:
-        return bytes(cloudpickle.dumps(value))
-    except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
-        raise ShippingError(f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. {fix}") from None
-
-
-def _build_task(fn: Callable[[Trial], Any]) -> _Task:
+def _cell_spec(runner: CellRunner) -> tuple[TaskSpec, dict[str, bytes], dict[str, int]]:
+    """The cell's task spec and its large values: every notebook name the cell reads, and every
+    name that the notebook's functions it reads read in turn (they run in the worker's notebook)."""
+    spec = TaskSpec(
+        key="",
+        kind="cell",
+        template=runner.template,
+        objective=runner.objective,
+        direction=runner.direction,
+        filename=runner.filename,
+    )
+    ns = runner.namespace
     blobs: dict[str, bytes] = {}
-    objects: dict[str, Any] = {}
     large: dict[str, int] = {}
-    if isinstance(fn, CellRunner):
-        spec = TaskSpec(
-            key="",
-            kind="cell",
-            template=fn.template,
-            objective=fn.objective,
-            direction=fn.direction,
-            filename=fn.filename,
-        )
-        ns = fn.namespace
-        for name in sorted(fn.template.free_names):
+    wanted, seen = set(runner.template.free_names), set[str]()
+    while wanted - seen:
+        for name in sorted(wanted - seen):
+            seen.add(name)
             if name not in ns or name.startswith("__"):
                 continue
             value = ns[name]
@@ -156,33 +152,54 @@ def _build_task(fn: Callable[[Trial], Any]) -> _Task:
                 spec.modules[name] = value.__name__
                 continue
             try:
-                data = cloudpickle.dumps(value)
+                data, reads = notebook_dumps(value, ns)
             except Exception as exc:  # noqa: BLE001
-                if name in fn.template.assigned:
-                    continue  # the cell makes its own `name`; the notebook's old one is not needed
+                if name in runner.template.assigned or name not in runner.template.free_names:
+                    # the cell makes its own `name`, or only a function might read it: the worker says so if one does
+                    spec.unsent[name] = f"{type(exc).__name__}: {exc}"
+                    continue
                 raise ShippingError(
                     f"cannot send the notebook variable `{name}` ({type(value).__name__}) to the workers: "
                     f"{type(exc).__name__}: {exc}. Trials in other processes need every name the cell reads: "
                     f"create `{name}` inside the cell, make it picklable, or run without --n-jobs/--executor"
                 ) from None
+            wanted |= reads
             if len(data) > LARGE:
                 key = "data-" + _key(data)
-                blobs[key], objects[key], large[name] = data, value, len(data)
+                blobs[key], large[name] = data, len(data)
                 spec.large[name] = key
             else:
                 spec.small[name] = value
+    return spec, blobs, large
+
+
+def _build_task(fn: Callable[[Trial], Any]) -> _Task:
+    ns: dict[str, Any] | None = None
+    if isinstance(fn, CellRunner):
+        spec, blobs, large = _cell_spec(fn)
+        ns = fn.namespace
     else:
-        spec = TaskSpec(key="", kind="function", fn=fn)
-    probe = _dumps(
-        "the objective" if spec.fn is not None else "the cell's small names",
-        spec,
-        "Define the objective at module level or in the notebook, and keep unpicklable "
-        "objects (locks, open files, connections) out of what it references",
-    )
-    spec.key = "spec-" + _key(probe)
-    blobs[spec.key] = cloudpickle.dumps(spec)
-    objects[spec.key] = spec
+        spec, blobs, large = TaskSpec(key="", kind="function", fn=fn), {}, {}
+    spec.key = "spec-" + _key(_dumps_spec(spec, ns))  # the key names the content (a probe pickle)
+    blobs[spec.key] = _dumps_spec(spec, ns)
+    # Every backend sends these pickles, never the objects themselves: only NotebookPickler
+    # rebuilds the notebook's functions around the worker's notebook namespace.
+    objects: dict[str, Any] = {key: Blob(key, blob) for key, blob in blobs.items()}
     return _Task(spec.key, blobs, objects, large)
+
+
+def _dumps_spec(spec: TaskSpec, ns: dict[str, Any] | None) -> bytes:
+    try:
+        if ns is None:
+            return bytes(cloudpickle.dumps(spec))
+        return notebook_dumps(spec, ns)[0]
+    except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
+        what = "the objective" if spec.fn is not None else "the cell's small names"
+        raise ShippingError(
+            f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. Define the objective "
+            "at module level or in the notebook, and keep unpicklable objects (locks, open files, "
+            "connections) out of what it references"
+        ) from None
 
 
 # -- backends --------------------------------------------------------------------------------
@@ -636,7 +653,25 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
                 runner.best = (trial.number, res["value"], cloudpickle.loads(names))
             except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
                 pass
+    trial._fatal = res.get("fatal")  # type: ignore[attr-defined]
     study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
+
+
+def _abort(study: Study, finished: list[Trial], checked: int) -> SearchAborted | None:
+    """The fail-fast rules on the trials finished since ``checked``: one config-independent failure,
+    or the first :data:`FAIL_FAST` trials all failed."""
+    for t in finished[checked:]:
+        fatal = config_independent(study, t)
+        if fatal is not None:
+            return fatal
+    first = finished[:FAIL_FAST]
+    if checked < FAIL_FAST <= len(finished) and all(t.state is TrialState.FAILED for t in first):
+        return SearchAborted(
+            f"the first {FAIL_FAST} trials all failed, so the search stopped "
+            f"(their records are kept in study {study.name!r}). The first error:\n\n{first[0].error}",
+            first[0],
+        )
+    return None
 
 
 def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
@@ -700,7 +735,7 @@ def optimize_parallel(
     started = time.monotonic()
     running: dict[Any, _Running] = {}
     finished: list[Trial] = []
-    launched, checked, kill = 0, False, False
+    launched, checked, kill = 0, 0, False
     exhausted_at: int | None = None  # how many trials had finished when the strategy had nothing to give
     reason = "done"
     for obs in study.observers:
@@ -755,20 +790,14 @@ def optimize_parallel(
             for r, why in backend.dead(list(running.values())):
                 running.pop(r.future, None)
                 finished.append(_fail(study, r, why))
-            if not checked and len(finished) >= FAIL_FAST:
-                checked = True
-                first = finished[:FAIL_FAST]
-                if all(t.state is TrialState.FAILED for t in first):
-                    reason, kill = "aborted", True
-                    for r in running.values():
-                        _fail(study, r, "the search stopped: its first trials all failed", TrialState.INTERRUPTED)
-                    running.clear()
-                    raise SearchAborted(
-                        f"the first {FAIL_FAST} trials all failed, so the search stopped "
-                        f"(their records are kept in study {study.name!r}). The first error:\n\n"
-                        f"{first[0].error}",
-                        first[0],
-                    )
+            abort = _abort(study, finished, checked)
+            checked = len(finished)
+            if abort is not None:
+                reason, kill = "aborted", True
+                for r in running.values():
+                    _fail(study, r, "the search stopped: " + str(abort).split("\n", 1)[0], TrialState.INTERRUPTED)
+                running.clear()
+                raise abort
     except _Broken as exc:
         reason, kill = "broken", True
         for r in running.values():

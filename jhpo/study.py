@@ -91,6 +91,19 @@ def _check_value(value: Any) -> float:
     return number
 
 
+def config_independent(study: Study, trial: Trial) -> SearchAborted | None:
+    """The abort for a failed trial whose cause no configuration can change (set by the runner), or None."""
+    why = getattr(trial, "_fatal", None)
+    if why is None or trial.state is not TrialState.FAILED:
+        return None
+    return SearchAborted(
+        f"trial {trial.number} failed for a reason that does not depend on the configuration, so the search "
+        f"stopped instead of running more trials that must fail the same way (the record is kept in study "
+        f"{study.name!r}): {why}.\n\n{trial.error}",
+        trial,
+    )
+
+
 class Study:
     """A hyperparameter search: its space, strategy, direction and trials.
 
@@ -471,6 +484,10 @@ class Study:
                     reason = "exhausted"
                     break
                 ran.append(self.run_trial(fn, trial))
+                fatal = config_independent(self, ran[-1])
+                if fatal is not None:
+                    reason = "aborted"
+                    raise fatal
                 first = ran[:FAIL_FAST]
                 if len(ran) == FAIL_FAST and all(t.state is TrialState.FAILED for t in first):
                     reason = "aborted"

@@ -286,7 +286,7 @@ class ManualForm:
         self.suggestion = None
         self.last = trial
         if self.apply and self.runner.best is not None:
-            self.runner.namespace.update(self.runner.best[2])  # type: ignore[attr-defined]
+            self.runner.namespace.update(self.runner.best[2])
         self._refresh()
         self.show_trial(trial.number)
         return trial

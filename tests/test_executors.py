@@ -213,8 +213,7 @@ def test_a_name_missing_from_the_notebook_fails_the_trial_like_in_process() -> N
     failed = [t for t in res.trials if t.state is TrialState.FAILED]
     assert failed and len(res.trials) <= 2
     assert all(t.state in (TrialState.FAILED, TrialState.INTERRUPTED) for t in res.trials)
-    res.trials[0] = failed[0]
-    assert "line 2, in <module>" in res.trials[0].error and "NameError: name 'undefined_name'" in res.trials[0].error
+    assert "line 2, in <module>" in failed[0].error and "NameError: name 'undefined_name'" in failed[0].error
 
 
 def test_thread_pool_executor_captures_each_trials_output_apart() -> None:

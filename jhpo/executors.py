@@ -44,6 +44,7 @@ What is left out
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import concurrent.futures as cf
 import hashlib
@@ -214,6 +215,68 @@ class _Running:
     started: float
 
 
+def worker_threads(n_workers: int) -> int:
+    """BLAS/OpenMP/torch threads per worker process: the cores shared out, as joblib's loky backend does.
+
+    ``JHPO_WORKER_THREADS`` in the kernel's environment overrides it.
+    """
+    override = os.environ.get("JHPO_WORKER_THREADS")
+    if override:
+        return max(1, int(override))
+    return max(1, (os.cpu_count() or 1) // max(1, n_workers))
+
+
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+class _WarmPool:
+    """Worker processes kept alive between searches in this kernel, so a search pays no start-up.
+
+    Each is a single-process loky executor (so one can be killed and replaced
+    alone), started with the thread limits of :func:`worker_threads`; ``sent``
+    remembers which data blobs it already holds. All are shut down when the
+    kernel exits.
+    """
+
+    def __init__(self) -> None:
+        self.idle: list[tuple[Any, int, set[str]]] = []
+        atexit.register(self.shutdown)
+
+    def take(self, threads: int) -> tuple[Any, set[str], bool]:
+        """An executor with ``threads`` threads per library: (executor, blobs it holds, was it warm)."""
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        for i, (ex, t, sent) in enumerate(self.idle):
+            if t == threads and _alive(ex):
+                del self.idle[i]
+                return ex, sent, True
+        env = {var: str(threads) for var in _THREAD_VARS}
+        return ProcessPoolExecutor(max_workers=1, env=env), set(), False
+
+    def give_back(self, ex: Any, threads: int, sent: set[str]) -> None:
+        self.idle.append((ex, threads, sent))
+
+    def shutdown(self) -> None:
+        for ex, _, _ in self.idle:
+            ex.shutdown(wait=False, kill_workers=True)
+        self.idle.clear()
+
+
+def _alive(ex: Any) -> bool:
+    flags = getattr(ex, "_flags", None)
+    return flags is not None and not flags.broken and not flags.shutdown
+
+
+#: The kernel's warm worker processes (``--n-jobs``).
+POOL = _WarmPool()
+
+
 class _ProcessBackend:
     """N single-process loky executors: each trial's process is known, can be killed and replaced.
 
@@ -225,6 +288,7 @@ class _ProcessBackend:
 
     def __init__(self, n: int, task: _Task, stats: RunStats) -> None:
         self.n, self.task, self.stats = n, task, stats
+        self.threads = worker_threads(n)
         self.executors: list[Any] = [None] * n
         self.sent: list[set[str]] = [set() for _ in range(n)]
         self.pids: list[int | None] = [None] * n
@@ -236,10 +300,8 @@ class _ProcessBackend:
         return self.n
 
     def _start(self, i: int) -> None:
-        from joblib.externals.loky import ProcessPoolExecutor
-
-        ex = self.executors[i] = ProcessPoolExecutor(max_workers=1)
-        self.sent[i], self.pids[i] = set(), None
+        ex, self.sent[i], _ = POOL.take(self.threads)
+        self.executors[i], self.pids[i] = ex, None
         self.warming[i] = ex.submit(preload, self._data(i))
 
     def pending(self) -> list[Any]:
@@ -278,10 +340,8 @@ class _ProcessBackend:
         return data
 
     def submit(self, slot: int, msg: dict[str, Any]) -> Any:
-        if self.executors[slot] is None:  # its start-up failed: start cold, the trial carries the data
-            from joblib.externals.loky import ProcessPoolExecutor
-
-            self.executors[slot] = ProcessPoolExecutor(max_workers=1)
+        if self.executors[slot] is None:  # its start-up failed: start anew, the trial carries the data
+            self.executors[slot], _, _ = POOL.take(self.threads)
             self.sent[slot] = set()
         return self.executors[slot].submit(run_trial, msg, self._data(slot))
 
@@ -327,7 +387,10 @@ class _ProcessBackend:
     def close(self, kill: bool = False) -> None:
         for i, ex in enumerate(self.executors):
             if ex is not None:
-                ex.shutdown(wait=not kill, kill_workers=kill or i in self.warming)
+                if kill or i in self.warming:
+                    ex.shutdown(wait=False, kill_workers=True)
+                else:
+                    POOL.give_back(ex, self.threads, self.sent[i])  # warm for the next search
             self.executors[i] = None
 
 

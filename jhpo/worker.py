@@ -254,13 +254,16 @@ def _run_cell(runner: CellRunner, params: dict[str, Any]) -> tuple[dict[str, Any
     with _NOTEBOOK_LOCK:  # trials in threads of one process (Dask threads) share NOTEBOOK: one at a time
         if threading.current_thread() is threading.main_thread():
             return runner.run(params)  # the runner's own capture is safe in a single-threaded worker
+        # Other threads of this process (a Dask worker's) keep their own output apart; the runner's
+        # redirect catches this trial's, and whatever reached the thread's own stream is added.
         with _captured() as (out, err):
             try:
-                produced, _, _ = runner.run(params)
+                produced, o, e = runner.run(params)
             except BaseException as exc:
-                exc._jhpo_output = (out.getvalue(), err.getvalue())  # type: ignore[attr-defined]
+                o, e = getattr(exc, "_jhpo_output", ("", ""))
+                exc._jhpo_output = (out.getvalue() + o, err.getvalue() + e)  # type: ignore[attr-defined]
                 raise
-        return produced, out.getvalue(), err.getvalue()
+        return produced, out.getvalue() + o, err.getvalue() + e
 
 
 def _worker_name() -> str:

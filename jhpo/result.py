@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from .failures import describe_failures
 from .trial import Trial, TrialState
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class TuneResult:
         s = self.study
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
         lines = [f"Study {s.name!r} ({s.meta.get('strategy')}, {s.direction}): {len(s.trials)} trials ({counts})"]
+        failures = describe_failures(s.trials)
+        if failures:
+            lines.append(failures)
         best = self.best_trial
         if best is None:
             lines.append("No trial completed.")
@@ -88,6 +92,13 @@ class TuneResult:
         lines.append(f"Top {len(rows)}:")
         for r in [header, *rows]:
             lines.append("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+        refit = getattr(self, "refit", None)
+        if refit and "error" not in refit:
+            lines.append(
+                f"The best configuration (trial {refit['trial']}) was re-run in the notebook "
+                f"({refit['seconds']:.2g} s), "
+                "so its variables hold what running the cell by hand with it gives (--no-refit skips this)."
+            )
         if self.applied:
             lines.append("Variables now hold the best trial's results: " + ", ".join(self.applied))
         return "\n".join(lines)

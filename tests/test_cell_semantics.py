@@ -185,3 +185,19 @@ def test_earlier_cells_functions_see_the_trials_value_on_dask(ip: Any) -> None:
         res = ip.run_cell_magic("tune", GRID + " --executor client", cell)
     assert sorted(t.value for t in res.trials) == [31.0, 62.0, 93.0, 124.0]
     assert ip.user_ns["score"] == 124.0
+
+
+def test_a_finished_search_groups_its_failures_by_error(ip: Any) -> None:
+    cell = (
+        "k = 0  # tune: choice(0, 1, 2, 3, 4, 5)\n"
+        "if k in (1, 3, 5):\n    raise ValueError(f'solver lbfgs supports only l2, got {k % 2}')\n"
+        "if k == 4:\n    raise KeyError('missing')\n"
+        "score = k\n"
+    )
+    res = ip.run_cell_magic("tune", GRID, cell)
+    summary = repr(res)
+    assert "4 failed: ValueError: solver lbfgs supports only l2, got 1 (trials 1, 3, 5)" in summary
+    assert "KeyError: 'missing' (trial 4)" in summary
+    from jhpo.failures import group_failures
+
+    assert [g.trials for g in group_failures(res.trials)] == [(1, 3, 5), (4,)]

@@ -289,6 +289,7 @@ class _ProcessBackend:
     def __init__(self, n: int, task: _Task, stats: RunStats) -> None:
         self.n, self.task, self.stats = n, task, stats
         self.threads = worker_threads(n)
+        self.cold: set[int] = set()  # slots whose process is new (not taken warm from the pool)
         self.executors: list[Any] = [None] * n
         self.sent: list[set[str]] = [set() for _ in range(n)]
         self.pids: list[int | None] = [None] * n
@@ -300,7 +301,9 @@ class _ProcessBackend:
         return self.n
 
     def _start(self, i: int) -> None:
-        ex, self.sent[i], _ = POOL.take(self.threads)
+        ex, self.sent[i], warm = POOL.take(self.threads)
+        if not warm:
+            self.cold.add(i)
         self.executors[i], self.pids[i] = ex, None
         self.warming[i] = ex.submit(preload, self._data(i))
 
@@ -737,6 +740,18 @@ def _abort(study: Study, finished: list[Trial], checked: int) -> SearchAborted |
     return None
 
 
+def _starting(backend: Any) -> str | None:
+    cold = len(set(getattr(backend, "warming", ())) & getattr(backend, "cold", set()))
+    if backend.kind != "processes" or not cold:
+        return None
+    return f"starting {cold} worker process{'es' if cold > 1 else ''}"
+
+
+def _notify_status(study: Study, text: str | None) -> None:
+    for obs in study.observers:
+        getattr(obs, "on_status", lambda *_: None)(study, text)  # observers written before the event
+
+
 def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
     if state is TrialState.INTERRUPTED:
         r.future.cancel()
@@ -803,6 +818,8 @@ def optimize_parallel(
     reason = "done"
     for obs in study.observers:
         obs.on_search_start(study, n_trials)
+    status = _starting(backend)
+    _notify_status(study, status)
     try:
         while True:
             wanted = n_trials is None or launched < n_trials
@@ -813,6 +830,9 @@ def optimize_parallel(
             if reason == "done" and wanted and exhausted_at != len(finished):
                 n, empty = _launch(study, backend, running, n_trials, launched)
                 launched += n
+                if n and status is not None:
+                    status = None
+                    _notify_status(study, None)
                 exhausted_at = len(finished) if empty else None
             if not running:
                 if reason == "done" and wanted and exhausted_at is not None:

@@ -6,6 +6,7 @@ functions' globals are the notebook's namespace), then the tuned cell with ``run
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -101,7 +102,9 @@ def test_a_name_no_configuration_can_supply_stops_after_the_first_trial(ip: Any,
 
 def test_an_objective_the_cell_never_assigns_stops_after_the_first_trial(ip: Any, capsys: Any) -> None:
     res = ip.run_cell_magic(
-        "tune", "--strategy grid --maximize scor --no-baseline --storage :memory:", "C = 1  # tune: [1, 2, 3]\nscore = C\n"
+        "tune",
+        "--strategy grid --maximize scor --no-baseline --storage :memory:",
+        "C = 1  # tune: [1, 2, 3]\nscore = C\n",
     )
     assert len(res.trials) == 1
     assert "never assigns `scor`" in capsys.readouterr().err
@@ -176,9 +179,12 @@ def test_earlier_cells_functions_see_the_trials_value_in_worker_processes(ip: An
 @pytest.mark.slow
 def test_earlier_cells_functions_see_the_trials_value_on_dask(ip: Any) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         ip.user_ns["client"] = client
         ip.run_cell(EARLIER + "\nimport numpy as np\nbig = np.ones(300_000)\ndef uses_big():\n    return C * big[0]\n")
         cell = "C = 1.0  # tune: choice(1.0, 2.0, 3.0, 4.0)\nscore = train() + part() + model.score() + uses_big()\n"
@@ -201,3 +207,86 @@ def test_a_finished_search_groups_its_failures_by_error(ip: Any) -> None:
     from jhpo.failures import group_failures
 
     assert [g.trials for g in group_failures(res.trials)] == [(1, 3, 5), (4,)]
+
+
+class _StatusSpy:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def on_search_start(self, study: Any, n: Any) -> None: ...
+    def on_trial_start(self, study: Any, trial: Any) -> None:
+        self.events.append(("start", trial.number))
+
+    def on_report(self, *a: Any) -> None: ...
+    def on_trial_end(self, study: Any, trial: Any) -> None: ...
+    def on_search_end(self, study: Any, reason: str) -> None: ...
+    def on_status(self, study: Any, text: Any) -> None:
+        self.events.append(("status", text))
+
+
+@pytest.mark.slow
+def test_worker_processes_are_announced_at_once_and_stay_warm_for_the_next_search() -> None:
+    from jhpo import executors
+    from jhpo.cell import TuneOptions, tune_cell
+
+    executors.POOL.shutdown()
+    opts = dict(strategy="grid", storage=":memory:", quiet=True, baseline=False, objective="pid", n_jobs=2)
+    cell = "import os\nk = 0  # tune: [0, 1, 2, 3]\npid = os.getpid()\n"
+    spy = _StatusSpy()
+    first = tune_cell(cell, {}, TuneOptions(**opts), observers=[spy])  # type: ignore[arg-type]
+    assert spy.events[0] == ("status", "starting 2 worker processes")  # before any trial: the panel says why
+    assert ("status", None) in spy.events
+    spy2 = _StatusSpy()
+    second = tune_cell(cell, {}, TuneOptions(**opts), observers=[spy2])  # type: ignore[arg-type]
+    assert not [e for e in spy2.events if e == ("status", "starting 2 worker processes")]  # warm: no start-up
+    assert {t.value for t in second.trials} == {t.value for t in first.trials}  # the same two processes
+    executors.POOL.shutdown()
+
+
+@pytest.mark.slow
+def test_worker_processes_get_a_share_of_the_cores_for_blas_threads(monkeypatch: Any) -> None:
+    from jhpo import executors
+    from jhpo.cell import TuneOptions, tune_cell
+
+    executors.POOL.shutdown()
+    opts = dict(strategy="grid", storage=":memory:", quiet=True, baseline=False, objective="threads", n_jobs=2)
+    cell = "import os\nk = 0  # tune: [0, 1]\nthreads = int(os.environ['OMP_NUM_THREADS'])\n"
+    res = tune_cell(cell, {}, TuneOptions(**opts))  # type: ignore[arg-type]
+    assert {t.value for t in res.trials} == {max(1, (os.cpu_count() or 1) // 2)}
+    executors.POOL.shutdown()
+    monkeypatch.setenv("JHPO_WORKER_THREADS", "3")
+    res = tune_cell(cell, {}, TuneOptions(**opts))  # type: ignore[arg-type]
+    assert {t.value for t in res.trials} == {3.0}
+    executors.POOL.shutdown()
+
+
+@pytest.mark.slow
+def test_warm_worker_processes_end_with_the_kernel(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "from jhpo.cell import TuneOptions, tune_cell\n"
+        "opts = TuneOptions(strategy='grid', storage=':memory:', quiet=True, baseline=False,\n"
+        "                   objective='pid', n_jobs=2)\n"
+        "res = tune_cell('import os\\nk = 0  # tune: [0, 1, 2, 3]\\npid = os.getpid()\\n', {}, opts)\n"
+        "print(' '.join(str(int(t.value)) for t in res.trials))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    pids = {int(p) for p in out.stdout.split()}
+    assert len(pids) == 2, out.stderr
+    deadline = time.monotonic() + 20
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = {p for p in alive if os.path.exists(f"/proc/{p}") and "zombie" not in _status(p)}
+        time.sleep(0.2)
+    assert not alive
+
+
+def _status(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return f.read().lower()
+    except OSError:
+        return "zombie"

@@ -210,6 +210,10 @@ class Panel(StudyObserver):
         self.show()
         self._draw(force=True)
 
+    def on_status(self, study: Study, text: str | None) -> None:
+        self.status_text = text
+        self._draw(force=True)
+
     def on_trial_start(self, study: Study, trial: Trial) -> None:
         self.n_running += 1
         self.current = trial
@@ -307,6 +311,8 @@ class Panel(StudyObserver):
             parts.append(f"<span style='color:#e53935'>{self.n_failed} {_('failed')}</span>")
         if self.n_pruned:
             parts.append(f"{self.n_pruned} {_('pruned')}")
+        if getattr(self, "status_text", None) and not self.n_running:
+            parts.append(html.escape(str(self.status_text)))
         parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
         if self.ended is None:
             parts.append(f"{_('ETA')} {pd_.fmt_duration(pd_.eta_seconds(self.n_done, self.total, elapsed))}")

@@ -279,15 +279,18 @@ def _apply_best(
                 file=out,
             )
         return {}, None
-    if not opts.refit:
+    interrupted = study.stop_reason == "interrupted"
+    if not opts.refit or interrupted:
+        # An interrupted search must stop now: it keeps what the best trial set, and re-runs nothing.
         names = runner.best_namespace(best)
         runner.namespace.update(names)
         lost = "" if names else " (it ran in another process or session, so its names are not here)"
         if in_place or not names:
+            why = "the search was interrupted, so nothing was re-run" if interrupted else "--no-refit"
             print(
-                f"jhpo: --no-refit: the notebook holds the names trial {best.number} (the best) set{lost}; objects "
+                f"jhpo: {why}: the notebook holds the names trial {best.number} (the best) set{lost}; objects "
                 f"from earlier cells that the cell changes in place ({', '.join(in_place) or 'none seen'}) were not "
-                "brought to its state. Drop --no-refit to re-run the best configuration.",
+                "brought to its state. Re-run the cell with the best parameters to get them.",
                 file=out,
             )
         return names, None

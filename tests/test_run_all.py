@@ -206,3 +206,15 @@ def test_run_all_stops_at_the_first_failing_cell_after_a_search(kernel, tmp_path
     counts = [r["execution_count"] for r in replies[:5]]
     assert counts == list(range(counts[0], counts[0] + 5)), counts
     check_seen(kernel, ["setup", "B", "fails"])
+
+
+def test_cells_read_past_are_run_even_if_the_poller_is_never_closed(kernel):
+    # a search that dies before its panel closes the poller must not leave the next cells waiting forever
+    cells = [
+        "seen = []",
+        "from jhpo.ui.uipoll import UIPoller\nimport time\np = UIPoller()\ntime.sleep(1.0)\np.poll()\nseen.append('A')",
+        "assert seen == ['A'], seen\nseen.append('B')",
+        "assert seen == ['A', 'B'], seen\nseen.append('C')",
+    ]
+    assert_in_order(run_all(kernel, cells, timeout=60))
+    check_seen(kernel, ["A", "B", "C"])

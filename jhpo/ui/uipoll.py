@@ -99,10 +99,12 @@ class UIPoller:
         self.mode = "none"
         self._held: list[Any] = []
         self._thread = threading.current_thread()
+        self._shell: Any = None
         try:
             from IPython.core.getipython import get_ipython
 
-            kernel = getattr(get_ipython(), "kernel", None)
+            self._shell = get_ipython()
+            kernel = getattr(self._shell, "kernel", None)
         except Exception:  # noqa: BLE001
             kernel = None
         if kernel is None:
@@ -114,6 +116,8 @@ class UIPoller:
             # only the main shell reads that socket: a cell run in a subshell thread must not touch it
             if self._thread is getattr(channel, "parent_thread", threading.main_thread()):
                 self.mode = "ipykernel7"
+                # a safety net: messages kept and never given back would leave the next cells waiting forever
+                self._shell.events.register("post_run_cell", self._after_cell)
         elif hasattr(kernel, "msg_queue") and getattr(kernel, "shell_stream", None) is not None:
             self.mode = "ipykernel6"
 
@@ -221,3 +225,7 @@ class UIPoller:
         """Give the messages read past back to the kernel, in their order (ipykernel 7 only)."""
         if self._held:
             self._close7()
+
+    def _after_cell(self, *args: Any) -> None:
+        self._shell.events.unregister("post_run_cell", self._after_cell)
+        self.close()

@@ -30,6 +30,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -48,6 +49,7 @@ __all__ = [
     "StorageError",
     "StorageFull",
     "StorageReadOnly",
+    "StudySummary",
     "open_storage",
 ]
 
@@ -176,6 +178,27 @@ def _row(trial: Trial) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class StudySummary:
+    """What ``jhpo list`` shows of a study without reading every trial's output."""
+
+    done: int
+    failed: int
+    best: float | None
+    last_change: float | None
+
+
+def _summarize(trials: Sequence[Trial], direction: str, created: float | None) -> StudySummary:
+    values = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    times = [x for t in trials for x in (t.datetime_start, t.datetime_end) if x is not None]
+    return StudySummary(
+        done=sum(t.state.is_finished and t.state is not TrialState.INTERRUPTED for t in trials),
+        failed=sum(t.state is TrialState.FAILED for t in trials),
+        best=(max if direction == "maximize" else min)(values) if values else None,
+        last_change=max(times, default=created),
+    )
+
+
 class Storage:
     """Interface: a set of named studies, each with a JSON ``meta`` and its trials.
 
@@ -230,6 +253,10 @@ class Storage:
     def changes(self, name: str, since: int) -> tuple[list[Trial], int]:
         """Trials written after revision ``since`` (any writer), and the latest revision."""
         raise NotImplementedError
+
+    def summary(self, name: str, direction: str = "maximize") -> StudySummary:
+        """Counts, best value and the time of the last change of ``name``."""
+        return _summarize(self.load_trials(name), direction, None)
 
     def interrupt_lost(self, name: str) -> list[int]:
         """Mark running trials whose writer died as interrupted; returns their numbers."""
@@ -341,9 +368,9 @@ class SQLiteStorage(Storage):
             self._db = self._open_writable()
         except sqlite3.Error as exc:
             fault = _fault(exc, self.location)
-            if not isinstance(fault, StorageReadOnly) or not self.path.exists():
+            if not self.path.is_file() or "not a jhpo" in str(fault) or "damaged" in str(fault):
                 raise fault from None
-            self._db = self._open_readonly()
+            self._db = self._open_readonly(fault)  # a read-only place: reading must still work
         except OSError as exc:
             raise _fault(exc, self.location) from None
 
@@ -367,17 +394,25 @@ class SQLiteStorage(Storage):
             raise
         return db
 
-    def _open_readonly(self) -> sqlite3.Connection:
-        # In a read-only folder WAL cannot create its -shm file; immutable=1 reads
-        # the file as it is, without locks (no one can write there either).
-        uri = f"file:{quote(str(self.path.resolve()))}?immutable=1"
-        try:
-            db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-            db.execute("SELECT name FROM studies LIMIT 1").fetchall()
-        except sqlite3.Error as exc:
-            raise _fault(exc, self.location) from None
-        self.readonly = True
-        return db
+    def _open_readonly(self, fault: StorageError) -> sqlite3.Connection:
+        # mode=ro reads a write-ahead log left by a killed writer when its -shm file exists;
+        # without one WAL cannot start in a read-only folder, and immutable=1 reads the
+        # file as it is (nothing can have been left in a log that does not exist).
+        path = quote(str(self.path.resolve()))
+        for uri in (f"file:{path}?mode=ro", f"file:{path}?immutable=1"):
+            try:
+                db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error:
+                continue
+            try:
+                db.execute("SELECT name FROM studies LIMIT 1").fetchall()
+            except sqlite3.Error as exc:
+                db.close()
+                fault = _fault(exc, self.location)
+                continue
+            self.readonly = True
+            return db
+        raise fault
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -450,17 +485,13 @@ class SQLiteStorage(Storage):
             self._exec("DELETE FROM trials WHERE study = ?", (name,))
             self._exec("DELETE FROM studies WHERE name = ?", (name,))
 
-    def last_change(self, name: str) -> float | None:
-        """When a trial of ``name`` last started or ended (epoch seconds), or when it was created."""
-        rows = self._exec(
-            "SELECT MAX(COALESCE(datetime_end, datetime_start)) FROM trials WHERE study = ?"
-            " UNION ALL SELECT created FROM studies WHERE name = ?",
-            (name, name),
-        )
-        for (t,) in rows:
-            if isinstance(t, (int, float)):
-                return float(t)
-        return None
+    def summary(self, name: str, direction: str = "maximize") -> StudySummary:
+        # Only the small columns: a study's outputs may weigh megabytes per trial.
+        cols = "number, state, value, '{}', '{}', '{}', datetime_start, datetime_end, '', '', NULL"
+        rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ?", (name,))
+        created = self._exec("SELECT created FROM studies WHERE name = ?", (name,))
+        c = created[0][0] if created and isinstance(created[0][0], (int, float)) else None
+        return _summarize(_usable(trial_from_row(name, r, self.problems) for r in rows), direction, c)
 
     # -- trials ----------------------------------------------------------------------
 

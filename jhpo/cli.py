@@ -56,7 +56,8 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_problems(problems: Sequence[object]) -> None:
+def _warn_problems(found: Sequence[object]) -> None:
+    problems = list(dict.fromkeys(map(str, found)))  # a field read twice is reported once
     for p in problems[:20]:
         print(f"jhpo: warning: {p}", file=sys.stderr)
     if len(problems) > 20:
@@ -107,6 +108,8 @@ def show(args: argparse.Namespace) -> int:
     df = study.to_dataframe().drop(columns=["datetime_start", "datetime_end"])
     if "baseline" in df:  # the baseline is marked on its own row only: "yes", not True/NaN
         df["baseline"] = ["yes" if v is True else "" for v in df["baseline"]]
+    if "error" in df:
+        df["error"] = df["error"].fillna("")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(df.to_string(index=False))
     _warn_problems(st.problems)

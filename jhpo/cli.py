@@ -108,10 +108,8 @@ def show(args: argparse.Namespace) -> int:
     df = study.to_dataframe().drop(columns=["datetime_start", "datetime_end"])
     if "baseline" in df:  # the baseline is marked on its own row only: "yes", not True/NaN
         df["baseline"] = ["yes" if v is True else "" for v in df["baseline"]]
-    if "error" in df:
-        df["error"] = df["error"].fillna("")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(df.to_string(index=False))
+        print(df.to_string(index=False, na_rep=""))  # a failed trial has no value: blank, not NaN
     _warn_problems(st.problems)
     return 0
 

@@ -21,15 +21,17 @@ is gone (same host: its pid no longer runs) or its heartbeat is older than
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import json
+import math
 import os
 import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,8 +252,9 @@ class Storage:
     def load_trials(self, name: str) -> list[Trial]:
         return self.changes(name, 0)[0]
 
-    def changes(self, name: str, since: int) -> tuple[list[Trial], int]:
-        """Trials written after revision ``since`` (any writer), and the latest revision."""
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
+        """Trials written after revision ``since`` (any writer), but those numbered in ``skip``
+        (the caller's own: not read back), and the latest revision."""
         raise NotImplementedError
 
     def summary(self, name: str, direction: str = "maximize") -> StudySummary:
@@ -277,6 +280,7 @@ class InMemoryStorage(Storage):
         self._meta: dict[str, dict[str, Any]] = {}
         self._trials: dict[str, dict[int, tuple[int, tuple[Any, ...]]]] = {}
         self._revision = 0
+        self._log: dict[str, list[tuple[int, int]]] = {}  # (revision, number), in revision order
         self._lock = threading.RLock()
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
@@ -319,10 +323,14 @@ class InMemoryStorage(Storage):
             for t in trials:
                 self._revision += 1
                 self._trials[name][t.number] = (self._revision, _row(t))  # a detached copy, as SQLite gives
+                self._log.setdefault(name, []).append((self._revision, t.number))
 
-    def changes(self, name: str, since: int) -> tuple[list[Trial], int]:
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         with self._lock:
-            rows = [r for _, (rev, r) in sorted(self._trials.get(name, {}).items()) if rev > since]
+            log = self._log.get(name, [])
+            numbers = {n for _, n in log[bisect.bisect_right(log, (since, math.inf)) :] if n not in skip}
+            stored = self._trials.get(name, {})
+            rows = [stored[n][1] for n in sorted(numbers) if stored[n][0] > since]
             return _usable(trial_from_row(name, r, self.problems) for r in rows), self._revision
 
 
@@ -355,6 +363,7 @@ class SQLiteStorage(Storage):
         self._running = 0
         self._beat: threading.Thread | None = None
         self._columns: set[str] | None = None
+        self._registered = 0.0
         if self.path.is_dir():
             raise StorageError(
                 f"{path} is a folder, not a study file; give a file path such as {self.path / 'studies.db'}",
@@ -504,7 +513,8 @@ class SQLiteStorage(Storage):
 
     def add_trials(self, name: str, trials: Sequence[Trial]) -> None:
         with self.exclusive():
-            self._beat_register()
+            if time.time() - self._registered > HEARTBEAT:  # a fresh writer row, not one per trial
+                self._beat_register()
             rev = self._revision(name)
             for i, t in enumerate(trials, 1):
                 self._exec(
@@ -534,20 +544,34 @@ class SQLiteStorage(Storage):
                         (name, self.writer, rev + i, *row),
                     )
 
-    def changes(self, name: str, since: int) -> tuple[list[Trial], int]:
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
+        cols = ", ".join(_COLUMNS)
         if not self._has("revision"):  # an old file opened read-only
-            rows = self._exec(f"SELECT {', '.join(_COLUMNS)} FROM trials WHERE study = ? ORDER BY number", (name,))
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? ORDER BY number", (name,))
             return _usable(trial_from_row(name, r, self.problems) for r in rows), 0
-        rows = self._exec(
-            f"SELECT revision, {', '.join(_COLUMNS)} FROM trials WHERE study = ? AND revision > ? ORDER BY number",
-            (name, since),
-        )
-        latest = max((int(r[0]) for r in rows if isinstance(r[0], int)), default=since)
-        return _usable(trial_from_row(name, r[1:], self.problems) for r in rows), latest
+        # Numbers first: a writer's own trials (usually all of them) are not read back.
+        fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
+        latest = max((r for _, r in fresh if isinstance(r, int)), default=since)
+        wanted = sorted((n for n, _ in fresh if n not in skip), key=str)
+        if not wanted:
+            return [], latest
+        if len(wanted) == len(fresh):
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? AND revision > ?", (name, since))
+        else:
+            rows = []
+            for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+                chunk = wanted[i : i + 500]
+                rows += self._exec(
+                    f"SELECT {cols} FROM trials WHERE study = ? AND number IN ({', '.join('?' * len(chunk))})",
+                    (name, *chunk),
+                )
+        trials = _usable(trial_from_row(name, r, self.problems) for r in rows)
+        return sorted(trials, key=lambda t: t.number), latest
 
     # -- heartbeat and lost trials ---------------------------------------------------
 
     def _beat_register(self) -> None:
+        self._registered = time.time()
         self._exec(
             "INSERT OR REPLACE INTO writers (id, host, pid, heartbeat) VALUES (?, ?, ?, ?)",
             (self.writer, _HOST, os.getpid(), time.time()),

@@ -245,7 +245,7 @@ class Study:
 
     def _sync(self, notify: bool) -> None:
         with self._lock:
-            changed, self._revision = self.storage.changes(self.name, self._revision)
+            changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
             events = [e for t in changed for e in self._adopt(t)]
         if notify:
             self._notify(events)
@@ -408,7 +408,7 @@ class Study:
         parallel runner first records which worker runs each trial).
         """
         with self._lock, self.storage.exclusive():
-            changed, self._revision = self.storage.changes(self.name, self._revision)
+            changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
             events = [e for t in changed for e in self._adopt(t)]
             number = self.storage.next_number(self.name)
             # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.

@@ -14,7 +14,7 @@ from typing import Any
 
 from .capture import bound_text, clean_text
 from .space import Distribution, Space, Value
-from .storage import Storage, StorageError, open_storage
+from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
 from .trial import Trial, TrialPruned, TrialState, _current
 
@@ -185,6 +185,7 @@ class Study:
         self._by_number: dict[int, Trial] = {}
         self._own: set[int] = set()  # numbers of the trials this Study started
         self._revision = 0  # the storage revision read so far
+        self._lost_checked = time.monotonic()
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []
         stored = self.storage.load_meta(self.name)
@@ -205,14 +206,30 @@ class Study:
     # -- identity and resume -------------------------------------------------------
 
     def _refuse_missing(self) -> None:
+        """``resume`` of a name not stored: refuse when a stored study looks like the one meant.
+
+        A missing name otherwise starts the study (Optuna's ``load_if_exists``), so a
+        notebook with ``--study NAME --resume`` runs the first time as well as again.
+        "Looks like" is precise, not a guess at intent: a stored study with the same
+        space and strategy whose name is close (a typo) or that was made from this
+        very cell (a renamed ``--study``); resuming it would have been possible.
+        """
         names = self.storage.study_names()
-        close = difflib.get_close_matches(self.name, names, n=3, cutoff=0.8)
-        if close:  # a typo would otherwise start a fresh study and leave the real one behind
+        meant = []
+        for other in difflib.get_close_matches(self.name, names, n=20, cutoff=0.6) + names:
+            meta = self.storage.load_meta(other) or {}
+            same_search = meta.get("space") == self.meta["space"] and meta.get("strategy") == self.meta["strategy"]
+            same_cell = meta.get("cell_hash") is not None and meta.get("cell_hash") == self.meta.get("cell_hash")
+            close = other in difflib.get_close_matches(self.name, [other], cutoff=0.8)
+            if same_search and (close or same_cell) and other not in meant:
+                meant.append(other)
+        if meant:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
             raise StudyNotFound(
                 f"there is no study named {self.name!r} in {self.storage.location} to resume; did you mean "
-                + " or ".join(repr(c) for c in close)
-                + f"? (stored: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''}). "
-                "Fix the --study name, or run once without --resume to start a new study of that name"
+                + " or ".join(repr(m) for m in meant[:3])
+                + f" (same space and strategy)? Stored: {shown}. Fix the --study name, or run once "
+                "without --resume to start a new study of that name"
             )
 
     def _open_stored(self, stored: dict[str, Any], resume: bool, allow_changes: bool) -> None:
@@ -408,6 +425,9 @@ class Study:
         parallel runner first records which worker runs each trial).
         """
         with self._lock, self.storage.exclusive():
+            if time.monotonic() - self._lost_checked > HEARTBEAT:  # another writer may have died
+                self._lost_checked = time.monotonic()
+                self.storage.interrupt_lost(self.name)
             changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
             events = [e for t in changed for e in self._adopt(t)]
             number = self.storage.next_number(self.name)

@@ -178,14 +178,19 @@ def test_resuming_a_misspelt_study_says_which_exist(tmp_path, ip) -> None:  # ty
 
     db = str(tmp_path / "s.db")
     jhpo.Study(SPACE, strategy="random", storage=db, name="svm_rbf").optimize(f, n_trials=2)
-    with pytest.raises(StudyNotFound, match=r"did you mean 'svm_rbf'\?.*without --resume"):
+    with pytest.raises(StudyNotFound, match=r"did you mean 'svm_rbf' .*without --resume"):
         jhpo.Study(SPACE, strategy="random", storage=db, name="svm_rfb", resume=True)
     cell = "x = 0.5  # tune: uniform(-2, 2)\nk = 'a'  # tune: choice('a', 'b')\nscore = x\n"
     with pytest.raises(UsageError, match="did you mean 'svm_rbf'"):
-        ip.run_cell_magic("tune", f"--maximize score --study svm_rfb --resume --storage {db} --quiet", cell)
-    # a name unlike any stored one starts the study (what the course notebooks rely on on their first run)
-    fresh = jhpo.Study(SPACE, strategy="random", storage=db, name="lesson_one", resume=True)
-    assert fresh.trials == []
+        ip.run_cell_magic(
+            "tune", f"--strategy random --maximize score --study svm_rfb --resume --storage {db} --quiet", cell
+        )
+    # a name unlike any stored one starts the study (what the course notebooks rely on on their first run),
+    # and so does a close name of another search (lesson4_random beside lesson3_random)
+    assert jhpo.Study(SPACE, strategy="random", storage=db, name="lesson_one", resume=True).trials == []
+    assert jhpo.Study(SPACE, strategy="grid", storage=db, name="svm_rbg", resume=True).trials == []
+    other = {"x": jhpo.uniform(0, 1)}
+    assert jhpo.Study(other, strategy="random", storage=db, name="svm_rbc", resume=True).trials == []
 
 
 def test_unnamed_studies_get_a_readable_name() -> None:

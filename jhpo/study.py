@@ -166,6 +166,8 @@ class Study:
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
         if name is not None and not name.strip():
             raise ValueError("the study name is empty; give a name (--study NAME) or leave it out for a generated one")
+        if name is not None and clean_text(name) != name:
+            raise ValueError(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
         self.direction = direction
         self.seed = seed
         self.strategy_options = dict(strategy_options or {})
@@ -636,8 +638,16 @@ class Study:
 
 
 def load_study(name: str, storage: str | Storage | None = None) -> Study:
-    """Open a stored study read-write, with the strategy it was made with."""
-    st = open_storage(storage)
+    """Open a stored study read-write (read-only in a read-only place), with the strategy it was made with.
+
+    Raises
+    ------
+    KeyError
+        No study of that name (the message lists the stored ones).
+    StorageError
+        The file is missing (nothing is created), damaged or not a study file.
+    """
+    st = open_storage(storage, create=False)
     meta = st.load_meta(name)
     if meta is None:
         names = st.study_names()

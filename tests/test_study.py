@@ -168,6 +168,8 @@ def test_an_empty_study_name_is_an_error(tmp_path) -> None:  # type: ignore[no-u
     for name in ("", "   "):
         with pytest.raises(ValueError, match="study name is empty"):
             jhpo.Study(SPACE, storage=str(tmp_path / "s.db"), name=name)
+    with pytest.raises(ValueError, match="undecodable"):
+        jhpo.Study(SPACE, storage=str(tmp_path / "s.db"), name="run-\udcff")
     assert not (tmp_path / "s.db").exists()  # refused before the file was touched
 
 

@@ -194,7 +194,13 @@ class Study:
         if stored is None:
             if resume:
                 self._refuse_missing()
-            self.storage.create_study(self.name, self.meta)
+            try:
+                self.storage.create_study(self.name, self.meta)
+            except KeyError:  # another writer created it a moment ago: continue it (or refuse, without resume)
+                stored = self.storage.load_meta(self.name)
+                if stored is None:
+                    raise
+                self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)
         if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
@@ -432,6 +438,9 @@ class Study:
                 self.storage.interrupt_lost(self.name)
             changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
             events = [e for t in changed for e in self._adopt(t)]
+            if self._queue and any(t.info.get("baseline") for t in self._trials):
+                # another writer of this study already ran the cell's defaults
+                self._queue = [q for q in self._queue if not q.info.get("baseline")]
             number = self.storage.next_number(self.name)
             # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.
             trials = [self._start(self._queue.pop(0), number + i) for i in range(min(n, len(self._queue)))]
@@ -574,16 +583,19 @@ class Study:
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 
-            return optimize_parallel(
-                self,
-                fn,
-                n_trials=n_trials,
-                timeout=timeout,
-                n_jobs=n_jobs,
-                executor=executor,
-                trial_timeout=trial_timeout,
-                show_progress=show_progress,
-            )
+            try:
+                return optimize_parallel(
+                    self,
+                    fn,
+                    n_trials=n_trials,
+                    timeout=timeout,
+                    n_jobs=n_jobs,
+                    executor=executor,
+                    trial_timeout=trial_timeout,
+                    show_progress=show_progress,
+                )
+            finally:
+                self._last_look(notify=False)  # the panel has had its search end
         if show_progress:
             from .ui.text import TextProgress
 
@@ -627,10 +639,18 @@ class Study:
             raise
         finally:
             self.stop_reason = reason
+            self._last_look()
             for obs in self.observers:
                 obs.on_search_end(self, reason)
             if show_progress:
                 self.observers.pop()
+
+    def _last_look(self, notify: bool = True) -> None:
+        """Read what other writers stored during the search, so the result and the panel count it."""
+        try:
+            self._sync(notify=notify)
+        except StorageError:
+            pass  # the search is ending on a storage fault already; that error is the one to show
 
     def n_counted(self) -> int:
         """Trials that count against a total budget (all but interrupted ones)."""

@@ -49,9 +49,9 @@ def _writers(tmp_path: Path, kind: str, space: dict[str, jhpo.space.Distribution
     return [json.loads(o.strip().splitlines()[-1]) for o in outs]
 
 
-def _rows(db: Path) -> list[tuple]:
+def _rows(db: Path, study: str = "shared") -> list[tuple]:
     with sqlite3.connect(db) as con:
-        return con.execute("SELECT number, state, params, writer FROM trials WHERE study='shared'").fetchall()
+        return con.execute("SELECT number, state, params, writer FROM trials WHERE study = ?", (study,)).fetchall()
 
 
 @pytest.mark.slow
@@ -186,3 +186,54 @@ def test_each_study_object_hears_of_the_others_trials_and_its_strategy_sees_them
     b.optimize(lambda t: t.params["x"])
     assert len(b.trials) == 6 and len({tuple(t.params.items()) for t in b.trials}) == 6
     assert b.best_value == a.best_value == 2
+
+
+def test_two_writers_starting_together_run_the_baseline_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    space = {"x": jhpo.integer(0, 3)}
+    a = jhpo.Study(space, strategy="grid", storage=db, name="g")
+    b = jhpo.Study(space, strategy="grid", storage=db, name="g", resume=True)
+    for s in (a, b):  # both opened before either ran anything, as two kernels would
+        s.enqueue({"x": 7}, {"baseline": True})
+    a.tell(a.ask(), 7)
+    b.optimize(lambda t: t.params["x"])
+    a.optimize(lambda t: t.params["x"])
+    assert sum(bool(t.info.get("baseline")) for t in b.trials) == 1
+    assert sorted(t.params["x"] for t in b.trials) == [0, 1, 2, 3, 7]
+
+
+NOTEBOOK = textwrap.dedent("""
+    import sys
+    from IPython.testing.globalipapp import start_ipython
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "jhpo")
+    cell = (
+        "import time\\nx = 2  # tune: integer(0, 5)\\ny = 3  # tune: integer(0, 5)\\n"
+        "time.sleep(0.02)\\nscore = x * y\\n"
+    )
+    line = "--strategy grid --maximize score --study nb --resume --quiet --storage " + sys.argv[1]
+    r = ip.run_cell_magic("tune", line, cell)
+    print("best", r.best_value)
+""")
+
+
+@pytest.mark.slow
+def test_three_kernels_running_one_grid_cell_share_it(tmp_path: Path) -> None:
+    # Three notebooks start the same %%tune --resume cell on a fresh file at the same moment.
+    db = tmp_path / "s.db"
+    script = tmp_path / "nb.py"
+    script.write_text(NOTEBOOK)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    rows = _rows(db, "nb")
+    points = [tuple(sorted(json.loads(r[2]).items())) for r in rows if r[1] == "complete"]
+    assert len(points) == len(set(points)) == 36  # the baseline (2, 3) is a grid point: each point once
+    assert sorted(r[0] for r in rows) == list(range(36))
+    # the kernel that looked last saw every trial (the others had told all theirs): its result has the best
+    assert any(out.strip().endswith("best 25.0") for out, _ in outs), outs

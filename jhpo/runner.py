@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
-import io
 import itertools
 import linecache
 import math
@@ -15,6 +14,7 @@ from types import CodeType
 from typing import Any
 
 from .annotations import PARAMS, RESULT, CellTemplate
+from .capture import BoundedWriter
 from .space import Value
 from .study import ObjectiveError
 from .trial import Trial
@@ -127,7 +127,7 @@ class CellRunner:
                 ns.pop(name, None)
         ns.update(extra or {})
         ns[PARAMS] = dict(params)
-        out, err = io.StringIO(), io.StringIO()
+        out, err = BoundedWriter(), BoundedWriter()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 exec(self.code, ns)  # noqa: S102 - the user's own cell, as they would run it by hand

@@ -32,6 +32,7 @@ from typing import Any
 import cloudpickle
 
 from .annotations import PARAMS, CellTemplate
+from .capture import BoundedWriter
 from .runner import CellRunner
 from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
@@ -220,13 +221,13 @@ class _ThreadStreams:
 
     @classmethod
     @contextlib.contextmanager
-    def capture(cls) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    def capture(cls) -> Iterator[tuple[BoundedWriter, BoundedWriter]]:
         with cls._lock:
             if cls._users == 0:
                 sys.stdout = cls._Stream("out", sys.stdout)
                 sys.stderr = cls._Stream("err", sys.stderr)
             cls._users += 1
-        out, err = io.StringIO(), io.StringIO()
+        out, err = BoundedWriter(), BoundedWriter()
         cls._local.out, cls._local.err = out, err
         try:
             yield out, err
@@ -240,9 +241,9 @@ class _ThreadStreams:
 
 
 @contextlib.contextmanager
-def _captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+def _captured() -> Iterator[tuple[BoundedWriter, BoundedWriter]]:
     if threading.current_thread() is threading.main_thread():
-        out, err = io.StringIO(), io.StringIO()
+        out, err = BoundedWriter(), BoundedWriter()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     else:

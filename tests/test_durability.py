@@ -35,11 +35,11 @@ SCRIPT = textwrap.dedent("""
 
 
 def _counts(db: Path) -> dict[str, int]:
-    try:
-        with sqlite3.connect(db) as con:
+    with sqlite3.connect(db) as con:
+        try:
             return dict(con.execute("SELECT state, COUNT(*) FROM trials GROUP BY state").fetchall())
-    except sqlite3.OperationalError:  # the file exists but its tables are not made yet
-        return {}
+        except sqlite3.OperationalError:  # the searching process has created the file, not yet its tables
+            return {}
 
 
 @pytest.mark.slow

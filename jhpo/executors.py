@@ -59,6 +59,7 @@ from typing import Any
 
 import cloudpickle
 
+from .budget import outranks, trial_budget
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
 from .trial import Trial, TrialState
@@ -631,9 +632,11 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
         trial.info["names_not_sent"] = res["names_skipped"]
     if runner is not None and names is not None and res["state"] == "complete":
-        if runner.best is None or study.is_better(res["value"], runner.best[1]):
+        best = runner.best[1] if runner.best else None
+        if outranks(trial.info.get("budget"), res["value"], runner.best_budget, best, study.direction):
             try:
                 runner.best = (trial.number, res["value"], cloudpickle.loads(names))
+                runner.best_budget = trial.info.get("budget")
             except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
                 pass
     study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
@@ -804,13 +807,14 @@ def _launch(
         trials = study.ask_batch(want, notify=False)
     except SearchExhausted:
         return 0, True
-    best = study.best_value
+    best = study.best_trial
     for trial, slot in zip(trials, free):
         msg = {
             "number": trial.number,
             "params": trial.params,
             "info": dict(trial.info),
-            "best": best,
+            # a trial at a higher budget than the best always sends its names back (see jhpo.budget)
+            "best": best.value if best and trial_budget(best) >= trial_budget(trial) else None,
             "spec": backend.task.spec_key,
         }
         future = backend.submit(slot, msg)

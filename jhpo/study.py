@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import budget
 from .space import Distribution, Space, Value
 from .storage import Storage, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
@@ -239,11 +240,8 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
-        done = [t for t in self._trials if t.state is TrialState.COMPLETE and t.value is not None]
-        if not done:
-            return None
-        s = self._sign()
-        return max(done, key=lambda t: (s * t.value, -t.number))  # type: ignore[operator]
+        """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
+        return budget.best_trial(self._trials, self.direction)
 
     @property
     def best_params(self) -> dict[str, Value] | None:
@@ -306,7 +304,10 @@ class Study:
         """
         with self._lock:
             # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.
-            trials = [self._start(self._queue.pop(0)) for _ in range(min(n, len(self._queue)))]
+            trials = [
+                self._start(self.strategy.adopt(self._queue.pop(0), self.trials))
+                for _ in range(min(n, len(self._queue)))
+            ]
             if len(trials) < n:
                 trials += [self._start(s) for s in self.strategy.suggest(self.trials, n - len(trials))]
             if not trials:

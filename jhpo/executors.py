@@ -60,6 +60,7 @@ from typing import Any
 import cloudpickle
 
 from .budget import outranks, trial_budget
+from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
 from .trial import Trial, TrialState
@@ -610,7 +611,14 @@ def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStat
 # -- the loop --------------------------------------------------------------------------------
 
 
-def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str, Any], stats: RunStats) -> None:
+def _record(
+    study: Study,
+    runner: CellRunner | None,
+    r: _Running,
+    res: dict[str, Any],
+    stats: RunStats,
+    reports: ReportChannel | None = None,
+) -> None:
     trial = r.trial
     trial.stdout, trial.stderr = res.get("stdout", ""), res.get("stderr", "")
     label = str(trial.info.get("worker", ""))
@@ -625,13 +633,19 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):
+        if trial.intermediate.get(int(step)) == value:
+            continue  # arrived live through the report channel
         trial.intermediate[int(step)] = value
         for obs in study.observers:
             obs.on_report(study, trial, int(step), value)
+    state, value, error = TrialState(res["state"]), res["value"], res["error"]
+    late = late_decision(reports, trial) if reports is not None and state is TrialState.COMPLETE else None
+    if late is not None:  # pruned, as in process, though the trial finished before it heard
+        state, (value, error) = TrialState.PRUNED, late
     names = res.get("names")
     if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
         trial.info["names_not_sent"] = res["names_skipped"]
-    if runner is not None and names is not None and res["state"] == "complete":
+    if runner is not None and names is not None and state is TrialState.COMPLETE:
         best = runner.best[1] if runner.best else None
         if outranks(trial.info.get("budget"), res["value"], runner.best_budget, best, study.direction):
             try:
@@ -639,7 +653,7 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
                 runner.best_budget = trial.info.get("budget")
             except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
                 pass
-    study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
+    study.tell(trial, value, state, error)
 
 
 def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
@@ -693,6 +707,7 @@ def optimize_parallel(
     stats = last_stats = RunStats(large=dict(task.large))
     backend = _open_backend(n_jobs, executor, task, stats)
     stats.backend, stats.workers = backend.kind, backend.capacity()
+    reports = channel_for(study, backend)  # jhpo.report reaches the pruner while trials run
     runner = fn if isinstance(fn, CellRunner) else None
     if show_progress:
         from .ui.text import TextProgress
@@ -716,7 +731,7 @@ def optimize_parallel(
             elif reason == "done" and wanted and study.stop_requested:
                 reason = "stopped"
             if reason == "done" and wanted and exhausted_at != len(finished):
-                n, empty = _launch(study, backend, running, n_trials, launched)
+                n, empty = _launch(study, backend, running, n_trials, launched, reports)
                 launched += n
                 exhausted_at = len(finished) if empty else None
             if not running:
@@ -727,7 +742,10 @@ def optimize_parallel(
             futures = list(running) + backend.pending()
             if not futures:  # only waiting for workers to (re)appear
                 time.sleep(POLL)
-            for fut in backend.wait(futures, POLL) if futures else ():
+            done = backend.wait(futures, POLL) if futures else []
+            if reports is not None:  # after the wait: a finished trial's reports are all in
+                pump(reports, study, [r.trial for r in running.values()])
+            for fut in done:
                 r = running.pop(fut, None)
                 if r is None:
                     continue  # a worker process finished starting up
@@ -740,7 +758,7 @@ def optimize_parallel(
                 if res is None:
                     finished.append(_fail(study, r, why or "the trial failed in its worker"))
                 else:
-                    _record(study, runner, r, res, stats)
+                    _record(study, runner, r, res, stats, reports)
                     finished.append(r.trial)
             now = time.monotonic()
             for r in list(running.values()):
@@ -788,6 +806,8 @@ def optimize_parallel(
             for r in running.values():
                 _fail(study, r, "the search stopped", TrialState.INTERRUPTED)
         backend.close(kill=kill)
+        if reports is not None:
+            reports.close()
         study.stop_reason = reason
         for obs in study.observers:
             obs.on_search_end(study, reason)
@@ -796,7 +816,12 @@ def optimize_parallel(
 
 
 def _launch(
-    study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None, launched: int
+    study: Study,
+    backend: Any,
+    running: dict[Any, _Running],
+    n_trials: int | None,
+    launched: int,
+    reports: ReportChannel | None = None,
 ) -> tuple[int, bool]:
     """Start trials on the free workers; returns (how many started, whether the strategy ran dry)."""
     free = backend.free_slots(running.values())
@@ -816,6 +841,7 @@ def _launch(
             # a trial at a higher budget than the best always sends its names back (see jhpo.budget)
             "best": best.value if best and trial_budget(best) >= trial_budget(trial) else None,
             "spec": backend.task.spec_key,
+            "reports": None if reports is None else reports.end,
         }
         future = backend.submit(slot, msg)
         trial.info["worker"] = backend.label(slot)

@@ -31,6 +31,7 @@ from typing import Any
 import cloudpickle
 
 from .annotations import PARAMS, CellTemplate
+from .reports import worker_hook
 from .runner import CellRunner
 from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
@@ -272,6 +273,8 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {"missing": [exc.key]}
     trial = Trial(number=msg["number"], params=dict(msg["params"]), info=dict(msg["info"]))
     trial.start()
+    if msg.get("reports") is not None:  # pruning: reports go to the study, its decision comes back
+        trial._should_prune = worker_hook(msg["reports"], trial.number)
     out: dict[str, Any] = {
         "state": "complete",
         "value": None,

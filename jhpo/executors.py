@@ -31,11 +31,13 @@ Timeouts and dead workers
     restarted through the nanny. A generic executor cannot stop a running
     call: the trial is failed and the call may finish in the background.
 
-What is left out
-    Pruning across processes: ``jhpo.report`` inside a worker records the
-    intermediate values, which the main process receives with the result
-    (the panel then shows the curve), but the pruner is not consulted while
-    the trial runs. After the search the best trial's names reach the
+Pruning
+    When the strategy or pruner can prune, ``jhpo.report`` inside a worker
+    sends each report to the main process, which asks the pruner and posts
+    its decision back while the trial runs (:mod:`jhpo.reports`).
+
+What comes back
+    After the search the best trial's names reach the
     notebook: a worker pickles back the names a cell changed whenever its
     trial beats the best value known when it was sent (at most
     :data:`jhpo.worker.NAMES_LIMIT`); otherwise the best configuration is

@@ -61,6 +61,7 @@ from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
 from .budget import outranks, trial_budget
 from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
@@ -640,6 +641,8 @@ def _record(
         trial.intermediate[int(step)] = value
         for obs in study.observers:
             obs.on_report(study, trial, int(step), value)
+    trial.info.update(res.get("checkpoint_info") or {})
+    checkpoints.keep(study, trial, res.get("checkpoint"))  # for the trial promoted from this one
     state, value, error = TrialState(res["state"]), res["value"], res["error"]
     late = late_decision(reports, trial) if reports is not None and state is TrialState.COMPLETE else None
     if late is not None:  # pruned, as in process, though the trial finished before it heard
@@ -844,6 +847,7 @@ def _launch(
             "best": best.value if best and trial_budget(best) >= trial_budget(trial) else None,
             "spec": backend.task.spec_key,
             "reports": None if reports is None else reports.end,
+            "checkpoint": checkpoints.take(study, trial),  # its parent's state, for jhpo.checkpoint
         }
         future = backend.submit(slot, msg)
         trial.info["worker"] = backend.label(slot)

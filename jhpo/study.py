@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import budget
+from . import budget, checkpoints
 from .space import Distribution, Space, Value
 from .storage import Storage, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
@@ -385,6 +385,7 @@ class Study:
     def run_trial(self, fn: Callable[[Trial], Any], trial: Trial) -> Trial:
         """Evaluate ``fn(trial)`` and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
         token = _current.set(trial)
+        checkpoints.before(self, trial)  # jhpo.checkpoint in the trial continues from its parent
         try:
             value = fn(trial)
         except TrialPruned as exc:
@@ -400,6 +401,7 @@ class Study:
             return self.tell(trial, state=TrialState.FAILED, error=tb)
         finally:
             _current.reset(token)
+            checkpoints.after(self, trial)
         return self.tell(trial, value)
 
     def optimize(

@@ -30,6 +30,7 @@ from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
 from .annotations import PARAMS, CellTemplate
 from .reports import worker_hook
 from .runner import CellRunner
@@ -230,6 +231,14 @@ async def exit_process() -> None:
     os._exit(1)
 
 
+def _checkpoint(trial: Trial) -> tuple[Any, dict[str, Any]]:
+    try:
+        state = checkpoints.collect(trial)
+    except Exception:  # noqa: BLE001 - a state that cannot be copied: its promoted trial restarts
+        state = None
+    return state, {k: trial.info[k] for k in ("checkpoint_from", "resumed_budget") if k in trial.info}
+
+
 def preload(data: dict[str, Any]) -> dict[str, Any]:
     """Start-up call of a fresh worker process: unpickle the search's data before any trial's clock runs."""
     loaded: list[str] = []
@@ -275,6 +284,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     trial.start()
     if msg.get("reports") is not None:  # pruning: reports go to the study, its decision comes back
         trial._should_prune = worker_hook(msg["reports"], trial.number)
+    checkpoints.deliver(trial, msg.get("checkpoint"))  # the parent's state, for jhpo.checkpoint
     out: dict[str, Any] = {
         "state": "complete",
         "value": None,
@@ -313,6 +323,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     finally:
         _current.reset(token)
     out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
+    out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
     out["intermediate"] = dict(trial.intermediate)
     if (
         runner is not None

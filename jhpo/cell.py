@@ -72,10 +72,11 @@ def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
         return size + (1 if opts.baseline and not on_grid else 0)
     if opts.strategy == "hyperband" and template.space.resource_name is not None and opts.timeout is None:
         # 20 trials would not even fill the first rung: run the first bracket, up to the full budget
+        # (the baseline is one of the bracket's configurations)
         from .strategies.hyperband import HyperbandStrategy
 
         hb = HyperbandStrategy(template.space, eta=opts.strategy_options.get("eta", 3))
-        return sum(n for n, _ in hb.rungs(hb.s_max)) + (1 if opts.baseline else 0)
+        return sum(n for n, _ in hb.rungs(hb.s_max))
     return None if opts.timeout is not None else DEFAULT_TRIALS
 
 
@@ -158,7 +159,8 @@ def open_study(
         pruner=opts.pruner,
         allow_changes=opts.allow_changes,
         meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
-        strategy_options=_strategy_options(opts),
+        # n_trials as the search will count it (hyperband without --trials runs one whole bracket)
+        strategy_options={**_strategy_options(opts), "n_trials": _total(opts, template)},
     )
 
 

@@ -31,11 +31,13 @@ Timeouts and dead workers
     restarted through the nanny. A generic executor cannot stop a running
     call: the trial is failed and the call may finish in the background.
 
-What is left out
-    Pruning across processes: ``jhpo.report`` inside a worker records the
-    intermediate values, which the main process receives with the result
-    (the panel then shows the curve), but the pruner is not consulted while
-    the trial runs. After the search the best trial's names reach the
+Pruning
+    When the strategy or pruner can prune, ``jhpo.report`` inside a worker
+    sends each report to the main process, which asks the pruner and posts
+    its decision back while the trial runs (:mod:`jhpo.reports`).
+
+What comes back
+    After the search the best trial's names reach the
     notebook: a worker pickles back the names a cell changed whenever its
     trial beats the best value known when it was sent (at most
     :data:`jhpo.worker.NAMES_LIMIT`); otherwise the best configuration is
@@ -60,6 +62,9 @@ from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
+from .budget import outranks, trial_budget
+from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study, config_independent
 from .trial import Trial, TrialState
@@ -692,7 +697,14 @@ def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStat
 # -- the loop --------------------------------------------------------------------------------
 
 
-def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str, Any], stats: RunStats) -> None:
+def _record(
+    study: Study,
+    runner: CellRunner | None,
+    r: _Running,
+    res: dict[str, Any],
+    stats: RunStats,
+    reports: ReportChannel | None = None,
+) -> None:
     trial = r.trial
     trial.stdout, trial.stderr = res.get("stdout", ""), res.get("stderr", "")
     label = str(trial.info.get("worker", ""))
@@ -707,20 +719,30 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):
+        if trial.intermediate.get(int(step)) == value:
+            continue  # arrived live through the report channel
         trial.intermediate[int(step)] = value
         for obs in study.observers:
             obs.on_report(study, trial, int(step), value)
+    trial.info.update(res.get("checkpoint_info") or {})
+    checkpoints.keep(study, trial, res.get("checkpoint"))  # for the trial promoted from this one
+    state, value, error = TrialState(res["state"]), res["value"], res["error"]
+    late = late_decision(reports, trial) if reports is not None and state is TrialState.COMPLETE else None
+    if late is not None:  # pruned, as in process, though the trial finished before it heard
+        state, (value, error) = TrialState.PRUNED, late
     names = res.get("names")
     if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
         trial.info["names_not_sent"] = res["names_skipped"]
-    if runner is not None and names is not None and res["state"] == "complete":
-        if runner.best is None or study.is_better(res["value"], runner.best[1]):
+    if runner is not None and names is not None and state is TrialState.COMPLETE:
+        best = runner.best[1] if runner.best else None
+        if outranks(trial.info.get("budget"), res["value"], runner.best_budget, best, study.direction):
             try:
                 runner.best = (trial.number, res["value"], cloudpickle.loads(names))
+                runner.best_budget = trial.info.get("budget")
             except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
                 pass
     trial._fatal = res.get("fatal")  # type: ignore[attr-defined]
-    study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
+    study.tell(trial, value, state, error)
 
 
 def _abort(study: Study, finished: list[Trial], checked: int) -> SearchAborted | None:
@@ -803,6 +825,7 @@ def optimize_parallel(
     stats = last_stats = RunStats(large=dict(task.large))
     backend = _open_backend(n_jobs, executor, task, stats)
     stats.backend, stats.workers = backend.kind, backend.capacity()
+    reports = channel_for(study, backend)  # jhpo.report reaches the pruner while trials run
     runner = fn if isinstance(fn, CellRunner) else None
     if show_progress:
         from .ui.text import TextProgress
@@ -828,7 +851,7 @@ def optimize_parallel(
             elif reason == "done" and wanted and study.stop_requested:
                 reason = "stopped"
             if reason == "done" and wanted and exhausted_at != len(finished):
-                n, empty = _launch(study, backend, running, n_trials, launched)
+                n, empty = _launch(study, backend, running, n_trials, launched, reports)
                 launched += n
                 if n and status is not None:
                     status = None
@@ -842,7 +865,10 @@ def optimize_parallel(
             futures = list(running) + backend.pending()
             if not futures:  # only waiting for workers to (re)appear
                 time.sleep(POLL)
-            for fut in backend.wait(futures, POLL) if futures else ():
+            done = backend.wait(futures, POLL) if futures else []
+            if reports is not None:  # after the wait: a finished trial's reports are all in
+                pump(reports, study, [r.trial for r in running.values()])
+            for fut in done:
                 r = running.pop(fut, None)
                 if r is None:
                     continue  # a worker process finished starting up
@@ -855,7 +881,7 @@ def optimize_parallel(
                 if res is None:
                     finished.append(_fail(study, r, why or "the trial failed in its worker"))
                 else:
-                    _record(study, runner, r, res, stats)
+                    _record(study, runner, r, res, stats, reports)
                     finished.append(r.trial)
             now = time.monotonic()
             for r in list(running.values()):
@@ -897,6 +923,8 @@ def optimize_parallel(
             for r in running.values():
                 _fail(study, r, "the search stopped", TrialState.INTERRUPTED)
         backend.close(kill=kill)
+        if reports is not None:
+            reports.close()
         study.stop_reason = reason
         for obs in study.observers:
             obs.on_search_end(study, reason)
@@ -905,7 +933,12 @@ def optimize_parallel(
 
 
 def _launch(
-    study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None, launched: int
+    study: Study,
+    backend: Any,
+    running: dict[Any, _Running],
+    n_trials: int | None,
+    launched: int,
+    reports: ReportChannel | None = None,
 ) -> tuple[int, bool]:
     """Start trials on the free workers; returns (how many started, whether the strategy ran dry)."""
     free = backend.free_slots(running.values())
@@ -916,14 +949,17 @@ def _launch(
         trials = study.ask_batch(want, notify=False)
     except SearchExhausted:
         return 0, True
-    best = study.best_value
+    best = study.best_trial
     for trial, slot in zip(trials, free):
         msg = {
             "number": trial.number,
             "params": trial.params,
             "info": dict(trial.info),
-            "best": best,
+            # a trial at a higher budget than the best always sends its names back (see jhpo.budget)
+            "best": best.value if best and trial_budget(best) >= trial_budget(trial) else None,
             "spec": backend.task.spec_key,
+            "reports": None if reports is None else reports.end,
+            "checkpoint": checkpoints.take(study, trial),  # its parent's state, for jhpo.checkpoint
         }
         future = backend.submit(slot, msg)
         trial.info["worker"] = backend.label(slot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from .budget import best_note, trial_budget
 from .failures import describe_failures
 from .trial import Trial, TrialState
 
@@ -78,12 +79,16 @@ class TuneResult:
             f"Best value {best.value:.6g} in trial {best.number}: "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items())
         )
+        note = best_note(best, s.space)
+        if note is not None:
+            lines.append(f"({note})")
         base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
         if base is not None and base.number != best.number:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
-        ranked = sorted(
-            (t for t in s.trials if t.state is TrialState.COMPLETE),
-            key=lambda t: t.value if s.direction == "minimize" else -t.value,  # type: ignore[operator, return-value, arg-type]
+        sign = 1.0 if s.direction == "minimize" else -1.0
+        ranked = sorted(  # at equal budget first, as the best is chosen (jhpo.budget)
+            (t for t in s.trials if t.state is TrialState.COMPLETE and t.value is not None),
+            key=lambda t: (-trial_budget(t), sign * (t.value or 0.0)),
         )[:top]
         names = s.space.names
         header = ["#", "value", *names]

@@ -14,6 +14,7 @@ from types import CodeType
 from typing import Any
 
 from .annotations import PARAMS, RESULT, CellTemplate
+from .budget import outranks
 from .capture import BoundedWriter
 from .space import Value
 from .study import ObjectiveError
@@ -93,6 +94,7 @@ class CellRunner:
         self.filename = filename or f"<tune-cell-{next(_counter)}>"
         self.code = self._compile()
         self.best: tuple[int, float, dict[str, Any]] | None = None
+        self.best_budget: Any = None
 
     def _compile(self) -> CodeType:
         shown = "\n" * self.template.line_offset + self.template.source
@@ -170,7 +172,7 @@ class CellRunner:
         if self.checkpoint is not None and self.checkpoint in ns:
             self.checkpoints[trial.number] = (ns[self.checkpoint], trial.info.get("budget"))
         try:
-            self._keep(trial.number, float(value), ns)
+            self._keep(trial.number, float(value), ns, trial.info.get("budget"))
         except (TypeError, ValueError):
             pass  # not a number: the study fails the trial and says why
         return value  # type: ignore[no-any-return]
@@ -189,11 +191,12 @@ class CellRunner:
         trial.info["checkpoint_from"], trial.info["resumed_budget"] = parent, budget
         return {self.checkpoint: obj}
 
-    def _keep(self, number: int, value: float, produced: dict[str, Any]) -> None:
+    def _keep(self, number: int, value: float, produced: dict[str, Any], budget: Any = None) -> None:
         if math.isnan(value):
             return
-        better = self.best is None or (value > self.best[1] if self.direction == "maximize" else value < self.best[1])
-        if better:
+        # compared at equal budget, as Study.best_trial does: a higher budget wins whatever its value
+        if outranks(budget, value, self.best_budget, self.best[1] if self.best else None, self.direction):
+            self.best_budget = budget
             self.best = (number, value, {k: v for k, v in produced.items() if k != RESULT})
 
     def format_error(self, exc: BaseException) -> str:

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import budget, checkpoints
 from .capture import bound_text, clean_text
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
@@ -349,11 +350,8 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
-        done = [t for t in self._trials if t.state is TrialState.COMPLETE and t.value is not None]
-        if not done:
-            return None
-        s = self._sign()
-        return max(done, key=lambda t: (s * t.value, -t.number))  # type: ignore[operator]
+        """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
+        return budget.best_trial(self._trials, self.direction)
 
     @property
     def best_params(self) -> dict[str, Value] | None:
@@ -458,7 +456,10 @@ class Study:
                 self._queue = [q for q in self._queue if not q.info.get("baseline")]
             number = self.storage.next_number(self.name)
             # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.
-            trials = [self._start(self._queue.pop(0), number + i) for i in range(min(n, len(self._queue)))]
+            trials = [
+                self._start(self.strategy.adopt(self._queue.pop(0), self.trials), number + i)
+                for i in range(min(n, len(self._queue)))
+            ]
             if len(trials) < n:
                 suggestions = self.strategy.suggest(self.trials, n - len(trials))
                 trials += [self._start(s, number + len(trials) + i) for i, s in enumerate(suggestions)]
@@ -548,6 +549,7 @@ class Study:
     def run_trial(self, fn: Callable[[Trial], Any], trial: Trial) -> Trial:
         """Evaluate ``fn(trial)`` and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
         token = _current.set(trial)
+        checkpoints.before(self, trial)  # jhpo.checkpoint in the trial continues from its parent
         try:
             value = fn(trial)
         except TrialPruned as exc:
@@ -563,6 +565,7 @@ class Study:
             return self.tell(trial, state=TrialState.FAILED, error=tb)
         finally:
             _current.reset(token)
+            checkpoints.after(self, trial)
         return self.tell(trial, value)
 
     def optimize(

@@ -31,8 +31,10 @@ from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
 from .annotations import PARAMS, CellTemplate
 from .capture import BoundedWriter
+from .reports import worker_hook
 from .runner import CellRunner
 from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
@@ -297,6 +299,14 @@ async def exit_process() -> None:
     os._exit(1)
 
 
+def _checkpoint(trial: Trial) -> tuple[Any, dict[str, Any]]:
+    try:
+        state = checkpoints.collect(trial)
+    except Exception:  # noqa: BLE001 - a state that cannot be copied: its promoted trial restarts
+        state = None
+    return state, {k: trial.info[k] for k in ("checkpoint_from", "resumed_budget") if k in trial.info}
+
+
 def preload(data: dict[str, Any]) -> dict[str, Any]:
     """Start-up call of a fresh worker process: unpickle the search's data before any trial's clock runs."""
     loaded: list[str] = []
@@ -340,6 +350,9 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {"missing": [exc.key]}
     trial = Trial(number=msg["number"], params=dict(msg["params"]), info=dict(msg["info"]))
     trial.start()
+    if msg.get("reports") is not None:  # pruning: reports go to the study, its decision comes back
+        trial._should_prune = worker_hook(msg["reports"], trial.number)
+    checkpoints.deliver(trial, msg.get("checkpoint"))  # the parent's state, for jhpo.checkpoint
     out: dict[str, Any] = {
         "state": "complete",
         "value": None,
@@ -387,6 +400,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     finally:
         _current.reset(token)
     out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
+    out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
     out["intermediate"] = dict(trial.intermediate)
     if (
         runner is not None

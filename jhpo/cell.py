@@ -97,8 +97,10 @@ def dry_run(
     res = template.space.resource_name
     width = max((len(a.name) for a in template.annotations), default=4)
     print(f"Search space ({len(template.space)} parameters, from the cell's annotations):", file=out)
-    for a in template.annotations:
-        print(f"  {a.name:<{width}}  {a.dist.describe():<36} default {a.default!r}   (line {a.line})", file=out)
+    for note in template.notes:
+        print(f"  note: {note}", file=out)
+    for line in template.describe_space():
+        print(f"  {line}", file=out)
     for name, value in template.fixed.items():
         print(f"  {name:<{width}}  fixed at {value!r}", file=out)
     target = opts.objective or "the cell's last expression"
@@ -171,6 +173,8 @@ def tune_cell(
     ran) for a malformed annotation and ValueError for bad options.
     """
     template = parse_tunable(source, line_offset)
+    for note in template.notes if not opts.dry_run else ():
+        print(f"jhpo: {note}", file=err or sys.stderr)
     if opts.dry_run:
         dry_run(template, opts)
         return None

@@ -124,6 +124,7 @@ class CellTemplate:
     assigned: frozenset[str] = frozenset()
     loaded: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
+    metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
 
     def tree(self, objective_name: str | None) -> ast.Module:
         tree = ast.parse(self.source)

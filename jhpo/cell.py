@@ -44,6 +44,7 @@ class TuneOptions:
     trial_timeout: float | None = None
     pruner: str | None = None
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()
 
     @classmethod
     def names(cls) -> list[str]:
@@ -173,6 +174,7 @@ def tune_cell(
     ran) for a malformed annotation and ValueError for bad options.
     """
     template = parse_tunable(source, line_offset)
+    template.metrics = tuple(opts.metrics)
     for note in template.notes if not opts.dry_run else ():
         print(f"jhpo: {note}", file=err or sys.stderr)
     if opts.dry_run:

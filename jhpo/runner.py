@@ -14,6 +14,7 @@ from types import CodeType
 from typing import Any
 
 from .annotations import PARAMS, RESULT, CellTemplate
+from .metrics import record as record_metrics
 from .space import Value
 from .study import ObjectiveError
 from .trial import Trial
@@ -100,6 +101,7 @@ class CellRunner:
         return ns, out.getvalue(), err.getvalue()
 
     def read_objective(self, ns: Mapping[str, Any]) -> Any:
+        record_metrics(ns, self.template.metrics)  # --metrics: stored with the running trial
         if self.objective is None:
             return ns.get(RESULT)
         if self.objective not in ns:

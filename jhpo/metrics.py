@@ -49,7 +49,7 @@ def log(**metrics: Any) -> None:
     """
     trial = _current.get()
     values = {name: _number(name, v) for name, v in metrics.items()}
-    if trial is not None:
+    if trial is not None and values:
         trial.info.setdefault("metrics", {}).update({k: (v if math.isfinite(v) else None) for k, v in values.items()})
 
 

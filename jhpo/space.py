@@ -643,6 +643,24 @@ class Space(Mapping[str, Distribution]):
             return full
         return sum(1 for _ in self.grid(k))
 
+    def n_configurations(self) -> int | None:
+        """How many distinct configurations a discrete space holds (None: it has a continuous parameter).
+
+        With conditions the count is exact up to a million combinations, an upper bound beyond.
+        """
+        counts = []
+        for d in self._params.values():
+            if isinstance(d, Float) and d.step is None:
+                return None
+            if isinstance(d, Float) and d.step is not None:
+                counts.append(int(math.floor((d.high - d.low) / d.step + 1e-9)) + 1)
+            elif isinstance(d, Int):
+                counts.append(d.n_levels)
+            else:
+                counts.append(len(d.grid(1)))  # a choice's values; a resource's one level
+        full = math.prod(counts)
+        return full if full > 1_000_000 else self.grid_size(max(counts, default=1))
+
     def grid(self, k: int) -> Iterator[dict[str, Value]]:
         """All grid points in lexicographic order (lazily); with conditions, only the distinct
         configurations (an inactive parameter does not multiply the grid)."""

@@ -97,6 +97,8 @@ class _Encoder:
 
     def finite_size(self) -> int | None:
         """How many distinct configurations the space holds, if it is discrete."""
+        if self.space.conditions:  # an inactive parameter does not multiply the configurations
+            return self.space.n_configurations()
         size = 1
         for d in self.dists:
             if isinstance(d, Choice):

@@ -351,7 +351,7 @@ class GeneticStrategy(Strategy):
             return None
         levels = [dist.grid(int(_levels(dist))) for dist in self._dists]
         names = list(self.searched)
-        left = [dict(zip(names, combo)) for combo in itertools.product(*levels)]
+        left = [self.searched.prune(dict(zip(names, combo))) for combo in itertools.product(*levels)]
         left = [p for p in left if self.searched.key(p) not in seen]
         if not left:
             return None

@@ -247,7 +247,18 @@ class Scope:
         known = [c for c in clauses if c is not None]
         if body:
             return known
-        return [known[0].negated()] if len(known) == 1 else None
+        return [self._plain(known[0].negated())] if len(known) == 1 else None
+
+    def _plain(self, clause: Clause) -> Clause:
+        """An ``else`` of a test on a choice, as the choices it leaves (``k == 'rf'``, not ``k != 'svc'``)."""
+        dist = next((d for d, _, p in self.tuned.values() if p == clause.param), None)
+        if not isinstance(dist, Choice) or clause.op not in ("!=", "not in"):
+            return clause
+        out = clause.value if clause.op == "not in" else (clause.value,)
+        left = tuple(c for c in dist.choices if not Clause(clause.param, "in", out).holds(c))
+        if not left:
+            return clause
+        return Clause(clause.param, "==", left[0]) if len(left) == 1 else Clause(clause.param, "in", left)
 
     def clause(self, test: ast.expr, line: int) -> Clause | None:
         """``test`` as a clause on a tuned parameter assigned once before ``line``, or None."""

@@ -171,7 +171,7 @@ def test_branch_clauses_elif_else_and_nesting() -> None:
     t = parse_cell(cell)
     c = {n: t.space.conditions[n].describe() for n in t.space.conditions}
     assert c["x"] == "m == 'a'" and c["y"] == "m == 'a' and flag"
-    assert c["z"] == "m != 'a' and m in ['b'] and flag"
+    assert c["z"] == "m in ['b', 'c'] and m in ['b'] and flag"
     assert "w" not in t.space.conditions or t.space.conditions["w"].runtime  # else of an and-test: from what ran
     assert t.space.conditions["v"].runtime
     assert t.space.prune({"m": "a", "flag": False, "x": 1.0, "y": 2, "z": 1}) == {"m": "a", "flag": False, "x": 1.0}

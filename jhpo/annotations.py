@@ -126,6 +126,12 @@ class CellTemplate:
     notes: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
 
+    @property
+    def written(self) -> dict[str, Value]:
+        """Every parameter's default as the cell writes it, inactive ones included (``defaults``
+        holds the baseline configuration: only what is active under the defaults)."""
+        return {n: a.default for a in self.annotations for n in a.names}
+
     def tree(self, objective_name: str | None) -> ast.Module:
         tree = ast.parse(self.source)
         _Rewriter({a.pos: a for a in self.annotations}).visit(tree)

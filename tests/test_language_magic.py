@@ -358,3 +358,21 @@ def test_list_of_grids_as_conditional_branches(ip) -> None:  # type: ignore[no-u
     linear = [t.params for t in r.trials if t.params["kernel"] == "linear"]
     assert sorted(p["C"] for p in linear) == [1, 10, 100] and all(set(p) == {"kernel", "C"} for p in linear)
     assert jhpo.Space  # the public API holds the same conditional space
+
+
+def test_manual_form_on_a_conditional_cell_stores_only_active_parameters(ip) -> None:  # type: ignore[no-untyped-def]
+    cell = (
+        'kernel = "linear"  # tune: ["linear", "rbf"]\n'
+        'if kernel == "rbf":\n'
+        "    gamma = 0.1  # tune: loguniform(0.01, 1)\n"
+        "    score = gamma\n"
+        "else:\n"
+        "    score = 0.0\n"
+    )
+    form = ip.run_cell_magic("tune", "--manual --maximize score --study manual-tree", cell)
+    assert set(form.controls) == {"kernel", "gamma"}  # a control for every parameter, inactive ones too
+    first = form.run()  # the cell's defaults
+    assert first.params == {"kernel": "linear"} and first.info.get("baseline")
+    form.controls["kernel"].value = "rbf"
+    second = form.run()
+    assert second.params == {"kernel": "rbf", "gamma": 0.1} and second.value == pytest.approx(0.1)

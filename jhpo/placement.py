@@ -388,6 +388,14 @@ def literal_default(node: ast.expr) -> Value:
     try:
         default = ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError):
+        if isinstance(node, ast.Call) and node.keywords and node.lineno == node.end_lineno:
+            kw = next((k for k in node.keywords if k.arg is not None), None)
+            example = f"{kw.arg}={ast.unparse(kw.value)}," if kw is not None else "keyword=value,"
+            raise Bad(
+                f"the default `{ast.unparse(node)}` is a call, not a literal",
+                f"to tune one of its arguments, spread the call over lines and annotate that argument's "
+                f"line: `{ast.unparse(node.func)}(\n    {example}  # tune: ...\n)`",
+            ) from None
         raise Bad(
             f"the default `{ast.unparse(node)}` is not a literal",
             'write the default as a plain value (e.g. 0.01, 3, "rbf", True); annotations are never executed',

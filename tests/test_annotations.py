@@ -185,3 +185,10 @@ def test_tune_name_renames_and_dict_entries_rewrite_in_place() -> None:
     assert t.space.names == ["a", "bee"] and [a.kind for a in t.annotations] == ["entry", "entry"]
     code = ast.unparse(t.tree("p"))
     assert "p = {'a': __jhpo_params__['a'], 'b': __jhpo_params__['bee']}" in code
+
+
+def test_a_one_line_call_says_how_to_tune_its_arguments() -> None:
+    with pytest.raises(AnnotationError) as info:
+        parse_cell("model = SVC(C=1.0, kernel='rbf')  # tune: loguniform(0.1, 10)\n")
+    (p,) = info.value.problems
+    assert "is a call, not a literal" in p.message and "SVC(\n    C=1.0,  # tune: ...\n)" in p.fix

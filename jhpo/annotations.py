@@ -487,7 +487,8 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
             a.names, a.conditions, a.pos = names, conditions, place.pos
             a.loop_vars = tuple(lp.var for lp in place.loops)
             a.record, a.fallback = place.runtime, bool(extra)
-            if place.var is not None and not (place.loops or place.runtime or extra):
+            # A test may compare this name (a budget is handed out by schedulers, not a branch condition).
+            if place.var is not None and not (place.loops or place.runtime or extra or isinstance(dist, sp.Resource)):
                 scope.tuned[place.var] = (dist, row, place.name)
             annotations.append(a)
         except _Bad as bad:

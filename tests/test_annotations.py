@@ -192,3 +192,9 @@ def test_a_one_line_call_says_how_to_tune_its_arguments() -> None:
         parse_cell("model = SVC(C=1.0, kernel='rbf')  # tune: loguniform(0.1, 10)\n")
     (p,) = info.value.problems
     assert "is a call, not a literal" in p.message and "SVC(\n    C=1.0,  # tune: ...\n)" in p.fix
+
+
+def test_a_branch_on_the_resource_is_recorded_from_what_ran() -> None:
+    t = parse_cell("epochs = 9  # tune: resource(1, 9)\nif epochs > 3:\n    lr = 0.1  # tune: uniform(0, 1)\n")
+    assert t.space.conditions["lr"].runtime and not t.space.conditions["lr"].clauses
+    assert t.space.searched.names == ["lr"]

@@ -376,3 +376,13 @@ def test_manual_form_on_a_conditional_cell_stores_only_active_parameters(ip) -> 
     form.controls["kernel"].value = "rbf"
     second = form.run()
     assert second.params == {"kernel": "rbf", "gamma": 0.1} and second.value == pytest.approx(0.1)
+
+
+def test_loop_parameters_in_worker_processes_with_an_earlier_cell_function(ip) -> None:  # type: ignore[no-untyped-def]
+    ip.run_cell(EARLIER_CELL)
+    line = "--strategy random --trials 6 --maximize score --seed 3 --quiet --n-jobs 2"
+    r = ip.run_cell_magic("tune", line, LOOP_CELL)
+    for t in r.trials:
+        assert t.state is TrialState.COMPLETE, t.error
+        layers = [t.params[f"n_units[{i}]"] for i in range(t.params["n_layers"])]
+        assert t.value == pytest.approx(-sum((u - 40) ** 2 for u in layers) / 1000 - abs(len(layers) - 2))

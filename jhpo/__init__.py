@@ -12,6 +12,7 @@ from typing import Any
 from .annotations import AnnotationError, parse_cell
 from .cell import TuneOptions, tune_cell
 from .checkpoints import checkpoint
+from .metrics import log
 from .result import TuneResult
 from .space import Space, choice, integer, loguniform, resource, uniform
 from .storage import InMemoryStorage, SQLiteStorage
@@ -44,6 +45,7 @@ __all__ = [
     "integer",
     "load_ipython_extension",
     "load_study",
+    "log",
     "loguniform",
     "parse_cell",
     "report",

@@ -12,7 +12,9 @@ import ast
 import difflib
 import hashlib
 import io
+import itertools
 import json
+import math
 import re
 import tokenize
 from collections.abc import Callable
@@ -20,14 +22,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import space as sp
-from .space import Distribution, Space, Value
+from .placement import Bad as _Bad
+from .placement import Place, Scope, literal_default
+from .space import Clause, Condition, Distribution, Space, Value
+from .trial import _current
 
-__all__ = ["Annotation", "AnnotationError", "CellTemplate", "parse_cell"]
+__all__ = ["Annotation", "AnnotationError", "CellTemplate", "parse_cell", "read"]
 
 PARAMS = "__jhpo_params__"
+#: Loops may multiply one annotation into at most this many parameters.
+MAX_PER_ANNOTATION = 1000
 RESULT = "__jhpo_value__"
 
-_TUNE = re.compile(r"#\s*tune\s*:(?P<expr>.*)$")
+_TUNE = re.compile(r"#\s*tune\s*(?:\[(?P<name>[^\]]*)\])?\s*:(?P<expr>.*)$")
 _COLAB = re.compile(r"#\s*@param\b(?P<rest>.*)$")
 
 _FUNCS: dict[str, tuple[Callable[..., Distribution], set[str], str]] = {
@@ -75,12 +82,26 @@ class AnnotationError(ValueError):
 
 @dataclass
 class Annotation:
+    """One ``# tune:`` (or Colab) comment and the parameters it makes.
+
+    ``names`` lists them: ``[name]``, or one per loop iteration
+    (``n_units[0]``, ``n_units[1]``, ...); ``conditions`` says when each is
+    active (absent: always). ``pos`` locates the value it replaces in the cell.
+    """
+
     name: str
     line: int
     text: str
     dist: Distribution
     default: Value
     source: str  # "tune" or "colab"
+    kind: str = "assign"  # "assign", "entry" (a dict entry), "keyword" (a call's keyword argument)
+    names: list[str] = field(default_factory=list)
+    conditions: dict[str, Condition] = field(default_factory=dict)
+    pos: tuple[int, int, int | None, int | None] = (0, 0, None, None)
+    loop_vars: tuple[str, ...] = ()
+    record: bool = False  # active only if the cell reads it: the read is recorded
+    fallback: bool = False  # `# tune: ... if COND`: when inactive the cell gets the default
 
 
 @dataclass
@@ -102,11 +123,18 @@ class CellTemplate:
     line_offset: int = 0
     assigned: frozenset[str] = frozenset()
     loaded: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)
+    metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
+
+    @property
+    def written(self) -> dict[str, Value]:
+        """Every parameter's default as the cell writes it, inactive ones included (``defaults``
+        holds the baseline configuration: only what is active under the defaults)."""
+        return {n: a.default for a in self.annotations for n in a.names}
 
     def tree(self, objective_name: str | None) -> ast.Module:
         tree = ast.parse(self.source)
-        names = {a.name for a in self.annotations}
-        _Rewriter(names).visit(tree)
+        _Rewriter({a.pos: a for a in self.annotations}).visit(tree)
         if objective_name is None and tree.body and isinstance(tree.body[-1], ast.Expr):
             last = tree.body[-1]
             tree.body[-1] = ast.copy_location(
@@ -128,24 +156,77 @@ class CellTemplate:
         """Names the cell reads that it may take from the notebook (for shipping to workers)."""
         return self.loaded
 
+    def describe_space(self) -> list[str]:
+        """The space as a tree, one line per parameter with its default and cell line."""
+        line_of = {n: (a.default, a.line) for a in self.annotations for n in a.names}
+        out = []
+        for text in self.space.describe_tree():
+            name = text.strip().split(" = ")[0]
+            if name in line_of and not text.lstrip().startswith("if "):
+                default, line = line_of[name]
+                text = f"{text:<56} default {default!r}   (line {line})"
+            out.append(text)
+        return out
+
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
+    """Replaces each annotated value with a read of the trial's parameter."""
 
-    def _value(self, name: str, node: ast.AST) -> ast.expr:
-        sub = ast.Subscript(value=ast.Name(PARAMS, ast.Load()), slice=ast.Constant(name), ctx=ast.Load())
-        return ast.copy_location(sub, node)
+    def __init__(self, at: dict[tuple[int, int, int | None, int | None], Annotation]) -> None:
+        self.at = at
 
-    def visit_Assign(self, node: ast.Assign) -> ast.AST:
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id in self.names:
-            node.value = self._value(node.targets[0].id, node.value)
-        return node
+    def visit(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.expr):
+            a = self.at.get((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset))
+            if a is not None:
+                return ast.copy_location(_read(a, node), node)
+        return super().visit(node)
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
-        if isinstance(node.target, ast.Name) and node.target.id in self.names and node.value is not None:
-            node.value = self._value(node.target.id, node.value)
-        return node
+
+def _key(a: Annotation) -> ast.expr:
+    if not a.loop_vars:
+        return ast.Constant(a.name)
+    parts: list[ast.expr] = [ast.Constant(a.name + "[")]
+    for i, var in enumerate(a.loop_vars):
+        if i:
+            parts.append(ast.Constant("]["))
+        parts.append(ast.FormattedValue(ast.Name(var, ast.Load()), -1, None))
+    parts.append(ast.Constant("]"))
+    return ast.JoinedStr(parts)
+
+
+def _read(a: Annotation, default: ast.expr) -> ast.expr:
+    params = ast.Name(PARAMS, ast.Load())
+    extra = [default] if a.fallback else []
+    if a.record:
+        module = ast.Call(
+            ast.Name("__import__", ast.Load()),
+            [ast.Constant(__name__)],
+            [ast.keyword("fromlist", ast.List([ast.Constant("read")], ast.Load()))],
+        )
+        return ast.Call(ast.Attribute(module, "read", ast.Load()), [params, _key(a), *extra], [])
+    if a.fallback:
+        return ast.Call(ast.Attribute(params, "get", ast.Load()), [_key(a), *extra], [])
+    return ast.Subscript(params, _key(a), ast.Load())
+
+
+def read(params: dict[str, Value], key: str, *default: Value) -> Value:
+    """The trial's value of ``key``, noting on the running trial that the cell read it.
+
+    The template calls this for a parameter whose activity is known only from
+    what ran (a branch on an untuned value, a function body); the study then
+    keeps the parameters the cell read and stores the others as inactive.
+    """
+    trial = _current.get()
+    if key in params:
+        if trial is not None:
+            seen = trial.info.setdefault("read", [])
+            if key not in seen:
+                seen.append(key)
+        return params[key]
+    if default:
+        return default[0]
+    raise KeyError(key)
 
 
 def _comments(source: str) -> list[tuple[int, str]]:
@@ -157,27 +238,6 @@ def _comments(source: str) -> list[tuple[int, str]]:
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass  # ast.parse reports the syntax error with a better message
     return out
-
-
-def _statements(tree: ast.AST) -> dict[int, list[ast.stmt]]:
-    """Every statement by the line it ends on (innermost last)."""
-    by_line: dict[int, list[ast.stmt]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and node.end_lineno is not None:
-            by_line.setdefault(node.end_lineno, []).append(node)
-    for nodes in by_line.values():
-        nodes.sort(key=lambda n: (n.lineno, n.col_offset))
-    return by_line
-
-
-def _literal(node: ast.AST) -> Any:
-    return ast.literal_eval(node)
-
-
-class _Bad(Exception):
-    def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message)
-        self.message, self.fix = message, fix
 
 
 def _parse_tune(expr: str) -> Distribution:
@@ -214,7 +274,7 @@ def _parse_tune(expr: str) -> Distribution:
 
 def _arg(node: ast.AST, fname: str) -> Any:
     try:
-        return _literal(node)
+        return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError):
         raise _Bad(
             f"{fname}(...) takes literal values only, but got `{ast.unparse(node)}`",
@@ -285,6 +345,83 @@ def _refuse_surrogates(lines: list[str], line_offset: int) -> None:
             raise AnnotationError([Problem(i + line_offset, shown, f"undecodable character {ascii(bad[0])}", fix)])
 
 
+def _split_condition(expr: str) -> tuple[str, str | None]:
+    """``uniform(0, 1) if kernel == "rbf"`` -> the distribution and the condition (None: no `if`)."""
+    depth = 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(expr).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            elif tok.type == tokenize.NAME and tok.string == "if" and depth == 0:
+                col = tok.start[1]
+                return expr[:col], expr[col + 2 :]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # _parse_tune reports the unreadable text
+    return expr, None
+
+
+def _trailing(scope: Scope, text: str, row: int) -> list[Clause]:
+    """The clauses of a trailing ``if COND``; each must compare a tuned parameter assigned above."""
+    fix = 'compare a parameter tuned above this line with literals, e.g. `# tune: uniform(0, 1) if kernel == "rbf"`'
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise _Bad(f"cannot read the condition `{text.strip()}`", fix) from None
+    tests = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) else [node]
+    clauses = []
+    for test in tests:
+        clause = scope.clause(test, row)
+        if clause is None:
+            raise _Bad(f"the condition `{ast.unparse(test)}` does not compare a tuned parameter assigned above", fix)
+        clauses.append(clause)
+    return clauses
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or any(c in name for c in "[]'\"\n"):
+        raise _Bad(f"`{name}` cannot name a parameter", "write a plain name in the brackets: `# tune[alpha_l1]: ...`")
+    return name
+
+
+def _note_or_error(dist: Distribution, default: Value, name: str, shown: int) -> str | None:
+    """A default outside the domain runs as the baseline (a note); one of the wrong kind is an error."""
+    if dist.contains(default):
+        return None
+    numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if isinstance(dist, sp.Resource) or (not isinstance(dist, sp.Choice) and not numeric):
+        raise _Bad(
+            f"the default {default!r} lies outside {dist.describe()}",
+            "make the default one of the allowed values, or widen the range",
+        )
+    return (
+        f"cell line {shown}: the default {default!r} of `{name}` lies outside {dist.describe()}; "
+        "the baseline trial runs it as written, the search explores the declared range"
+    )
+
+
+def _expand(place: Place, extra: list[Clause]) -> tuple[list[str], dict[str, Condition]]:
+    """The parameter names an annotation makes (one per loop iteration) and when each is active."""
+    if any(lp.most < 1 for lp in place.loops):
+        raise _Bad("the loop around this annotation never runs (range of 0)", "loop at least once, or drop it")
+    if math.prod(lp.most for lp in place.loops) > MAX_PER_ANNOTATION:
+        raise _Bad(
+            f"the loops around this annotation make more than {MAX_PER_ANNOTATION} parameters",
+            "tune fewer iterations (a smaller range), or one value shared by all: move it above the loop",
+        )
+    names, conditions = [], {}
+    for idx in itertools.product(*(range(lp.most) for lp in place.loops)):
+        name = place.name + "".join(f"[{k}]" for k in idx)
+        clauses = [*place.clauses, *extra]
+        clauses += [Clause(lp.count, ">", k) for lp, k in zip(place.loops, idx) if lp.count and k >= lp.least]
+        names.append(name)
+        if clauses or place.runtime:
+            conditions[name] = Condition(tuple(clauses), place.runtime)
+    return names, conditions
+
+
 def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
     """Read the search space out of a cell's annotations.
 
@@ -311,11 +448,12 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
         if exc.lineno is not None:
             exc.lineno += line_offset
         raise
-    stmts = _statements(tree)
+    scope = Scope(tree, line_offset)
     problems: list[Problem] = []
     annotations: list[Annotation] = []
     fixed: dict[str, Value] = {}
-    seen: dict[str, int] = {}
+    notes: list[str] = []
+    seen: dict[str, tuple[int, str]] = {}
 
     for row, comment in _comments(source):
         tune, colab = _TUNE.match(comment), _COLAB.match(comment)
@@ -324,26 +462,46 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
         text = lines[row - 1]
         shown = row + line_offset
         try:
-            name, default = _target(stmts.get(row, []), row)
+            explicit = tune.group("name") if tune else None
+            place = scope.place(row, _check_name(explicit) if explicit is not None else None)
+            default = literal_default(place.default_node)
+            cond_text = None
             if tune:
-                dist: Distribution | None = _parse_tune(tune.group("expr"))
+                dist_text, cond_text = _split_condition(tune.group("expr"))
+                dist: Distribution | None = _parse_tune(dist_text)
             else:
                 dist = _parse_colab(colab.group("rest"), default)  # type: ignore[union-attr]
             if dist is None:
-                fixed[name] = default
+                fixed[place.name] = default
                 continue
-            if not dist.contains(default):
+            scope.context(place)
+            extra = _trailing(scope, cond_text, row) if cond_text is not None else []
+            if isinstance(dist, sp.Resource) and (place.loops or place.clauses or extra or place.runtime):
                 raise _Bad(
-                    f"the default {default!r} lies outside {dist.describe()}",
-                    "make the default one of the allowed values, or widen the range",
+                    "a resource(...) cannot sit in a loop, a branch or a function",
+                    "assign the resource once at the top of the cell",
                 )
-            if name in seen:
-                raise _Bad(
-                    f"`{name}` is already tuned on cell line {seen[name]}",
-                    "annotate each name once, or give this one another name",
-                )
-            seen[name] = shown
-            annotations.append(Annotation(name, shown, text, dist, default, "tune" if tune else "colab"))
+            note = _note_or_error(dist, default, place.name, shown)
+            names, conditions = _expand(place, extra)
+            for name in names:
+                if name in seen:
+                    raise _Bad(
+                        f"`{name}` is already tuned on cell line {seen[name][0]}",
+                        "annotate each name once, or give this one another name"
+                        + ("" if place.kind == "assign" and seen[name][1] == "assign" else ": `# tune[other]: ...`"),
+                    )
+            for name in names:
+                seen[name] = (shown, place.kind)
+            if note:
+                notes.append(note)
+            a = Annotation(place.name, shown, text, dist, default, "tune" if tune else "colab", place.kind)
+            a.names, a.conditions, a.pos = names, conditions, place.pos
+            a.loop_vars = tuple(lp.var for lp in place.loops)
+            a.record, a.fallback = place.runtime, bool(extra)
+            # A test may compare this name (a budget is handed out by schedulers, not a branch condition).
+            if place.var is not None and not (place.loops or place.runtime or extra or isinstance(dist, sp.Resource)):
+                scope.tuned[place.var] = (dist, row, place.name)
+            annotations.append(a)
         except _Bad as bad:
             problems.append(Problem(shown, text, bad.message, bad.fix))
     resources = [a for a in annotations if isinstance(a.dist, sp.Resource)]
@@ -359,63 +517,23 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
     if problems:
         raise AnnotationError(problems)
 
+    space = Space(
+        {n: a.dist for a in annotations for n in a.names},
+        {n: c for a in annotations for n, c in a.conditions.items()},
+    )
     assigned, loaded = _names(tree)
     return CellTemplate(
         source=source,
-        space=Space({a.name: a.dist for a in annotations}),
-        defaults={a.name: a.default for a in annotations},
+        space=space,
+        defaults=space.prune({n: a.default for a in annotations for n in a.names}),
         annotations=annotations,
         fixed=fixed,
         uses_last_expression=bool(tree.body) and isinstance(tree.body[-1], ast.Expr),
         line_offset=line_offset,
         assigned=frozenset(assigned),
         loaded=frozenset(loaded),
+        notes=notes,
     )
-
-
-def _target(nodes: list[ast.stmt], row: int) -> tuple[str, Value]:
-    if not nodes:
-        raise _Bad(
-            "this annotation is not on an assignment",
-            "put it at the end of the assignment it tunes: `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`",
-        )
-    node = nodes[-1]
-    value_node: ast.expr | None
-    if isinstance(node, ast.Assign):
-        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
-            raise _Bad(
-                "an annotation needs a simple assignment `NAME = default`, not "
-                f"`{ast.unparse(node).split('=')[0].strip()} = ...`",
-                "assign the tuned value to one plain name on its own line, then use that name",
-            )
-        name, value_node = node.targets[0].id, node.value
-    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-        name, value_node = node.target.id, node.value
-    else:
-        outer = next((n for n in nodes if n.lineno == row), node)
-        kind = {
-            "For": "for-loop",
-            "If": "if",
-            "While": "while-loop",
-            "With": "with",
-            "Expr": "bare expression",
-            "AugAssign": "augmented assignment (+=)",
-            "FunctionDef": "def",
-        }.get(type(outer).__name__, type(outer).__name__.lower())
-        raise _Bad(
-            f"an annotation needs a simple assignment `NAME = default`, but this line is a {kind} statement",
-            "move the annotation to a line of the form `NAME = default  # tune: ...`",
-        )
-    try:
-        default = _literal(value_node)
-    except (ValueError, TypeError, SyntaxError):
-        raise _Bad(
-            f"the default `{ast.unparse(value_node)}` is not a literal",
-            'write the default as a plain value (e.g. 0.01, 3, "rbf", True); annotations are never executed',
-        ) from None
-    if default is not None and not isinstance(default, (int, float, str, bool)):
-        raise _Bad(f"the default {default!r} is not a number, string, boolean or None", "tune one scalar per name")
-    return name, default
 
 
 def _names(tree: ast.AST) -> tuple[set[str], set[str]]:

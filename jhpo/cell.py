@@ -49,6 +49,7 @@ class TuneOptions:
     pruner: str | None = None
     refit: bool = True
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()
 
     @classmethod
     def names(cls) -> list[str]:
@@ -103,8 +104,10 @@ def dry_run(
     res = template.space.resource_name
     width = max((len(a.name) for a in template.annotations), default=4)
     print(f"Search space ({len(template.space)} parameters, from the cell's annotations):", file=out)
-    for a in template.annotations:
-        print(f"  {a.name:<{width}}  {a.dist.describe():<36} default {a.default!r}   (line {a.line})", file=out)
+    for note in template.notes:
+        print(f"  note: {note}", file=out)
+    for line in template.describe_space():
+        print(f"  {line}", file=out)
     for name, value in template.fixed.items():
         print(f"  {name:<{width}}  fixed at {value!r}", file=out)
     target = opts.objective or "the cell's last expression"
@@ -227,6 +230,9 @@ def tune_cell(
     and ValueError for bad options.
     """
     template = parse_tunable(source, line_offset)
+    template.metrics = tuple(opts.metrics)
+    for note in template.notes if not opts.dry_run else ():
+        print(f"jhpo: {note}", file=err or sys.stderr)
     check_cell(template, opts)
     if opts.dry_run:
         dry_run(template, opts)

@@ -58,6 +58,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         baseline=not args.no_baseline,
         grid_points=args.grid_points,
         n_jobs=args.n_jobs,
+        metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
         trial_timeout=args.trial_timeout,
         pruner=args.pruner,
         refit=not args.no_refit,
@@ -132,6 +133,7 @@ class TuneMagics(Magics):
         metavar="SECONDS",
         help="fail a trial that runs longer and replace its worker (alone: one worker process)",
     )
+    @argument("--metrics", metavar="A,B", help="also store these variables with each trial (e.g. precision,fit_time)")
     @argument("--pruner", help="median: stop trials whose reports trail the median")
     @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
     @argument("--sampler", help="hyperband/asha: random or bayes")

@@ -91,8 +91,17 @@ class TuneResult:
             key=lambda t: (-trial_budget(t), sign * (t.value or 0.0)),
         )[:top]
         names = s.space.names
-        header = ["#", "value", *names]
-        rows = [[str(t.number), f"{t.value:.6g}", *(_fmt(t.params.get(n)) for n in names)] for t in ranked]
+        metrics = list(dict.fromkeys(k for t in ranked for k in t.info.get("metrics", {})))
+        header = ["#", "value", *names, *metrics]
+        rows = [
+            [
+                str(t.number),
+                f"{t.value:.6g}",
+                *(_fmt(t.params[n]) if n in t.params else "-" for n in names),  # "-": inactive
+                *(_fmt(t.info.get("metrics", {}).get(m)) for m in metrics),
+            ]
+            for t in ranked
+        ]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines.append(f"Top {len(rows)}:")
         for r in [header, *rows]:

@@ -16,6 +16,7 @@ from typing import Any
 from .annotations import PARAMS, RESULT, CellTemplate
 from .budget import outranks
 from .capture import BoundedWriter
+from .metrics import record as record_metrics
 from .space import Value
 from .study import ObjectiveError
 from .trial import Trial
@@ -28,9 +29,17 @@ _counter = itertools.count()
 _MISSING = object()
 
 
-def _produced(ns: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
-    """The names a run bound or rebound (by identity), without jhpo's own."""
-    return {k: v for k, v in ns.items() if k not in (PARAMS, "__builtins__") and before.get(k, _MISSING) is not v}
+def _produced(ns: Mapping[str, Any], before: Mapping[str, Any], assigned: frozenset[str]) -> dict[str, Any]:
+    """The names a run bound or rebound, without jhpo's own.
+
+    A name the cell assigns counts even when it holds the very object it held
+    before (a small int, an interned string): identity alone would miss it.
+    """
+    return {
+        k: v
+        for k, v in ns.items()
+        if k not in (PARAMS, "__builtins__") and (k in assigned or before.get(k, _MISSING) is not v)
+    }
 
 
 def _restore(ns: MutableMapping[str, Any], before: Mapping[str, Any]) -> None:
@@ -80,6 +89,7 @@ class CellRunner:
         ast_transform: Callable[[ast.Module], ast.Module] | None = None,
     ) -> None:
         self.ast_transform = ast_transform
+        self._assigned = frozenset(template.assigned) | {RESULT} | ({objective} if objective else set())
         self.checkpoint = checkpoint
         self.checkpoints: dict[int, tuple[Any, Any]] = {}  # trial number -> (object in VAR, its budget)
         if objective is None and not template.uses_last_expression:
@@ -137,7 +147,7 @@ class CellRunner:
             exc._jhpo_output = (out.getvalue(), err.getvalue())  # type: ignore[attr-defined]
             _restore(ns, before)
             raise
-        produced = _produced(ns, before)
+        produced = _produced(ns, before, self._assigned)
         if keep:
             ns.pop(PARAMS, None)
             ns.pop(RESULT, None)
@@ -146,6 +156,7 @@ class CellRunner:
         return produced, out.getvalue(), err.getvalue()
 
     def read_objective(self, ns: Mapping[str, Any]) -> Any:
+        record_metrics(ns, self.template.metrics)  # --metrics: stored with the running trial
         if self.objective is None:
             return ns.get(RESULT)
         if self.objective not in ns:

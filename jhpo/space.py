@@ -19,6 +19,8 @@ Value = Union[int, float, str, bool, None]  # noqa: UP007 - a runtime alias, py3
 
 __all__ = [
     "Choice",
+    "Clause",
+    "Condition",
     "Distribution",
     "Float",
     "Int",
@@ -260,6 +262,8 @@ class Choice(Distribution):
         raise ValueError(f"{value!r} is not one of {list(self.choices)!r}")
 
     def to_unit(self, value: Value) -> float:
+        if not self.contains(value):
+            return math.nan  # a user's default outside the choices has no place on the axis
         return (self.index(value) + 0.5) / len(self.choices)
 
     def from_unit(self, u: float) -> Value:
@@ -374,17 +378,125 @@ def distribution_from_json(d: Mapping[str, Any]) -> Distribution:
     raise ValueError(f"unknown distribution type {kind!r}")
 
 
+# -- conditional parameters -----------------------------------------------------------
+
+#: The unit-cube position an inactive parameter is given when a configuration is encoded.
+INACTIVE_UNIT = 0.5
+
+_OPS: dict[str, Any] = {
+    "==": lambda a, b: _same(a, b),
+    "!=": lambda a, b: not _same(a, b),
+    "in": lambda a, b: any(_same(a, x) for x in b),
+    "not in": lambda a, b: not any(_same(a, x) for x in b),
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "truthy": lambda a, b: bool(a) is b,
+}
+_NEGATED = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
+def _same(a: Any, b: Any) -> bool:
+    # True == 1 in Python, but choice(True, 1) holds two values: compare booleans by type too.
+    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """``param OP value``: one test of a tuned parameter's value (``kernel == "rbf"``, ``n_layers > 2``).
+
+    ``op`` is one of ``==  !=  in  not in  <  <=  >  >=`` or ``truthy`` (``if flag:``,
+    with ``value`` True, or False for ``if not flag:``).
+    """
+
+    param: str
+    op: str
+    value: Any
+
+    def __post_init__(self) -> None:
+        if self.op not in _OPS:
+            raise ValueError(f"unknown comparison {self.op!r}; use one of {', '.join(_OPS)}")
+        if self.op in ("in", "not in"):
+            object.__setattr__(self, "value", tuple(self.value))
+
+    def holds(self, value: Value) -> bool:
+        try:
+            return bool(_OPS[self.op](value, self.value))
+        except TypeError:  # None < 3 and the like: the branch would have raised, so it did not run
+            return False
+
+    def negated(self) -> Clause:
+        if self.op == "truthy":
+            return Clause(self.param, "truthy", not self.value)
+        return Clause(self.param, _NEGATED[self.op], self.value)
+
+    def describe(self) -> str:
+        if self.op == "truthy":
+            return self.param if self.value else f"not {self.param}"
+        value = list(self.value) if self.op in ("in", "not in") else self.value
+        return f"{self.param} {self.op} {value!r}"
+
+    def to_json(self) -> list[Any]:
+        return [self.param, self.op, list(self.value) if isinstance(self.value, tuple) else self.value]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a parameter is active: all ``clauses`` hold (known before the trial), and,
+    with ``runtime``, the cell actually read it (known only after the trial ran)."""
+
+    clauses: tuple[Clause, ...] = ()
+    runtime: bool = False
+
+    def holds(self, params: Mapping[str, Value]) -> bool:
+        """Whether the known clauses hold (a clause on an inactive parameter does not)."""
+        return all(c.param in params and c.holds(params[c.param]) for c in self.clauses)
+
+    def describe(self) -> str:
+        parts = [c.describe() for c in self.clauses]
+        if self.runtime:
+            parts.append("the cell reads it")
+        return " and ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clauses": [c.to_json() for c in self.clauses], "runtime": self.runtime}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Condition:
+        return cls(tuple(Clause(p, op, v) for p, op, v in d["clauses"]), bool(d.get("runtime")))
+
+
 class Space(Mapping[str, Distribution]):
-    """An ordered mapping from parameter name to distribution.
+    """An ordered mapping from parameter name to distribution, with optional conditions.
+
+    A conditional parameter (``conditions[name]``) is active only in the
+    configurations where its condition holds: a configuration simply leaves an
+    inactive parameter out (it is not a value). Sampling, decoding and the grid
+    drop inactive parameters, so every strategy proposes only what the cell will
+    use; encoding gives an inactive parameter the fixed position
+    :data:`INACTIVE_UNIT` (model-based strategies see the parent that switches it
+    off, so that fixed position carries no false information). A clause names a
+    parameter listed earlier, so one pass in order settles nested conditions.
 
     Examples
     --------
     >>> space = Space({"C": loguniform(1e-3, 1e3), "kernel": choice("rbf", "poly")})
     >>> sorted(space.sample(np.random.default_rng(0)))
     ['C', 'kernel']
+    >>> tree = Space(
+    ...     {"clf": choice("svc", "rf"), "depth": integer(2, 32)},
+    ...     conditions={"depth": Condition((Clause("clf", "==", "rf"),))},
+    ... )
+    >>> tree.prune({"clf": "svc", "depth": 4})
+    {'clf': 'svc'}
     """
 
-    def __init__(self, params: Mapping[str, Distribution] | None = None) -> None:
+    def __init__(
+        self,
+        params: Mapping[str, Distribution] | None = None,
+        conditions: Mapping[str, Condition] | None = None,
+    ) -> None:
         self._params: dict[str, Distribution] = {}
         for name, dist in (params or {}).items():
             if not isinstance(dist, Distribution):
@@ -392,6 +504,18 @@ class Space(Mapping[str, Distribution]):
                     f"parameter {name!r} must be a distribution such as jhpo.uniform(0, 1), but got {dist!r}"
                 )
             self._params[name] = dist
+        self.conditions: dict[str, Condition] = {}
+        order = list(self._params)
+        for name, cond in (conditions or {}).items():
+            if name not in self._params:
+                raise ValueError(f"a condition for {name!r}, which is not a parameter of the space")
+            for c in cond.clauses:
+                if c.param not in self._params or order.index(c.param) >= order.index(name):
+                    raise ValueError(
+                        f"the condition of {name!r} tests {c.param!r}, which must be a parameter listed before it"
+                    )
+            if cond.clauses or cond.runtime:
+                self.conditions[name] = cond
 
     def __getitem__(self, name: str) -> Distribution:
         return self._params[name]
@@ -403,8 +527,12 @@ class Space(Mapping[str, Distribution]):
         return len(self._params)
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v.describe()}" for k, v in self._params.items())
+        inner = ", ".join(f"{k}={v.describe()}{self._when(k)}" for k, v in self._params.items())
         return f"Space({inner})"
+
+    def _when(self, name: str) -> str:
+        cond = self.conditions.get(name)
+        return f" if {cond.describe()}" if cond is not None else ""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Space) and self.to_json() == other.to_json()
@@ -426,43 +554,166 @@ class Space(Mapping[str, Distribution]):
     @property
     def searched(self) -> Space:
         """The space without its resource: what samplers choose."""
-        return Space({k: v for k, v in self._params.items() if not isinstance(v, Resource)})
+        keep = {k: v for k, v in self._params.items() if not isinstance(v, Resource)}
+        return Space(keep, {k: c for k, c in self.conditions.items() if k in keep})
+
+    # -- conditions ------------------------------------------------------------------
+
+    def prune(self, params: Mapping[str, Value]) -> dict[str, Value]:
+        """``params`` without the parameters whose known condition fails (in space order).
+
+        Parameters the space does not know are dropped; a runtime-conditional
+        parameter is kept (whether the cell reads it is known only after it ran).
+        """
+        out: dict[str, Value] = {}
+        for name in self._params:
+            if name in params:
+                cond = self.conditions.get(name)
+                if cond is None or cond.holds(out):
+                    out[name] = params[name]
+        return out
+
+    def settle(self, params: Mapping[str, Value], read: Sequence[str]) -> dict[str, Value]:
+        """After a trial: drop the runtime-conditional parameters the cell did not read."""
+        used = set(read)
+        return {
+            k: v for k, v in params.items() if not (k in self.conditions and self.conditions[k].runtime) or k in used
+        }
+
+    @property
+    def has_runtime_conditions(self) -> bool:
+        return any(c.runtime for c in self.conditions.values())
+
+    def impute(self, U: np.ndarray) -> np.ndarray:
+        """Points of the cube with each row's inactive coordinates set to :data:`INACTIVE_UNIT`.
+
+        A model scoring candidate points should see them as the trials it was fit
+        on are encoded; without conditions this returns ``U`` unchanged.
+        """
+        known = [n for n, c in self.conditions.items() if c.clauses]
+        if not known:
+            return U
+        U = np.array(U, dtype=float, copy=True)
+        column = {name: j for j, name in enumerate(self._params)}
+        for row in U:
+            active = self.prune(self.from_unit(row, prune=False))
+            for name in known:
+                if name not in active:
+                    row[column[name]] = INACTIVE_UNIT
+        return U
+
+    # -- sampling and encoding ---------------------------------------------------------
 
     def sample(self, rng: np.random.Generator) -> dict[str, Value]:
-        return {name: _native(dist.sample(rng)) for name, dist in self._params.items()}
+        return self.prune({name: _native(dist.sample(rng)) for name, dist in self._params.items()})
 
-    def to_unit(self, params: Mapping[str, Value]) -> np.ndarray:
-        """Encode a configuration as a point of the unit cube, one column per parameter."""
-        return np.array([dist.to_unit(params[name]) for name, dist in self._params.items()], dtype=float)
+    def to_unit(self, params: Mapping[str, Value], fill: np.random.Generator | None = None) -> np.ndarray:
+        """Encode a configuration as a point of the unit cube, one column per parameter.
 
-    def from_unit(self, u: Sequence[float] | np.ndarray) -> dict[str, Value]:
+        An inactive (absent) conditional parameter gets :data:`INACTIVE_UNIT`, or,
+        with ``fill``, a uniform draw (a genetic child must not inherit a value
+        that did nothing in its parent).
+        """
+        out = []
+        for name, dist in self._params.items():
+            if name not in params and name in self.conditions:
+                out.append(float(fill.random()) if fill is not None else INACTIVE_UNIT)
+            else:
+                out.append(dist.to_unit(params[name]))
+        return np.array(out, dtype=float)
+
+    def from_unit(self, u: Sequence[float] | np.ndarray, prune: bool = True) -> dict[str, Value]:
         """Decode a point of the unit cube into a configuration inside the space."""
-        return {name: _native(dist.from_unit(float(x))) for (name, dist), x in zip(self._params.items(), u)}
+        params = {name: _native(dist.from_unit(float(x))) for (name, dist), x in zip(self._params.items(), u)}
+        return self.prune(params) if prune else params
 
     def contains(self, params: Mapping[str, Value]) -> bool:
-        return set(params) == set(self._params) and all(
-            dist.contains(params[name]) for name, dist in self._params.items()
-        )
+        """Whether ``params`` is a configuration of the space: every value in its domain, and
+        exactly the parameters active under it (a runtime-conditional one may be absent)."""
+        if not set(params) <= set(self._params):
+            return False
+        for name in self._params:
+            cond = self.conditions.get(name)
+            active = cond is None or cond.holds(params)
+            if name in params and not active:
+                return False
+            if name not in params and active and not (cond is not None and cond.runtime):
+                return False
+        return all(self._params[n].contains(v) for n, v in params.items())
+
+    # -- grids -------------------------------------------------------------------------
 
     def grid_levels(self, k: int) -> dict[str, list[Value]]:
         return {name: dist.grid(k) for name, dist in self._params.items()}
 
     def grid_size(self, k: int) -> int:
-        return math.prod(len(v) for v in self.grid_levels(k).values())
+        full = math.prod(len(v) for v in self.grid_levels(k).values())
+        if not self.conditions or full > 1_000_000:
+            return full
+        return sum(1 for _ in self.grid(k))
+
+    def n_configurations(self) -> int | None:
+        """How many distinct configurations a discrete space holds (None: it has a continuous parameter).
+
+        With conditions the count is exact up to a million combinations, an upper bound beyond.
+        """
+        counts = []
+        for d in self._params.values():
+            if isinstance(d, Float) and d.step is None:
+                return None
+            if isinstance(d, Float) and d.step is not None:
+                counts.append(int(math.floor((d.high - d.low) / d.step + 1e-9)) + 1)
+            elif isinstance(d, Int):
+                counts.append(d.n_levels)
+            else:
+                counts.append(len(d.grid(1)))  # a choice's values; a resource's one level
+        full = math.prod(counts)
+        return full if full > 1_000_000 else self.grid_size(max(counts, default=1))
 
     def grid(self, k: int) -> Iterator[dict[str, Value]]:
-        """All grid points in lexicographic order (lazily)."""
+        """All grid points in lexicographic order (lazily); with conditions, only the distinct
+        configurations (an inactive parameter does not multiply the grid)."""
         levels = self.grid_levels(k)
+        seen: set[tuple[Any, ...]] = set()
         for combo in itertools.product(*levels.values()):
-            yield dict(zip(levels, combo))
+            params = dict(zip(levels, combo))
+            if self.conditions:
+                params = self.prune(params)
+                key = self.key(params)
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield params
 
     def key(self, params: Mapping[str, Value]) -> tuple[Any, ...]:
         """A hashable identity of a configuration (for duplicate checks)."""
-        return tuple((type(params.get(n)).__name__, params.get(n)) for n in self._params)
+        return tuple((type(params[n]).__name__, params[n]) if n in params else ("inactive",) for n in self._params)
+
+    # -- text and JSON -----------------------------------------------------------------
+
+    def describe_tree(self) -> list[str]:
+        """The space as indented lines: each conditional parameter under the clauses that switch it on."""
+        lines: list[str] = []
+        shown: list[tuple[Clause, ...]] = []
+        for name, dist in self._params.items():
+            cond = self.conditions.get(name, Condition())
+            path = cond.clauses
+            for depth, clause in enumerate(path):
+                if len(shown) <= depth or shown[depth] != path[: depth + 1]:
+                    shown[depth:] = [path[: depth + 1]]
+                    lines.append("  " * depth + f"if {clause.describe()}:")
+            del shown[len(path) :]
+            extra = "  (active when the cell reads it)" if cond.runtime else ""
+            lines.append("  " * len(path) + f"{name} = {dist.describe()}{extra}")
+        return lines
 
     def to_json(self) -> dict[str, Any]:
-        return {name: dist.to_json() for name, dist in self._params.items()}
+        out = {name: dist.to_json() for name, dist in self._params.items()}
+        for name, cond in self.conditions.items():
+            out[name] = {**out[name], "when": cond.to_json()}
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Space:
-        return cls({name: distribution_from_json(v) for name, v in d.items()})
+        conditions = {name: Condition.from_json(v["when"]) for name, v in d.items() if "when" in v}
+        return cls({name: distribution_from_json(v) for name, v in d.items()}, conditions)

@@ -373,7 +373,9 @@ class Study:
         rows = []
         for t in self._trials:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
-            row.update({f"params_{k}": v for k, v in t.params.items()})
+            # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
+            row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})
+            row.update({f"metrics_{k}": v for k, v in t.info.get("metrics", {}).items()})
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
@@ -486,7 +488,7 @@ class Study:
             budget = info.get("budget", params.get(res, dist.high))  # type: ignore[attr-defined]
             params[res] = dist.clip(budget)  # type: ignore[attr-defined]
             info["budget"] = params[res]
-        params = {k: params[k] for k in self.space.names if k in params}
+        params = self.space.prune(params)  # an inactive parameter is absent, not a value
         trial = Trial(number=number, params=params, info=info)
         trial.start()
         trial._should_prune = self._should_prune
@@ -525,6 +527,8 @@ class Study:
                 pass
         trial.state, trial.error = state, bound_text(clean_text(error)) if error is not None else None
         trial.stdout, trial.stderr = clean_text(trial.stdout), clean_text(trial.stderr)
+        if "read" in trial.info or self.space.has_runtime_conditions:  # keep what the cell actually read
+            trial.params = self.space.settle(trial.params, trial.info.pop("read", []))
         trial.datetime_end = time.time()
         trial._should_prune = None
         try:

@@ -52,8 +52,8 @@ INVALID = [
     ("x = 0.5  # tune: uniform(1, 1)", "`low < high` must hold", "uniform(lo, hi)"),
     ("lr = 0.1  # tune: loguniform(0, 1)", "log scale needs positive bounds", "0 < lo < hi"),
     ("n = 4  # tune: integer(0, 10, log=True)", "log scale needs positive bounds", "integer(lo, hi"),
-    ("n = 50  # tune: integer(1, 10)", "default 50 lies outside integer(1, 10)", "widen the range"),
-    ("k = 'z'  # tune: ['a', 'b']", "default 'z' lies outside", "allowed values"),
+    ("n = 'many'  # tune: integer(1, 10)", "default 'many' lies outside integer(1, 10)", "widen the range"),
+    ("e = 100  # tune: resource(1, 81)", "default 100 lies outside", "allowed values"),
     ("for i in range(3): pass  # tune: uniform(0, 1)", "for-loop", "NAME = default"),
     ("a, b = 1, 2  # tune: integer(0, 3)", "simple assignment", "one plain name"),
     ("obj.x = 1  # tune: integer(0, 3)", "simple assignment", "one plain name"),
@@ -86,6 +86,15 @@ def test_malformed_forms_name_line_and_fix(line: str, message: str, fix: str) ->
     assert fix in p.fix
     text = str(info.value)
     assert "cell line 4:" in text and line.strip() in text
+
+
+def test_default_outside_the_domain_is_the_baseline_with_a_note() -> None:
+    # issue 15: the user's own default always runs (it used to be refused)
+    t = parse_cell("n = 50  # tune: integer(1, 10)\nk = 'z'  # tune: ['a', 'b']\nx = 0.5  # tune: uniform(0, 1)\n", 1)
+    assert t.defaults == {"n": 50, "k": "z", "x": 0.5}
+    assert t.space.names == ["n", "k", "x"]
+    assert [n.split(":")[0] for n in t.notes] == ["cell line 2", "cell line 3"]
+    assert "the default 50 of `n` lies outside integer(1, 10)" in t.notes[0]
 
 
 def test_duplicate_name_and_every_mistake_reported_at_once() -> None:
@@ -131,3 +140,61 @@ def test_syntax_error_keeps_cell_line() -> None:
 def test_public_factories_match_annotations() -> None:
     t = parse_cell("lr = 0.01  # tune: loguniform(1e-4, 1e-1)\n")
     assert t.space == jhpo.Space({"lr": jhpo.loguniform(1e-4, 1e-1)})
+
+
+def test_loop_template_reads_one_parameter_per_iteration() -> None:
+    import ast
+
+    t = parse_cell("n = 2  # tune: integer(1, 3)\nfor i in range(n):\n    u = 8  # tune: integer(4, 64)\n", 1)
+    assert t.space.names == ["n", "u[0]", "u[1]", "u[2]"]
+    assert t.space.conditions["u[1]"].describe() == "n > 1"
+    assert "u[0]" not in t.space.conditions  # integer(1, 3): the first iteration always runs
+    assert "u = __jhpo_params__[f'u[{i}]']" in ast.unparse(t.tree("x"))
+    assert t.defaults == {"n": 2, "u[0]": 8, "u[1]": 8}
+
+
+def test_branch_clauses_elif_else_and_nesting() -> None:
+    cell = (
+        "m = 'a'  # tune: ['a', 'b', 'c']\n"
+        "flag = True  # tune: [True, False]\n"
+        "if m == 'a':\n"
+        "    x = 1.0  # tune: uniform(0, 2)\n"
+        "    if flag:\n"
+        "        y = 1  # tune: integer(0, 3)\n"
+        "elif m in ('b',) and flag:\n"
+        "    z = 1  # tune: integer(0, 3)\n"
+        "else:\n"
+        "    w = 1  # tune: integer(0, 3)\n"
+        "    if unknown(m):\n"
+        "        v = 1  # tune: integer(0, 3)\n"
+    )
+    t = parse_cell(cell)
+    c = {n: t.space.conditions[n].describe() for n in t.space.conditions}
+    assert c["x"] == "m == 'a'" and c["y"] == "m == 'a' and flag"
+    assert c["z"] == "m in ['b', 'c'] and m in ['b'] and flag"
+    assert "w" not in t.space.conditions or t.space.conditions["w"].runtime  # else of an and-test: from what ran
+    assert t.space.conditions["v"].runtime
+    assert t.space.prune({"m": "a", "flag": False, "x": 1.0, "y": 2, "z": 1}) == {"m": "a", "flag": False, "x": 1.0}
+
+
+def test_tune_name_renames_and_dict_entries_rewrite_in_place() -> None:
+    import ast
+
+    cell = 'p = {\n    "a": 1.0,  # tune: uniform(0, 2)\n    "b": 2,  # tune[bee]: integer(0, 3)\n}\n'
+    t = parse_cell(cell)
+    assert t.space.names == ["a", "bee"] and [a.kind for a in t.annotations] == ["entry", "entry"]
+    code = ast.unparse(t.tree("p"))
+    assert "p = {'a': __jhpo_params__['a'], 'b': __jhpo_params__['bee']}" in code
+
+
+def test_a_one_line_call_says_how_to_tune_its_arguments() -> None:
+    with pytest.raises(AnnotationError) as info:
+        parse_cell("model = SVC(C=1.0, kernel='rbf')  # tune: loguniform(0.1, 10)\n")
+    (p,) = info.value.problems
+    assert "is a call, not a literal" in p.message and "SVC(\n    C=1.0,  # tune: ...\n)" in p.fix
+
+
+def test_a_branch_on_the_resource_is_recorded_from_what_ran() -> None:
+    t = parse_cell("epochs = 9  # tune: resource(1, 9)\nif epochs > 3:\n    lr = 0.1  # tune: uniform(0, 1)\n")
+    assert t.space.conditions["lr"].runtime and not t.space.conditions["lr"].clauses
+    assert t.space.searched.names == ["lr"]

@@ -290,3 +290,10 @@ def _status(pid: int) -> str:
             return f.read().lower()
     except OSError:
         return "zombie"
+
+
+def test_an_objective_equal_to_the_notebooks_old_value_still_counts(ip: Any) -> None:
+    # The same small int object before and after: the cell still set it.
+    ip.run_cell("score = 1")
+    res = ip.run_cell_magic("tune", GRID, "k = 0  # tune: [0, 1]\nscore = 1\n")
+    assert [t.state.value for t in res.trials] == ["complete", "complete"]

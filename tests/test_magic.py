@@ -98,7 +98,7 @@ def test_dry_run_runs_nothing(ip, capsys) -> None:  # type: ignore[no-untyped-de
         ("--strategy nope --maximize score", CELL, "unknown strategy 'nope'"),
         ("--maximize score", "x = 1\nscore = x\n", "no `# tune:` annotations"),
         ("--maximize", "x = 0.5  # tune: uniform(0, 1)\nscore = x\n", "does not end with an expression"),
-        ("--maximize score", "x = 5  # tune: uniform(0, 1)\nscore = x\n", "cell line 2"),
+        ("--maximize score", 'x = "five"  # tune: uniform(0, 1)\nscore = x\n', "cell line 2"),
     ],
     ids=["no-direction", "both", "strategy", "no-annotations", "no-last-expr", "annotation"],
 )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import jhpo
-from jhpo.space import Space
+from jhpo.space import INACTIVE_UNIT, Clause, Condition, Space, choice, integer, uniform
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,99 @@ def test_space_json_roundtrip_and_contains() -> None:
 def test_space_rejects_non_distributions() -> None:
     with pytest.raises(TypeError, match="jhpo.uniform"):
         Space({"x": (0, 1)})  # type: ignore[dict-item]
+
+
+# -- conditional spaces (issue 15) ---------------------------------------------------------
+
+
+def _tree() -> Space:
+    return Space(
+        {
+            "k": choice("a", "b"),
+            "x": integer(0, 3),
+            "y": choice(1, 2, 3),
+            "z": uniform(0, 1),
+            "r": uniform(0, 1),
+        },
+        conditions={
+            "x": Condition((Clause("k", "==", "a"),)),
+            "y": Condition((Clause("k", "==", "b"),)),
+            "z": Condition((Clause("k", "==", "b"), Clause("y", ">", 1))),
+            "r": Condition((), runtime=True),
+        },
+    )
+
+
+def test_conditional_space_prunes_samples_and_decodes_to_active_parameters_only() -> None:
+    sp = _tree()
+    assert sp.prune({"k": "a", "x": 1, "y": 2, "z": 0.5, "r": 0.1}) == {"k": "a", "x": 1, "r": 0.1}
+    assert sp.prune({"k": "b", "x": 1, "y": 1, "z": 0.5}) == {"k": "b", "y": 1}  # nested: y > 1 fails
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        p = sp.sample(rng)
+        assert sp.contains(p) and p == sp.prune(p)
+        assert sp.contains(sp.from_unit(sp.to_unit(p)))
+    assert not sp.contains({"k": "a", "r": 0.1})  # x is active and missing
+    assert sp.contains({"k": "a", "x": 0})  # r is known only after the trial: may be absent
+    assert not sp.contains({"k": "a", "x": 0, "y": 1})  # y is inactive under k == "a"
+
+
+def test_inactive_parameters_encode_to_a_fixed_position_or_a_fresh_draw() -> None:
+    sp = _tree()
+    u = sp.to_unit({"k": "a", "x": 2})
+    assert u[2] == u[3] == u[4] == INACTIVE_UNIT
+    drawn = sp.to_unit({"k": "a", "x": 2}, fill=np.random.default_rng(1))
+    assert len({drawn[2], drawn[3], drawn[4]}) == 3 and drawn[0] == u[0]
+    U = np.random.default_rng(2).random((20, 5))
+    imputed = sp.impute(U)
+    for row, raw in zip(imputed, U):
+        active = sp.from_unit(raw)
+        assert sp.from_unit(row) == active
+        for j, name in enumerate(sp.names):
+            if name not in active and name != "r":
+                assert row[j] == INACTIVE_UNIT
+
+
+def test_conditional_grid_holds_each_distinct_configuration_once() -> None:
+    sp = Space(
+        {"kernel": choice("rbf", "linear"), "C": choice(1, 10), "gamma": choice(0.1, 1.0)},
+        conditions={"gamma": Condition((Clause("kernel", "==", "rbf"),))},
+    )
+    points = list(sp.grid(5))
+    assert len(points) == sp.grid_size(5) == sp.n_configurations() == 2 * 2 + 2
+    assert all(("gamma" in p) == (p["kernel"] == "rbf") for p in points)
+
+
+def test_conditions_round_trip_through_json_and_describe_as_a_tree() -> None:
+    sp = _tree()
+    again = Space.from_json(sp.to_json())
+    assert again == sp and again.conditions == sp.conditions
+    assert Space.from_json(Space({"a": uniform(0, 1)}).to_json()).conditions == {}
+    tree = "\n".join(sp.describe_tree())
+    assert "if k == 'b':\n  y = choice(1, 2, 3)\n  if y > 1:\n    z = uniform(0, 1)" in tree
+    assert "r = uniform(0, 1)  (active when the cell reads it)" in tree
+    assert sp.settle({"k": "a", "x": 1, "r": 0.2}, read=[]) == {"k": "a", "x": 1}
+    assert sp.settle({"k": "a", "x": 1, "r": 0.2}, read=["r"]) == {"k": "a", "x": 1, "r": 0.2}
+
+
+def test_a_condition_must_test_an_earlier_parameter() -> None:
+    with pytest.raises(ValueError, match="listed before it"):
+        Space({"x": uniform(0, 1), "k": choice("a", "b")}, conditions={"x": Condition((Clause("k", "==", "a"),))})
+    assert Clause("flag", "truthy", True).holds(1) and not Clause("flag", "truthy", False).holds(1)
+    assert Clause("k", "in", ["a", True]).holds(True) and not Clause("k", "==", 1).holds(True)
+
+
+@pytest.mark.parametrize("strategy", ["grid", "random", "sobol", "bayes", "genetic", "hyperband"])
+def test_every_strategy_proposes_only_valid_configurations_of_a_tree(strategy: str) -> None:
+    import jhpo
+
+    sp = Space(
+        {"k": choice("a", "b"), "x": integer(0, 3), "y": uniform(0, 1), "e": jhpo.resource(1, 9)},
+        conditions={"x": Condition((Clause("k", "==", "a"),)), "y": Condition((Clause("k", "==", "b"),))},
+    )
+    study = jhpo.Study(sp, strategy=strategy, seed=0, storage=":memory:")
+    study.optimize(lambda t: t.params.get("x", 0) + t.params.get("y", 0), n_trials=14)
+    assert len(study.trials) >= 5
+    for t in study.trials:
+        assert sp.contains(t.params), t.params
+    assert {t.params["k"] for t in study.trials} == {"a", "b"}

@@ -97,6 +97,8 @@ class _Encoder:
 
     def finite_size(self) -> int | None:
         """How many distinct configurations the space holds, if it is discrete."""
+        if self.space.conditions:  # an inactive parameter does not multiply the configurations
+            return self.space.n_configurations()
         size = 1
         for d in self.dists:
             if isinstance(d, Choice):
@@ -414,10 +416,10 @@ class BayesStrategy(Strategy):
             cands = self._candidates(model, rng)
         # A believer counts as observed: a pick next to one must beat it, not just the real best.
         best = min(model.best_z, post.fantasy_min)
-        U = self.encoder.snap(cands)
+        U = self.searched.impute(self.encoder.snap(cands))  # inactive coordinates as the trials hold them
         acq = self._log_ei(post, best, U)
         if pool is None and self.encoder.numeric:
-            refined = self._refine(post, best, U[np.argsort(-acq)[:5]])
+            refined = self.searched.impute(self._refine(post, best, U[np.argsort(-acq)[:5]]))
             U = np.vstack([refined, U])
             acq = np.concatenate([self._log_ei(post, best, refined), acq])
         for i in np.argsort(-acq, kind="stable"):

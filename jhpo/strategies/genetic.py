@@ -257,7 +257,7 @@ class GeneticStrategy(Strategy):
     # -- generations -------------------------------------------------------------------
 
     def _valid(self, t: Trial) -> bool:
-        return all(name in t.params and d.contains(t.params[name]) for name, d in self.searched.items())
+        return self.searched.contains({k: v for k, v in t.params.items() if k in self.searched})
 
     def _pool(self, trials: Sequence[Trial], gens: Sequence[int], g: int) -> list[Trial]:
         done = [t for t, tg in zip(trials, gens) if tg < g and math.isfinite(self.loss(t)) and self._valid(t)]
@@ -311,7 +311,9 @@ class GeneticStrategy(Strategy):
         rate = max(1.0 / d, 0.5 * (1 - t) + 0.15 * t)
         sigma = 0.25 * (0.03 / 0.25) ** t
         elite = slot < min(self.n_elite, len(pool))
-        units = [self.searched.to_unit(p.params) for p in pool]
+        # A gene the parent does not have (an inactive parameter) is drawn afresh, never bred.
+        fill = self.rng(_BREED, g, slot, _ATTEMPTS)
+        units = [self.searched.to_unit(p.params, fill=fill) for p in pool]
         for attempt in range(_ATTEMPTS):
             rng = self.rng(_BREED, g, slot, attempt)
             # Repeated duplicates: widen the mutation so that the child escapes the crowd.
@@ -349,7 +351,7 @@ class GeneticStrategy(Strategy):
             return None
         levels = [dist.grid(int(_levels(dist))) for dist in self._dists]
         names = list(self.searched)
-        left = [dict(zip(names, combo)) for combo in itertools.product(*levels)]
+        left = [self.searched.prune(dict(zip(names, combo))) for combo in itertools.product(*levels)]
         left = [p for p in left if self.searched.key(p) not in seen]
         if not left:
             return None

@@ -206,7 +206,7 @@ class ManualForm:
     def _start_values(self) -> dict[str, Value]:
         # A resumed study starts the form at its best trial: the learner continues from there.
         best = self.study.best_trial
-        values = dict(self.template.defaults)
+        values = dict(self.template.written)  # a control for every parameter, inactive ones too
         if best is not None:
             values.update({k: v for k, v in best.params.items() if k in values})
         res = self.study.space.resource_name
@@ -273,7 +273,7 @@ class ManualForm:
             params.update(self.suggestion.params)
             info.update({k: v for k, v in self.suggestion.info.items() if k != "budget"})
             info["suggested_by"] = self.study.meta.get("strategy")
-        if params == {k: v for k, v in self.template.defaults.items() if k in params} and not any(
+        if self.study.space.prune(params) == self.template.defaults and not any(
             t.info.get("baseline") for t in self.study.trials
         ):
             info["baseline"] = True

@@ -1,0 +1,67 @@
+"""Extra metrics stored with each trial: ``--metrics a,b`` and ``jhpo.log(name=value)``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import jhpo
+from jhpo.trial import TrialState
+
+CELL = """\
+import time, jhpo
+C = 1.0  # tune: loguniform(0.01, 100)
+t0 = time.perf_counter()
+precision = 1 / (1 + C)
+recall = C / (1 + C)
+jhpo.log(f1=2 * precision * recall / (precision + recall), steps=3)
+score = recall
+"""
+
+
+def test_metrics_option_and_log_store_numbers_with_each_trial(ip) -> None:  # type: ignore[no-untyped-def]
+    line = "--strategy random --trials 5 --maximize score --seed 0 --quiet --metrics precision,recall --study m"
+    r = ip.run_cell_magic("tune", line, CELL)
+    for t in r.trials:
+        assert t.state is TrialState.COMPLETE, t.error
+        m = t.info["metrics"]
+        C = t.params["C"]
+        assert m["precision"] == pytest.approx(1 / (1 + C)) and m["recall"] == pytest.approx(C / (1 + C))
+        assert m["f1"] == pytest.approx(2 * m["precision"] * m["recall"] / (m["precision"] + m["recall"]))
+        assert m["steps"] == 3.0
+    df = r.to_dataframe()
+    assert {"metrics_precision", "metrics_recall", "metrics_f1", "metrics_steps"} <= set(df.columns)
+    assert df["metrics_recall"].tolist() == pytest.approx(df["value"].tolist())
+    assert "precision" in r.summary() and "f1" in r.summary()
+    # stored: the command line shows them from the SQLite file
+    out = subprocess.run(
+        [sys.executable, "-m", "jhpo", "show", "m", "--storage", ".jhpo/studies.db"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "metrics_precision" in out and "f1" in out
+
+
+def test_metrics_travel_back_from_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
+    line = "--strategy random --trials 4 --maximize score --seed 1 --quiet --metrics precision --n-jobs 2"
+    r = ip.run_cell_magic("tune", line, CELL)
+    for t in r.trials:
+        assert t.state is TrialState.COMPLETE, t.error
+        assert t.info["metrics"]["precision"] == pytest.approx(1 / (1 + t.params["C"]))
+        assert "f1" in t.info["metrics"]
+
+
+def test_a_metric_the_cell_does_not_set_fails_the_trial_with_the_fix(ip) -> None:  # type: ignore[no-untyped-def]
+    r = ip.run_cell_magic("tune", "--strategy random --trials 3 --maximize score --quiet --metrics fit_time", CELL)
+    t = r.trials[0]
+    assert t.state is TrialState.FAILED
+    assert "did not set `fit_time`, a metric named in --metrics" in t.error
+
+
+def test_log_is_a_no_op_outside_a_search_and_checks_numbers() -> None:
+    jhpo.log(a=1.0)
+    with pytest.raises(TypeError, match="`a` is a str, not a number"):
+        jhpo.log(a="high")

@@ -27,6 +27,8 @@ from .uipoll import UIPoller
 
 __all__ = ["Panel", "show_study"]
 
+_NOT_DONE = (TrialState.RUNNING, TrialState.INTERRUPTED)  # an interrupted trial does not count as done
+
 #: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure.
 STATE_COLOURS = {
     "running": "#1e88e5",
@@ -99,8 +101,12 @@ class Panel(StudyObserver):
         self.total: int | None = None
         self.started = time.monotonic()
         self.ended: float | None = None
+        # n_done counts this run's trials (the --trials budget); the others count the whole study
         self.n_done = self.n_failed = self.n_pruned = self.n_running = 0
+        self.n_study = self.n_earlier = 0
         self.running: dict[int, Trial] = {}  # trial number -> trial, in start order (parallel runs: several)
+        self.ours: set[int] = set()  # trials this panel saw start: the run's own
+        self.others: dict[int, Trial] = {}  # ended trials of other writers the study may not list yet
         self.best: Trial | None = None
         self.current: Trial | None = None
         self._last_draw = 0.0
@@ -206,14 +212,17 @@ class Panel(StudyObserver):
         self._build(study)
         self.total = n_trials
         self.started = time.monotonic()
+        self.n_earlier = sum(t.state is not TrialState.RUNNING for t in study.trials)  # a resumed study's
+        self._recount()
         self.poller = UIPoller()
         self.show()
         self._draw(force=True)
 
     def on_trial_start(self, study: Study, trial: Trial) -> None:
-        self.n_running += 1
+        self.ours.add(trial.number)
         self.current = trial
         self.running[trial.number] = trial
+        self.n_running = len(self.running)
         self._dirty = True
         self._maybe_draw()
 
@@ -223,18 +232,10 @@ class Panel(StudyObserver):
         self._poll()
 
     def on_trial_end(self, study: Study, trial: Trial) -> None:
-        self.n_running = max(0, self.n_running - 1)
         self.running.pop(trial.number, None)
-        self.n_done += trial.state is not TrialState.INTERRUPTED  # an interrupted trial does not count as done
-        self.n_failed += trial.state is TrialState.FAILED
-        self.n_pruned += trial.state is TrialState.PRUNED
-        if (
-            trial.state is TrialState.COMPLETE
-            and trial.value is not None
-            and (self.best is None or study.is_better(trial.value, self.best.value))
-        ):
-            self.best = trial
-        self._dirty = True
+        if trial.number not in self.ours:  # another writer's trial (a shared study): counted in the study
+            self.others[trial.number] = trial
+        self._dirty = True  # counted when drawn: a count per trial would cost O(n) each on a big study
         self._maybe_draw()
         self._poll()
         while self.paused and not study.stop_requested:  # Pause: hold here, between trials, until Resume
@@ -258,6 +259,26 @@ class Panel(StudyObserver):
             update_display(self.bundle(final=True), raw=True, display_id=self.display_id)
 
     # -- drawing ------------------------------------------------------------------------
+
+    def all_trials(self) -> list[Trial]:
+        """The study's trials and any other writer's trial reported before the study lists it."""
+        assert self.study is not None
+        trials = self.study.trials
+        if self.others:
+            listed = {t.number for t in trials}
+            trials += [t for n, t in self.others.items() if n not in listed]
+            trials.sort(key=lambda t: t.number)
+        return trials
+
+    def _recount(self) -> None:
+        """Counters and best from the trials themselves, so they agree with the result and the DataFrame."""
+        trials = self.all_trials()
+        self.n_running = len(self.running)
+        self.n_done = sum(t.number in self.ours and t.state not in _NOT_DONE for t in trials)
+        self.n_study = sum(t.state is not TrialState.RUNNING for t in trials)
+        self.n_failed = sum(t.state is TrialState.FAILED for t in trials)
+        self.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        self.best = pd_.best_trial(trials, self.study.direction if self.study else "minimize")
 
     def _poll(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -288,6 +309,7 @@ class Panel(StudyObserver):
     def _draw_now(self, everything: bool) -> None:
         assert self.study is not None
         _ = self._
+        self._recount()
         state = "paused" if self.paused else self.state
         colour = STATE_COLOURS.get(state, "#1e88e5")
         label = _(state)
@@ -303,8 +325,10 @@ class Panel(StudyObserver):
         parts = [f"<b>{self.n_done}</b>/{self.total if self.total is not None else '?'} {_('done')}"]
         if self.n_running:
             parts.append(f"{self.n_running} {_('running')}")
+        if self.n_study != self.n_done:  # resumed or shared: the study holds more than this run made
+            parts.append(f"<b>{self.n_study}</b> {_('in the study')}")
         if self.n_failed:
-            parts.append(f"<span style='color:#e53935'>{self.n_failed} {_('failed')}</span>")
+            parts.append(f"<span class='jhpo-failed'>{self.n_failed} {_('failed')}</span>")
         if self.n_pruned:
             parts.append(f"{self.n_pruned} {_('pruned')}")
         parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
@@ -317,7 +341,7 @@ class Panel(StudyObserver):
             f"<div>{self._current_text()}</div></div>",
         )
         assert self.plots is not None
-        self.plots.refresh(self.study.trials, everything=everything)
+        self.plots.refresh(self.all_trials(), everything=everything)
 
     def _best_text(self) -> str:
         _ = self._
@@ -344,7 +368,7 @@ class Panel(StudyObserver):
         """Show one trial's details under the plots (what clicking a point does)."""
         if self.study is None:
             return
-        trial = next((t for t in self.study.trials if t.number == number), None)
+        trial = next((t for t in self.all_trials() if t.number == number), None)
         if trial is None:
             return
         self.detail.value = trial_detail_html(trial, self._)
@@ -359,11 +383,9 @@ class Panel(StudyObserver):
         panel = cls(language=language)
         panel._build(study)
         trials = study.trials
-        panel.n_done = sum(t.state is not TrialState.RUNNING for t in trials)
-        panel.n_failed = sum(t.state is TrialState.FAILED for t in trials)
-        panel.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        panel.ours = {t.number for t in trials}  # a stored study: every trial is the one shown
+        panel._recount()
         panel.total = len(trials)
-        panel.best = study.best_trial
         panel.state = study.stop_reason or "finished"
         starts = [t.datetime_start for t in trials if t.datetime_start]
         ends = [t.datetime_end for t in trials if t.datetime_end]

@@ -22,6 +22,7 @@ from ..trial import Trial, TrialState
 __all__ = [
     "CAP",
     "best_so_far",
+    "best_trial",
     "counts",
     "eta_seconds",
     "fmt_duration",
@@ -52,9 +53,13 @@ def fmt_value(v: Any) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """``1:02:03``, ``02:03`` or ``-`` for None."""
+    """``1:02:03``, ``02:03``, ``12.3 s`` or ``0.042 s`` (short trials stay readable), ``-`` for None."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
+    if seconds < 1:
+        return f"{seconds:.2g} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
     s = int(round(seconds))
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
@@ -74,6 +79,15 @@ def counts(trials: Sequence[Trial]) -> dict[str, int]:
     for t in trials:
         out[t.state.value] += 1
     return out
+
+
+def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
+    """The best complete trial, ties to the earliest: the same rule as :attr:`jhpo.Study.best_trial`."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    if not done:
+        return None
+    sign = 1.0 if direction == "maximize" else -1.0
+    return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
 
 
 def best_so_far(values: Sequence[float | None], direction: str) -> list[float | None]:

@@ -250,3 +250,63 @@ def test_running_trials_show_their_workers(fake_comm):
     panel.on_trial_end(study, a)
     text = panel._current_text()
     assert "worker-1" not in text and "worker-2 (pid 12)" in text
+
+
+def _bowl(trial):
+    return -((trial.params["x"] - 1) ** 2)
+
+
+def test_resumed_study_panel_agrees_with_result_dataframe_and_snapshot(fake_comm, tmp_path):
+    from jhpo.result import TuneResult
+    from jhpo.ui.panel import Panel
+    from jhpo.ui.snapshot import snapshot_html
+
+    db = str(tmp_path / "s.db")
+    first = jhpo.Study(SPACE, strategy="random", seed=0, storage=db, name="again")
+    first.optimize(_bowl, n_trials=10)
+    earlier_best = first.best_trial
+    resumed = jhpo.load_study("again", db)
+    panel = Panel()
+    resumed.observers.append(panel)
+    panel.on_search_start(resumed, 5)  # right after the resume, before any new trial
+    assert panel.n_done == 0 and panel.n_study == 10
+    assert panel.best.number == earlier_best.number and f"{earlier_best.value:.4g}" in panel.best_html.value
+    panel.on_search_end(resumed, "done")
+    resumed.observers.remove(panel)
+    panel = Panel()
+    resumed.observers.append(panel)
+    # new trials are all worse: the best stays the earlier one, everywhere
+    resumed.optimize(lambda t: _bowl(t) - 100, n_trials=5)
+    result = TuneResult(resumed)
+    df = result.to_dataframe()
+    best_row = df.loc[df["value"].idxmax()]
+    assert panel.n_done == 5 and panel.n_study == 15 == len(df)
+    assert panel.best.number == result.best_trial.number == int(best_row["number"]) == earlier_best.number
+    assert (
+        f"{result.best_value:.4g}" in panel.best_html.value and f"trial {earlier_best.number}" in panel.best_html.value
+    )
+    assert "<b>5</b>/5" in panel.pill.value and "<b>15</b> in the study" in panel.pill.value
+    assert f"{result.best_value:.4g}" in snapshot_html(resumed)
+    assert max(panel.plots.h_done.numbers) == 14 and len(panel.plots.h_done.numbers) == 15
+
+
+def test_trials_of_other_writers_count_in_the_study_not_in_the_run(fake_comm, tmp_path):
+    from jhpo.trial import Trial
+    from jhpo.ui.panel import Panel
+
+    study = jhpo.Study(SPACE, strategy="random", seed=0, storage=str(tmp_path / "s.db"), name="shared")
+    panel = Panel()
+    study.observers.append(panel)
+    panel.on_search_start(study, 3)
+    for i in range(3):
+        mine = study.ask()
+        panel.on_trial_start(study, mine)
+        # another kernel's trial, better than ours, reported though this panel never saw it start
+        # (and perhaps before the study lists it)
+        theirs = Trial(number=100 + i, params=dict(mine.params), state=TrialState.COMPLETE, value=50.0 + i)
+        panel.on_trial_end(study, theirs)
+        study.tell(mine, float(i))
+    panel.on_search_end(study, "done")
+    assert panel.n_done == 3 and panel.n_running == 0 and panel.n_study == 6
+    assert panel.best.value == 52.0 and "52" in panel.best_html.value
+    assert sorted(panel.plots.h_done.numbers) == sorted(t.number for t in panel.all_trials())

@@ -122,7 +122,42 @@ def test_detail_eta_and_formats():
     t = _trial(3, 0.5, params={"x": 0.123456}, info={"why": {"text": "high expected improvement"}})
     t.stdout = "x" * 10_000
     d = pd_.trial_detail(t, limit=100)
-    assert d["params"] == {"x": "0.1235"} and d["duration"] == "00:02" and d["why"] == "high expected improvement"
+    assert d["params"] == {"x": "0.1235"} and d["duration"] == "1.5 s" and d["why"] == "high expected improvement"
     assert d["stdout"].startswith("...") and len(d["stdout"]) < 200
     assert pd_.eta_seconds(5, 10, 50.0) == 50.0 and pd_.eta_seconds(0, 10, 1.0) is None
     assert pd_.fmt_duration(3725) == "1:02:05" and pd_.fmt_duration(None) == "-"
+    # trials shorter than a second stay readable instead of all showing 00:00
+    assert pd_.fmt_duration(0.042) == "0.042 s" and pd_.fmt_duration(12.34) == "12.3 s"
+    assert pd_.fmt_duration(75) == "01:15"
+
+
+def test_integer_ticks_are_whole_numbers_that_do_not_crowd():
+    from jhpo.ui.ticks import axis_ticks
+
+    t = axis_ticks(jhpo.integer(2, 10))
+    assert t["values"] == [2, 4, 6, 8, 10] and t["labels"] == ["2", "4", "6", "8", "10"]
+    t = axis_ticks(jhpo.integer(1, 500))
+    assert all(float(v).is_integer() for v in t["values"]) and len(t["values"]) <= 6
+    assert all("." not in lab for lab in t["labels"])
+
+
+def test_log_ticks_are_decades_in_the_parameters_units():
+    from jhpo.ui.ticks import axis_ticks, js_number
+
+    t = axis_ticks(jhpo.loguniform(1e-3, 1))
+    assert t["scale"] == "log" and t["values"] == [1e-3, 1e-2, 1e-1, 1.0]
+    assert t["labels"] == ["10⁻³", "10⁻²", "10⁻¹", "10⁰"]
+    wide = axis_ticks(jhpo.loguniform(1e-8, 1e4))  # thinned, never more than 7 labels
+    assert len(wide["values"]) <= 7 and all(lab.startswith("10") for lab in wide["labels"])
+    # a short log range: 1-2-5 steps in plain numbers; integers stay integers
+    assert axis_ticks(jhpo.loguniform(0.01, 0.5))["labels"] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]
+    assert axis_ticks(jhpo.integer(4, 64, log=True))["labels"] == ["5", "10", "20", "50"]
+    # bqplot finds a label by the JavaScript string of its tick value
+    assert [js_number(v) for v in (1e-7, 1e-5, 0.001, 100.0, 2.5)] == ["1e-7", "0.00001", "0.001", "100", "2.5"]
+
+
+def test_categorical_ticks_are_the_names():
+    from jhpo.ui.ticks import axis_ticks
+
+    t = axis_ticks(jhpo.choice("rbf", "poly", None, True))
+    assert t["scale"] == "ordinal" and t["labels"] == ["rbf", "poly", "None", "True"] == t["domain"]

@@ -77,10 +77,9 @@ class TuneResult:
         base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
         if base is not None and base.number != best.number:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
-        ranked = sorted(
-            (t for t in s.trials if t.state is TrialState.COMPLETE),
-            key=lambda t: t.value if s.direction == "minimize" else -t.value,
-        )[:top]  # type: ignore
+        sign = 1.0 if s.direction == "minimize" else -1.0
+        done = [t for t in s.trials if t.state is TrialState.COMPLETE and t.value is not None]
+        ranked = sorted(done, key=lambda t: (sign * float(t.value or 0.0), t.number))[:top]
         names = s.space.names
         header = ["#", "value", *names]
         rows = [[str(t.number), f"{t.value:.6g}", *(_fmt(t.params.get(n)) for n in names)] for t in ranked]

@@ -29,17 +29,27 @@ __all__ = ["Panel", "show_study"]
 
 _NOT_DONE = (TrialState.RUNNING, TrialState.INTERRUPTED)  # an interrupted trial does not count as done
 
-#: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure.
+#: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure. Theme variables
+#: (JupyterLab's own, fallbacks elsewhere) so Light, Dark and high contrast each use their own shades.
+_OK, _WARN, _ERR, _RUN = (
+    "var(--jp-success-color1, #388e3c)",
+    "var(--jp-warn-color1, #f57c00)",
+    "var(--jp-error-color1, #d32f2f)",
+    "var(--jp-brand-color1, #1976d2)",
+)
 STATE_COLOURS = {
-    "running": "#1e88e5",
-    "paused": "#fb8c00",
-    "done": "#43a047",
-    "exhausted": "#43a047",
-    "timeout": "#43a047",
-    "stopped": "#fb8c00",
-    "interrupted": "#e53935",
-    "aborted": "#e53935",
-    "finished": "#43a047",
+    "running": _RUN,
+    "paused": _WARN,
+    "done": _OK,
+    "exhausted": _OK,
+    "timeout": _OK,
+    "stopped": _WARN,
+    "interrupted": _ERR,
+    "aborted": _ERR,
+    "finished": _OK,
+    "complete": _OK,
+    "failed": _ERR,
+    "pruned": "var(--jp-ui-font-color3, #999)",
 }
 BAR_STYLES = {
     "running": "info",
@@ -53,13 +63,22 @@ BAR_STYLES = {
     "finished": "success",
 }
 
+# Every colour is a JupyterLab theme variable: text keeps its contrast in Light, Dark and high contrast.
+# The state pill is an outline in the state's colour around ordinary text, since white on a light green
+# (or dark text on a dark one) would fail the contrast check in one theme or the other.
 _CSS = """<style>
-.jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;}
-.jhpo-pill {display:inline-block; padding:1px 9px; border-radius:10px; color:white; font-weight:600;}
+.jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: var(--jp-ui-font-color1);}
+.jhpo-pill {display:inline-block; padding:0 8px; border-radius:10px; font-weight:600; line-height:18px;
+  color: var(--jp-ui-font-color1); border: 2px solid var(--jhpo-state, var(--jp-brand-color1));}
 .jhpo-chips {display:flex; flex-wrap:wrap; gap:4px 6px; margin-top:3px;}
-.jhpo-chip {background:#f1f3f5; border-radius:4px; padding:1px 7px; line-height:20px;}
-.jhpo-muted {color:#777;} .jhpo-best {font-size:15px; font-weight:600;}
-.jhpo-detail pre {max-height: 220px; overflow:auto; background:#f6f6f6; padding:6px; font-size:12px;}
+.jhpo-chip {background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
+  border: 1px solid var(--jp-border-color1); border-radius:4px; padding:0 7px; line-height:20px;}
+.jhpo-muted {color: var(--jp-ui-font-color2);} .jhpo-best {font-size:15px; font-weight:600;}
+.jhpo-failed {font-weight:600; border-bottom: 2px solid var(--jp-error-color1);}
+.jhpo-detail pre {max-height: 220px; overflow:auto; background: var(--jp-layout-color2);
+  color: var(--jp-content-font-color1); padding:6px; font-size:12px;}
+.jhpo-panel .jhpo-parallel g.label text, .jhpo-panel .jhpo-parallel text.label {
+  fill: var(--jp-ui-font-color1) !important;}
 </style>"""
 
 
@@ -311,11 +330,11 @@ class Panel(StudyObserver):
         _ = self._
         self._recount()
         state = "paused" if self.paused else self.state
-        colour = STATE_COLOURS.get(state, "#1e88e5")
+        colour = STATE_COLOURS.get(state, _RUN)
         label = _(state)
         if self.study.stop_requested and state in ("running", "paused"):
             label = _("stopping")
-        pill = f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(label)}</span>"
+        pill = f"<span class='jhpo-pill' style='--jhpo-state:{colour}'>{html.escape(label)}</span>"
         total = self.total if self.total is not None else max(self.n_done + self.n_running, 1)
         with self.bar.hold_sync():
             self.bar.max = max(1, total)
@@ -404,13 +423,11 @@ def _set(widget: widgets.HTML, value: str) -> None:
 def trial_detail_html(trial: Trial, _: Any) -> str:
     """The detail view of one trial: parameters, value, duration, output, traceback."""
     d = pd_.trial_detail(trial)
-    colour = {"complete": "#43a047", "failed": "#e53935", "pruned": "#757575", "running": "#1e88e5"}.get(
-        d["state"], "#fb8c00"
-    )
+    colour = STATE_COLOURS.get(d["state"], _WARN)
     value = pd_.fmt_value(d["value"]) if d["value"] is not None else "-"
     out = [
         f"<div class='jhpo-detail'><b>{_('Trial')} {d['number']}</b> "
-        f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(_(d['state']))}</span> "
+        f"<span class='jhpo-pill' style='--jhpo-state:{colour}'>{html.escape(_(d['state']))}</span> "
         f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
         _params_table(d["params"]),
     ]

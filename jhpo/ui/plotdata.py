@@ -18,6 +18,7 @@ from typing import Any
 
 from ..space import Choice, Distribution, Space
 from ..trial import Trial, TrialState
+from .ticks import axis_ticks, linear_ticks, tick_labels
 
 __all__ = [
     "CAP",
@@ -27,6 +28,7 @@ __all__ = [
     "eta_seconds",
     "fmt_duration",
     "fmt_value",
+    "focus_range",
     "generations",
     "history",
     "hyperband",
@@ -180,6 +182,19 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
     }
 
 
+def focus_range(
+    trials: Sequence[Trial], direction: str, quantile: float = 0.25, least: int = 4
+) -> tuple[float, float] | None:
+    """The value range of the best ``quantile`` of the complete trials, padded by a tenth (None: too few)."""
+    values = sorted(_finished_values(trials), reverse=direction == "maximize")
+    if len(values) < least:
+        return None
+    top = values[: max(2, math.ceil(len(values) * quantile))]
+    lo, hi = min(top), max(top)
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 0.01
+    return lo - pad, hi + pad
+
+
 def _label(v: Any) -> str:
     return v if isinstance(v, str) else repr(v)
 
@@ -210,12 +225,16 @@ def param_points(trials: Sequence[Trial], space: Space, name: str, direction: st
     }
 
 
-def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 300) -> dict[str, Any]:
-    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters.
+def parallel(
+    trials: Sequence[Trial], space: Space, direction: str, cap: int = 300, value_name: str = "value"
+) -> dict[str, Any]:
+    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters and the value.
 
     Axes are the searched parameters in space order (log parameters on a log
-    scale, choices at their category's centre); lines are coloured by value. Only
-    the best and most recent ``cap`` trials are drawn, which keeps the plot legible.
+    scale, choices at their category's centre), then the objective itself
+    (``value_name``, scaled to the values seen, best at the top); lines are also
+    coloured by value. Only the best and most recent ``cap`` trials are drawn,
+    which keeps the plot legible.
     """
     names = [n for n in space.names]
     done = [
@@ -225,21 +244,33 @@ def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 3
     ]
     keep = set(_ranked(done, direction, cap // 2)) | set(range(max(0, len(done) - cap // 2), len(done)))
     done = [done[i] for i in sorted(keep)]
-    ys = [[float(space[n].to_unit(t.params[n])) for n in names] for t in done]
+    values = [float(t.value) for t in done]  # type: ignore[arg-type]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+
+    def up(v: float) -> float:  # the best value at the top of its axis, in either direction
+        u = (v - lo) / span
+        return u if direction == "maximize" else 1.0 - u
+
+    ys = [[float(space[n].to_unit(t.params[n])) for n in names] + [up(v)] for t, v in zip(done, values)]
+    vticks = linear_ticks(lo, hi) if hi > lo else [lo]
+    ticks = {n: _ticks(space[n]) for n in names}
+    ticks[value_name] = [(up(v), lab) for v, lab in zip(vticks, tick_labels(vticks, "linear", False))]
     return {
-        "names": names,
+        "names": [*names, value_name],
         "y": ys,
-        "color": [t.value for t in done],
+        "color": values,
         "numbers": [t.number for t in done],
-        "ticks": {n: _ticks(space[n]) for n in names},
+        "ticks": ticks,
     }
 
 
 def _ticks(dist: Distribution) -> list[tuple[float, str]]:
-    """A few (unit position, label) pairs for an axis of the parallel plot."""
-    if isinstance(dist, Choice):
-        return [(float(dist.to_unit(c)), _label(c)) for c in dist.choices]
-    return [(u, fmt_value(dist.from_unit(u))) for u in (0.0, 0.5, 1.0)]
+    """(unit position, label) pairs for a parameter's axis of the parallel plot."""
+    t = axis_ticks(dist)
+    if t["scale"] == "ordinal":
+        return [(float(dist.to_unit(c)), lab) for c, lab in zip(dist.choices, t["labels"])]  # type: ignore[attr-defined]
+    return [(float(dist.to_unit(v)), lab) for v, lab in zip(t["values"], t["labels"])]
 
 
 def learning_curves(trials: Sequence[Trial], cap: int = 200) -> dict[str, Any]:

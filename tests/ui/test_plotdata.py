@@ -86,9 +86,12 @@ def test_parallel_unit_coordinates_and_ticks():
         _trial(2, None, TrialState.FAILED, params={"lr": 1.0, "k": "b"}),
     ]
     d = pd_.parallel(trials, space, "maximize")
-    assert d["names"] == ["lr", "k"] and d["color"] == [1.0, 2.0] and d["numbers"] == [0, 1]
-    assert d["y"][0] == pytest.approx([0.0, 0.25]) and d["y"][1] == pytest.approx([1.0, 0.75])
+    # the objective is an axis too, best at the top whichever the direction
+    assert d["names"] == ["lr", "k", "value"] and d["color"] == [1.0, 2.0] and d["numbers"] == [0, 1]
+    assert d["y"][0] == pytest.approx([0.0, 0.25, 0.0]) and d["y"][1] == pytest.approx([1.0, 0.75, 1.0])
     assert [lab for _, lab in d["ticks"]["k"]] == ["a", "b"]
+    assert [lab for _, lab in d["ticks"]["lr"]] == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰"]
+    assert pd_.parallel(trials, space, "minimize")["y"][0][-1] == pytest.approx(1.0)
 
 
 def test_learning_curves_with_pruning_reason():

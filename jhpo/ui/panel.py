@@ -77,6 +77,12 @@ _CSS = """<style>
 .jhpo-failed {font-weight:600; border-bottom: 2px solid var(--jp-error-color1);}
 .jhpo-detail pre {max-height: 220px; overflow:auto; background: var(--jp-layout-color2);
   color: var(--jp-content-font-color1); padding:6px; font-size:12px;}
+.jhpo-legend {margin: 2px 8px; font-size: 12px;}
+.jhpo-ramp {display:inline-block; width:120px; height:10px; vertical-align:middle; border-radius:2px;}
+.jhpo-grid .jp-OutputArea {display:flex; flex-wrap:wrap;}
+.jhpo-grid .jp-OutputArea-child {flex: 1 1 360px; min-width: 320px;}
+.jhpo-grid .jp-OutputArea-child:first-child {flex-basis: 100%;}  /* the legend above the figures */
+.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;}  /* ipywidgets' grey on grey is 4.4:1 */
 .jhpo-panel .jhpo-parallel g.label text, .jhpo-panel .jhpo-parallel text.label {
   fill: var(--jp-ui-font-color1) !important;}
 </style>"""

@@ -55,11 +55,13 @@ def fmt_value(v: Any) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """``1:02:03``, ``02:03``, ``12.3 s`` or ``0.042 s`` (short trials stay readable), ``-`` for None."""
+    """``1:02:03``, ``02:03``, ``12.3 s``, ``42 ms`` or ``< 1 ms`` (short trials stay readable), ``-`` for None."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
+    if seconds < 0.001:
+        return "< 1 ms"
     if seconds < 1:
-        return f"{seconds:.2g} s"
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     s = int(round(seconds))

@@ -78,6 +78,26 @@ def _scale_for(ticks: Ticks) -> Any:
     return (bq.LogScale if ticks["scale"] == "log" else bq.LinearScale)(min=lo, max=hi)
 
 
+def _legend(colours: list[str], low: str, high: str) -> str:
+    """A colour ramp between two labels, for views whose colour encodes something."""
+    ramp = f"linear-gradient(to right, {', '.join(colours)})"
+    return (
+        f"<div class='jhpo-legend'>{html.escape(low)} <span class='jhpo-ramp' style='background:{ramp}'></span> "
+        f"{html.escape(high)}</div>"
+    )
+
+
+def _page() -> widgets.Output:
+    return widgets.Output(layout=widgets.Layout(width="100%"))
+
+
+def _view(widget: Any) -> dict[str, Any]:
+    """The output that displays ``widget`` (what ``display(widget)`` would record)."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    data = {"application/vnd.jupyter.widget-view+json": view, "text/plain": ""}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
 def _arr(values: Sequence[Any]) -> np.ndarray:
     return np.asarray(values, dtype=float) if len(values) else np.zeros(0)
 
@@ -180,12 +200,15 @@ class TrialPlots:
         # Pages other than the history are built the first time they are shown, and only the visible
         # page is updated: a search pays for the plots someone looks at, nothing more. Only the visible
         # page holds its figure: a figure laid out in a hidden tab has no size (bqplot then logs negative
-        # widths and NaN translations), so a page gets its figure back when it is shown.
+        # widths and NaN translations), so a page gets its figure back when it is shown. Each page is an
+        # Output that displays each of its widgets on its own: the front end lays out a displayed widget
+        # after attaching it, with its size known, whereas a Box child added later (or a figure inside a
+        # displayed Box) is laid out before it is attached.
         self._lazy: dict[int, Callable[[], None]] = {}
-        self._content: dict[int, Any] = {id(self.history_box): self.history_content}
+        self._content: dict[int, list[Any]] = {id(self.history_box): self.history_content}
         self.pages: list[tuple[str, Any, Callable[[], None] | None]] = [
             (_("History"), self.history_box, None),
-            (_("Parameters"), self._placeholder(self._build_params), self._update_params),
+            (_("Parameters"), self._placeholder(self._build_params, grid=True), self._update_params),
         ]
         if len(self.space) >= 2:  # parallel coordinates need two axes
             self.pages.append(
@@ -199,8 +222,10 @@ class TrialPlots:
 
     # -- building ------------------------------------------------------------------------
 
-    def _placeholder(self, build: Callable[[], Any]) -> widgets.VBox:
-        box = widgets.VBox([], layout=widgets.Layout(width="100%"))
+    def _placeholder(self, build: Callable[[], list[Any]], grid: bool = False) -> widgets.Output:
+        box = _page()
+        if grid:  # figures side by side (panel CSS): the outputs wrap like a grid
+            box.add_class("jhpo-grid")
 
         def fill() -> None:
             self._content[id(box)] = build()
@@ -217,9 +242,9 @@ class TrialPlots:
         """Give the shown page its content and take it from the hidden ones (see ``__init__``)."""
         for i, (_title, box, _update) in enumerate(self.pages):
             content = self._content.get(id(box))
-            want = (content,) if i == shown and content is not None else ()
-            if tuple(box.children) != want:
-                box.children = want
+            want = tuple(_view(w) for w in content) if i == shown and content is not None else ()
+            if tuple(box.outputs) != want:
+                box.outputs = want
 
     def _add_page(self, title: str, box: Any, update: Callable[[], None] | None) -> None:
         shown = self.tabs.selected_index
@@ -278,7 +303,7 @@ class TrialPlots:
                 scale=ys,
                 side="left",
                 label=_("value"),
-                tick_format=".3g",
+                tick_format=".3~g",
                 grid_lines="dashed",
                 label_offset="45px",
             ),
@@ -298,8 +323,8 @@ class TrialPlots:
         self.brush_toggle.observe(self._brush_mode, "value")
         self.value_scales.append(ys)
         bar = widgets.HBox([self.focus, self.brush_toggle], layout=widgets.Layout(justify_content="space-between"))
-        self.history_content = widgets.VBox([bar, self.history_fig], layout=widgets.Layout(width="100%"))
-        self.history_box = widgets.VBox([], layout=widgets.Layout(width="100%"))
+        self.history_content = [bar, self.history_fig]
+        self.history_box = _page()
 
     def _brush_mode(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -349,17 +374,15 @@ class TrialPlots:
             self.value_scales.append(ys)
             axes = [
                 _ticked_axis(xs, ticks, name + (" (log)" if ticks["scale"] == "log" else "")),
-                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3g", label_offset="45px"),
-                # the points' colour is their trial number: say so
-                bq.ColorAxis(scale=cs, side="right", label=_("trial"), tick_format="d"),
+                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3~g", label_offset="45px"),
             ]
-            margin = {"top": 30, "bottom": 50, "left": 70, "right": 70}
+            margin = {"top": 30, "bottom": 50, "left": 70, "right": 20}
             figs.append(_figure([mark], axes, name, height="260px", margin=margin))
-        self.params_box = widgets.GridBox(
-            figs, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(320px, 1fr))", width="100%")
-        )
+        self.params_figs = figs
+        # the points' colour is their trial number: an HTML legend (bqplot's colour bar came out squeezed)
+        self.params_legend = widgets.HTML(_legend(TRIAL_ORDER, _("first trial"), _("latest trial")))
         self._apply_focus()
-        return self.params_box
+        return [self.params_legend, *figs]
 
     def _build_parallel(self) -> Any:
         _ = self._
@@ -396,20 +419,18 @@ class TrialPlots:
             colors=["#999"],
             stroke_width=1,
         )
-        axes = [
-            bq.Axis(scale=xs),
-            bq.ColorAxis(scale=cs, side="right", label=_("value"), tick_format=".3g"),
-        ]
+        axes = [bq.Axis(scale=xs)]
         self.parallel_fig = _figure(
             [rules, self.par_lines, self.par_labels],
             axes,
-            _("Parallel coordinates (green: best values, lavender: worst; best value at the top)"),
+            _("Parallel coordinates (best value at the top)"),
             height="320px",
-            margin={"top": 30, "bottom": 45, "left": 30, "right": 90},
+            margin={"top": 30, "bottom": 45, "left": 30, "right": 60},
         )
         self.parallel_fig.add_class("jhpo-parallel")
         self.par_brush = self._build_axis_brush(names)
-        return widgets.VBox([self.parallel_fig, self.par_brush], layout=widgets.Layout(width="100%"))
+        self.par_legend = widgets.HTML(_legend(WORST_BEST, _("worst value"), _("best value")))
+        return [self.par_legend, self.parallel_fig, self.par_brush]
 
     def _build_axis_brush(self, names: list[str]) -> Any:
         """Brushing on the parallel plot: pick an axis and the span of it to keep (bottom 0, top 1)."""
@@ -462,10 +483,10 @@ class TrialPlots:
         self.c_xaxis = bq.Axis(scale=xs, label=_("step"), tick_format="d")
         axes = [
             self.c_xaxis,
-            bq.Axis(scale=ys, side="left", label=_("intermediate value"), tick_format=".3g", label_offset="45px"),
+            bq.Axis(scale=ys, side="left", label=_("intermediate value"), tick_format=".3~g", label_offset="45px"),
         ]
         self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
-        return self.curves_fig
+        return [self.curves_fig]
 
     # -- hover, click, selection ---------------------------------------------------------
 
@@ -623,7 +644,7 @@ class TrialPlots:
         _ = self._
         self._strategy_built = kind
         if self.strategy_box is None:
-            self.strategy_box = widgets.VBox([])
+            self.strategy_box = _page()
         self.strategy_note = widgets.HTML()
         xs, ys = (bq.LogScale() if kind == "hyperband" else bq.LinearScale()), bq.LinearScale()
         cs = bq.OrdinalColorScale(colors=["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"])
@@ -654,7 +675,7 @@ class TrialPlots:
             self.s_xaxis = bq.Axis(scale=xs, label=xlabel, tick_format="d")
             axes = [
                 self.s_xaxis,
-                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3g", label_offset="45px"),
+                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3~g", label_offset="45px"),
             ]
             margin = dict(_MARGIN)
             if kind == "hyperband":  # colour is the bracket: a legend says which
@@ -662,7 +683,7 @@ class TrialPlots:
                 margin["right"] = 70
             self.value_scales.append(ys)
             fig = _figure([self.s_links, mark], axes, title, margin=margin)
-            self._content[id(self.strategy_box)] = widgets.VBox([self.strategy_note, fig])
+            self._content[id(self.strategy_box)] = [self.strategy_note, fig]
             title = _("Hyperband") if kind == "hyperband" else _("Generations")
         self._add_page(title, self.strategy_box, None)
 
@@ -726,8 +747,8 @@ class TrialPlots:
         self.b_next2 = bq.Scatter(
             x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond", default_size=60
         )
-        self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
-        self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
+        self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3~g")
+        self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3~g")
         top = _figure(
             [self.b_band, self.b_mean, self.b_obs, self.b_next],
             [
@@ -736,7 +757,7 @@ class TrialPlots:
                     scale=ys,
                     side="left",
                     label=_("model of the value"),
-                    tick_format=".3g",
+                    tick_format=".3~g",
                     num_ticks=5,
                     label_offset="45px",
                 ),
@@ -752,7 +773,7 @@ class TrialPlots:
                     scale=ay,
                     side="left",
                     label=_("acquisition"),
-                    tick_format=".2g",
+                    tick_format=".2~g",
                     num_ticks=4,
                     label_offset="45px",
                 ),
@@ -761,9 +782,7 @@ class TrialPlots:
             height="200px",
         )
         self._bayes_x: str | None = None
-        self._content[id(self.strategy_box)] = widgets.VBox(
-            [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
-        )
+        self._content[id(self.strategy_box)] = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
 
     def _bayes_axis(self, name: str) -> None:
         """The slice's x axis in the parameter's own units (a log scale for a log parameter)."""

@@ -55,7 +55,11 @@ def js_number(v: float) -> str:
 
 
 def _decimals(step: float) -> int:
-    return max(0, -math.floor(math.log10(step) + 1e-9))
+    """Decimals that show ``step`` exactly (2.5 needs one, 0.25 two, 50 none)."""
+    d = max(0, -math.floor(math.log10(step) + 1e-9))
+    while d < 8 and abs(round(step, d) - step) > 1e-9 * step:
+        d += 1
+    return d
 
 
 def _plain(v: float, integer: bool, decimals: int | None = None) -> str:

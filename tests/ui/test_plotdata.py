@@ -130,7 +130,11 @@ def test_detail_eta_and_formats():
     assert pd_.eta_seconds(5, 10, 50.0) == 50.0 and pd_.eta_seconds(0, 10, 1.0) is None
     assert pd_.fmt_duration(3725) == "1:02:05" and pd_.fmt_duration(None) == "-"
     # trials shorter than a second stay readable instead of all showing 00:00
-    assert pd_.fmt_duration(0.042) == "0.042 s" and pd_.fmt_duration(12.34) == "12.3 s"
+    assert (
+        pd_.fmt_duration(0.042) == "42 ms"
+        and pd_.fmt_duration(5e-5) == "< 1 ms"
+        and pd_.fmt_duration(12.34) == "12.3 s"
+    )
     assert pd_.fmt_duration(75) == "01:15"
 
 
@@ -157,6 +161,14 @@ def test_log_ticks_are_decades_in_the_parameters_units():
     assert axis_ticks(jhpo.integer(4, 64, log=True))["labels"] == ["5", "10", "20", "50"]
     # bqplot finds a label by the JavaScript string of its tick value
     assert [js_number(v) for v in (1e-7, 1e-5, 0.001, 100.0, 2.5)] == ["1e-7", "0.00001", "0.001", "100", "2.5"]
+
+
+def test_linear_ticks_keep_the_decimals_their_step_needs():
+    from jhpo.ui.ticks import linear_ticks, tick_labels
+
+    values = linear_ticks(-9.5, 0.95)
+    assert tick_labels(values, "linear", False) == ["-7.5", "-5.0", "-2.5", "0.0"]
+    assert tick_labels(linear_ticks(0, 1), "linear", False) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
 
 
 def test_categorical_ticks_are_the_names():

@@ -77,6 +77,8 @@ _CSS = """<style>
 .jhpo-failed {font-weight:600; border-bottom: 2px solid var(--jp-error-color1);}
 .jhpo-detail pre {max-height: 220px; overflow:auto; background: var(--jp-layout-color2);
   color: var(--jp-content-font-color1); padding:6px; font-size:12px;}
+.jhpo-table select, .jhpo-table-head {font-family: var(--jp-code-font-family, monospace); font-size: 12px;}
+.jhpo-table-head {margin: 0 0 0 5px; padding: 0; white-space: pre; background: none; color: var(--jp-ui-font-color1);}
 .jhpo-legend {margin: 2px 8px; font-size: 12px;}
 .jhpo-ramp {display:inline-block; width:120px; height:10px; vertical-align:middle; border-radius:2px;}
 .jhpo-grid .jp-OutputArea {display:flex; flex-wrap:wrap;}

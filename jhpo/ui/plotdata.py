@@ -36,6 +36,7 @@ __all__ = [
     "learning_curves",
     "parallel",
     "param_points",
+    "table_rows",
     "trial_detail",
 ]
 
@@ -326,6 +327,60 @@ def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
         "numbers": [t.number for t in rows],
         "links_x": links_x[-400:],
         "links_y": links_y[-400:],
+    }
+
+
+def table_rows(
+    trials: Sequence[Trial],
+    names: Sequence[str],
+    sort: str = "number",
+    descending: bool = False,
+    state: str | None = None,
+    cap: int = 500,
+) -> dict[str, Any]:
+    """The trials table: a header and one fixed-width text row per trial, sorted and filtered.
+
+    ``sort`` is ``"number"``, ``"value"``, ``"duration"``, ``"state"`` or a parameter
+    name; trials without that column sort last either way. ``state`` keeps one
+    state only. At most ``cap`` rows are returned.
+    """
+    rows = [t for t in trials if state in (None, "all") or t.state.value == state]
+
+    def key(t: Trial) -> Any:
+        if sort == "state":
+            return t.state.value
+        v = {"number": t.number, "value": t.value, "duration": t.duration}.get(sort, t.params.get(sort))
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) if v is not None else None
+
+    present = [t for t in rows if key(t) is not None]
+    absent = [t for t in rows if key(t) is None]
+    try:
+        present.sort(key=key, reverse=descending)
+    except TypeError:  # mixed numbers and labels in a choice: sort by text
+        present.sort(key=lambda t: str(key(t)), reverse=descending)
+    ordered = (present + absent)[:cap]
+    columns = ["#", "state", "value", *names, "duration"]
+    cells = [
+        [
+            str(t.number),
+            t.state.value,
+            fmt_value(t.value) if t.value is not None else "-",
+            *(fmt_value(t.params[n]) if n in t.params else "" for n in names),
+            fmt_duration(t.duration),
+        ]
+        for t in ordered
+    ]
+    widths = [max(len(c[i]) for c in [columns, *cells]) for i in range(len(columns))]
+
+    def line(cs: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in enumerate(zip(cs, widths)))
+
+    return {
+        "header": line(columns),
+        "rows": [line(c) for c in cells],
+        "numbers": [t.number for t in ordered],
+        "shown": len(ordered),
+        "matching": len(rows),
     }
 
 

@@ -16,8 +16,9 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from ..importance import MIN_TRIALS, param_importance
 from ..space import Space
-from ..trial import Trial
+from ..trial import Trial, TrialState
 from . import plotdata as pd_
 from .ticks import Ticks, axis_ticks, js_number, range_ticks
 
@@ -214,7 +215,10 @@ class TrialPlots:
             self.pages.append(
                 (_("Parallel coordinates"), self._placeholder(self._build_parallel), self._update_parallel)
             )
+        self.pages.append((_("Trials"), self._placeholder(self._build_table), self._update_table))
         self.curves_box = self._placeholder(self._build_curves)  # a page once a trial reports a value
+        self.importance_box = self._placeholder(self._build_importance)  # a page once there are enough trials
+        self._importance_at = -1
         self.tabs = widgets.Tab(children=[p[1] for p in self.pages], layout=widgets.Layout(width="100%"))
         self.tabs.titles = tuple(p[0] for p in self.pages)
         self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
@@ -464,6 +468,77 @@ class TrialPlots:
         self.par_count.value = f"<span class='jhpo-muted'>{len(chosen)} {self._('trials selected')}</span>"
         self.highlight(chosen)
 
+    def _build_importance(self) -> list[Any]:
+        _ = self._
+        names = list(self.space.searched.names)
+        xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=0.0, max=1.0)
+        self.imp_bars = bq.Bars(x=names, y=np.zeros(len(names)), scales={"x": xs, "y": ys}, colors=[BLUE])
+        self.imp_xaxis = bq.Axis(scale=xs, label=_("parameter"))
+        axes = [self.imp_xaxis, bq.Axis(scale=ys, side="left", label=_("share of the variance"), tick_format=".0%")]
+        self.imp_note = widgets.HTML()
+        fig = _figure([self.imp_bars], axes, _("Parameter importance (fANOVA on a random forest)"), height="280px")
+        return [self.imp_note, fig]
+
+    def _update_importance(self) -> None:
+        done = sum(t.state is TrialState.COMPLETE for t in self.trials)
+        # a forest per redraw would slow the search: refit when the trials grew by a tenth
+        if self._importance_at >= 0 and done < self._importance_at * 1.1 + 1:
+            return
+        self._importance_at = done
+        try:
+            shares = param_importance(self.trials, self.space)
+        except ValueError as exc:
+            self.imp_note.value = f"<span class='jhpo-muted'>{html.escape(str(exc))}</span>"
+            return
+        names = list(shares)
+        with self.imp_bars.hold_sync():
+            self.imp_bars.scales["x"].domain = names
+            self.imp_bars.x, self.imp_bars.y = names, _arr(list(shares.values()))
+        self.imp_note.value = (
+            f"<span class='jhpo-muted'>{self._('from')} {done} {self._('complete trials')}; "
+            "<code>result.importance()</code></span>"
+        )
+
+    def _build_table(self) -> list[Any]:
+        _ = self._
+        states = ["all", "complete", "failed", "pruned", "running", "interrupted"]
+        self.tbl_state = widgets.Dropdown(
+            options=[(_(s) if s != "all" else _("all trials"), s) for s in states], value="all", description=_("show")
+        )
+        columns = ["number", "value", *self.space.names, "duration", "state"]
+        self.tbl_sort = widgets.Dropdown(options=columns, value="number", description=_("sort by"))
+        self.tbl_desc = widgets.ToggleButton(value=False, description=_("descending"), icon="sort-amount-desc")
+        self.tbl_head = widgets.HTML()
+        self.tbl_rows = widgets.Select(options=[], rows=14, layout=widgets.Layout(width="100%"))
+        self.tbl_rows.add_class("jhpo-table")
+        self.tbl_numbers: list[int] = []
+        for w in (self.tbl_state, self.tbl_sort, self.tbl_desc):
+            w.observe(lambda _c: self._update_table(), "value")
+        self.tbl_rows.observe(self._row_chosen, "index")
+        bar = widgets.HBox([self.tbl_state, self.tbl_sort, self.tbl_desc], layout=widgets.Layout(flex_flow="row wrap"))
+        return [bar, self.tbl_head, self.tbl_rows]
+
+    def _update_table(self) -> None:
+        d = pd_.table_rows(
+            self.trials, self.space.names, self.tbl_sort.value, self.tbl_desc.value, self.tbl_state.value
+        )
+        more = f" ({d['shown']} / {d['matching']})" if d["shown"] < d["matching"] else ""
+        head = f"<pre class='jhpo-table-head'>{html.escape(d['header'])}{html.escape(more)}</pre>"
+        if self.tbl_head.value != head:
+            self.tbl_head.value = head
+        options = list(zip(d["rows"], range(len(d["rows"]))))
+        if list(self.tbl_rows.options) != options:
+            chosen = self.tbl_numbers[self.tbl_rows.index] if self.tbl_rows.index is not None else None
+            self.tbl_numbers = d["numbers"]
+            with self.tbl_rows.hold_sync():
+                self.tbl_rows.options = options
+                self.tbl_rows.index = d["numbers"].index(chosen) if chosen in d["numbers"] else None
+
+    def _row_chosen(self, change: dict[str, Any]) -> None:
+        i = change["new"]
+        if isinstance(i, int) and 0 <= i < len(self.tbl_numbers):
+            self.on_click(self.tbl_numbers[i])
+
     def _build_curves(self) -> Any:
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()
@@ -522,9 +597,13 @@ class TrialPlots:
     def refresh(self, trials: Sequence[Trial], everything: bool = False) -> None:
         """Update the visible tab (all tabs when ``everything``) from ``trials``."""
         self.set_trials(trials)
-        if self._lazy.get(id(self.curves_box)) and not any(p[1] is self.curves_box for p in self.pages):
+        if not any(p[1] is self.curves_box for p in self.pages):
             if any(t.intermediate for t in self.trials):  # no empty tab: curves appear with the first report
                 self._add_page(self._("Learning curves"), self.curves_box, self._update_curves)
+        if len(self.space.searched) >= 2 and not any(p[1] is self.importance_box for p in self.pages):
+            done = sum(t.state is TrialState.COMPLETE for t in self.trials)
+            if done >= MIN_TRIALS:
+                self._add_page(self._("Importance"), self.importance_box, self._update_importance)
         self._update_history()
         self._apply_focus()
         shown = self.tabs.selected_index

@@ -149,7 +149,7 @@ def test_strategy_views_appear_with_their_data(fake_comm):
         trial.info.update({"generation": i // 2, "parents": [i - 2] if i >= 2 else []})
         study.tell(trial, float(i))
     panel.on_search_end(study, "done")
-    assert panel.plots.tabs.titles[-1] == "Generations"
+    assert "Generations" in panel.plots.tabs.titles
     _open_every_page(panel.plots)
     assert sorted(panel.plots.s_points.numbers) == [0, 1, 2, 3]
 
@@ -224,8 +224,8 @@ def test_views_of_the_real_strategies(fake_comm, strategy, title):
     study.observers.append(panel)
     study.optimize(lambda t: -((t.params["x"] - 1) ** 2), n_trials=30)
     plots = panel.plots
-    assert plots.tabs.titles[-1] == title
-    plots.tabs.selected_index = len(plots.tabs.children) - 1
+    assert title in plots.tabs.titles
+    plots.tabs.selected_index = plots.tabs.titles.index(title)
     assert "not available" not in plots.strategy_note.value
     if strategy == "bayes":
         assert len(plots.b_mean.x) > 10 and len(plots.b_next2.x) == 1
@@ -310,3 +310,42 @@ def test_trials_of_other_writers_count_in_the_study_not_in_the_run(fake_comm, tm
     assert panel.n_done == 3 and panel.n_running == 0 and panel.n_study == 6
     assert panel.best.value == 52.0 and "52" in panel.best_html.value
     assert sorted(panel.plots.h_done.numbers) == sorted(t.number for t in panel.all_trials())
+
+
+def test_trials_table_sorts_filters_and_opens_a_trial(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 20)
+    plots = panel.plots
+    plots.tabs.selected_index = plots.tabs.titles.index("Trials")
+    assert plots.tbl_numbers == [t.number for t in study.trials]  # every trial, in order
+    plots.tbl_sort.value, plots.tbl_desc.value = "value", True
+    done = sorted((t for t in study.trials if t.value is not None), key=lambda t: -t.value)
+    assert plots.tbl_numbers[: len(done)] == [t.number for t in done]
+    plots.tbl_state.value = "failed"
+    failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
+    assert sorted(plots.tbl_numbers) == failed and len(plots.tbl_rows.options) == len(failed)
+    plots.tbl_rows.index = 0  # a click on the row
+    assert f"Trial {plots.tbl_numbers[0]}" in panel.detail.value and "a failing trial" in panel.detail.value
+    # kept in sync: a new trial shows up while the table is open
+    study.observers.append(panel)
+    study.optimize(_objective, n_trials=9)
+    failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
+    assert sorted(plots.tbl_numbers) == failed and len(failed) >= 3
+
+
+def test_importance_page_appears_with_enough_trials(fake_comm):
+    from jhpo.importance import MIN_TRIALS
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    _run(panel, MIN_TRIALS - 3)
+    assert "Importance" not in panel.plots.tabs.titles  # no empty view
+    panel = Panel()
+    study = _run(panel, 30)
+    plots = panel.plots
+    plots.tabs.selected_index = plots.tabs.titles.index("Importance")
+    assert list(plots.imp_bars.x)[0] == "x"  # the value depends on x alone
+    assert float(plots.imp_bars.y[0]) > 0.7 and abs(float(sum(plots.imp_bars.y)) - 1) < 1e-6
+    assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.imp_note.value

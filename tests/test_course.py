@@ -1,4 +1,4 @@
-"""The course notebooks (notebooks/02_* ... 08_*) run top to bottom and show what their prose claims.
+"""The course notebooks (notebooks/02_* ... 09_*) run top to bottom and show what their prose claims.
 
 Each test executes one lesson in a real kernel (nbclient, widget state stored) inside a temporary
 copy of the notebooks folder, then reads the numbers the lesson prints and checks the lesson's
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -259,6 +260,32 @@ def test_lesson_genetic(tmp_path: Path) -> None:
     assert "'init': 10" in run.text and "'elite'" in run.text
     default = run.number(r"defaults: accuracy FLOAT")
     assert run.number(r"genetic: best accuracy FLOAT") > default
+
+
+@pytest.mark.notebook
+def test_lesson_hypergradients(tmp_path: Path) -> None:
+    run = execute("09_hypergradients.ipynb", tmp_path)
+    check_common(run, min_images=5)
+    exact, finite = run.numbers(r"hypergradient FLOAT, finite difference FLOAT")
+    assert exact == pytest.approx(finite, rel=1e-3), "implicit differentiation agrees with a finite difference"
+    grid_loss, grid_alpha = run.numbers(r"grid of 400 values: best validation loss FLOAT at alpha FLOAT")
+    hg_loss, hg_alpha = run.numbers(r"hypergradient descent: 10 training runs, validation loss FLOAT at alpha FLOAT")
+    assert hg_loss <= 1.03 * grid_loss, "10 hypergradient steps reach the grid's optimum within a few percent"
+    assert abs(np.log10(hg_alpha / grid_alpha)) < 0.5
+    bayes_loss = run.number(r"bayes: 10 training runs, validation loss FLOAT")
+    assert 0.99 * grid_loss <= bayes_loss, "bayes is measured on the same validation loss"
+    one_val, one_test = run.numbers(r"one penalty: validation loss FLOAT, test loss FLOAT")
+    many_val, many_test = run.numbers(r"30 penalties: validation loss FLOAT, test loss FLOAT")
+    assert many_val < one_val - 0.1 and many_test < one_test, "30 penalties by gradient also win on unseen data"
+    gap, scale = run.numbers(r"largest gap FLOAT \(weights up to FLOAT\)")
+    assert gap < 0.05 * scale, "the hypernetwork's best response tracks the true one"
+    net_alpha, net_loss, true_alpha, true_loss = run.numbers(
+        r"through the hypernetwork: alpha FLOAT, validation loss FLOAT \(true optimum: alpha FLOAT, FLOAT\)"
+    )
+    assert net_loss <= 1.01 * true_loss and abs(np.log10(net_alpha / true_alpha)) < 0.2
+    joint_alpha, joint_loss = run.numbers(r"joint training: alpha FLOAT, validation loss FLOAT")
+    assert joint_loss <= 1.01 * true_loss and abs(np.log10(joint_alpha / true_alpha)) < 0.2
+    assert any("bqplot" in m for m in run.widget_modules()), "the bayes search shows its live panel"
 
 
 @pytest.mark.notebook

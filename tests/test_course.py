@@ -245,6 +245,14 @@ def test_lesson_hyperband(tmp_path: Path) -> None:
     assert "data budgets used: 0.11, 0.33, 1.00" in run.text
     seconds = run.number(r"\d+ trials in FLOAT s of training")
     assert seconds <= 15 + 5, "--timeout bounds the search"
+    # the same 15 s on growing fractions vs on the full data: subsets screen more configurations
+    sub_configs, sub_best = run.numbers(
+        r"growing fractions: (\d+) configurations in \d+ s, best full-data accuracy FLOAT"
+    )
+    full_configs, full_best = run.numbers(
+        r"full data only: (\d+) configurations in \d+ s, best full-data accuracy FLOAT"
+    )
+    assert sub_configs > full_configs and min(sub_best, full_best) > 0.9
 
 
 @pytest.mark.notebook

@@ -15,7 +15,6 @@
 
 # %%
 # %load_ext jhpo
-import warnings
 import numpy as np
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_limits

@@ -105,7 +105,7 @@ hidden = 32        # tune: integer(4, 128, log=True)
 alpha = 1e-4       # tune: loguniform(1e-6, 1e-1)
 net = MLPClassifier(hidden_layer_sizes=(hidden,), solver="sgd", momentum=0.9, learning_rate_init=lr,
                     alpha=alpha, random_state=0)
-for epoch in range(1, epochs + 1):
+for _ in range(epochs):
     net.partial_fit(X_train, y_train, classes=classes)
     accuracy = net.score(X_val, y_val)
 

@@ -18,14 +18,12 @@
 
 # %%
 # %load_ext jhpo
-import warnings
 import numpy as np
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_limits
 threadpool_limits(1)
 plt.rcParams["figure.figsize"] = (9, 3.5)
 
-import jhpo
 
 
 def landscape(x, y):

@@ -78,7 +78,8 @@ plt.show()
 # We never differentiate *through* training (no unrolled steps): the optimality condition is
 # enough. The same holds for any training objective at its minimum, with $H$ its Hessian, which is
 # how hypergradients scale to networks (with Hessian-vector products instead of a solve). Here $H$
-# is already factorized by the training run, so the hypergradient costs one more triangular solve.
+# is already factorized (Cholesky) by the training run, so the hypergradient costs one more solve
+# with that factorization, far less than a training run.
 # We work in `log(alpha)`, since `alpha` ranges over orders of magnitude.
 
 # %%
@@ -308,9 +309,9 @@ plt.show()
 
 # %% [markdown]
 # The jointly trained hypernetwork is right only near the `alpha` it settled on (right panel), and
-# that is all the hyperparameter step needs. For a real network the hypernetwork is usually
-# cheap to attach (it can output just a scaling of the weights); *Self-Tuning Networks* (MacKay et
-# al., 2019) build on it to adapt hyperparameters during training.
+# that is all the hyperparameter step needs. *Self-Tuning Networks* (MacKay et al., 2019) make
+# this cheap for real networks, with a hypernetwork that only rescales the units of each layer,
+# and use it to adapt hyperparameters during training.
 #
 # When to reach for gradients: the hyperparameter is continuous (a penalty, a learning rate, a data
 # augmentation strength) and you can differentiate the training objective. When not: discrete

@@ -1,6 +1,6 @@
-"""Run All in JupyterLab runs every cell in order around two ``%%tune`` cells, Stop or not.
+"""Run All in JupyterLab and Notebook 7 runs every cell in order around two ``%%tune`` cells, Stop or not.
 
-JupyterLab's ``notebook:run-all-cells`` sends every ``execute_request`` at once,
+The front ends' ``notebook:run-all-cells`` sends every ``execute_request`` at once,
 while the panel of the running search handles widget messages; each cell asserts
 what the cells before it did and prints it, so a cell run out of order shows as
 an error output and as execution counts out of sequence.
@@ -56,8 +56,8 @@ def _write(lab, name: str, cells: list[str]) -> None:
     (lab.root / name).write_text(json.dumps(nb))
 
 
-def _open(lab, page, name: str) -> None:
-    page.goto(f"{lab.base}/lab/tree/{urllib.parse.quote(name)}?token={lab.token}")
+def _open(lab, page, name: str, ui: str = "lab/tree") -> None:
+    page.goto(f"{lab.base}/{ui}/{urllib.parse.quote(name)}?token={lab.token}")
     page.wait_for_function("() => window.jupyterapp", timeout=60_000)
 
 
@@ -127,3 +127,19 @@ def test_run_all_in_order_when_stop_is_clicked(lab, page, tmp_path):
         raise
     assert 3 <= len(_trials(lab, "first")) < 300  # Stop reached the running search
     assert len(_trials(lab, "second")) == 6  # and did not stop the next one
+
+
+def test_notebook7_run_all_runs_every_cell_in_order(notebook7, notebook7_page, tmp_path):
+    # Notebook 7 is JupyterLab's notebook in its own page: the same command, its own shell and layout
+    page = notebook7_page
+    _write(notebook7, "order.ipynb", _cells(first=10, sleep=0.05))
+    _open(notebook7, page, "order.ipynb", ui="notebooks")
+    try:
+        assert page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"
+        out = page.evaluate(RUN_ALL, ["order.ipynb", 240_000])
+        _assert_in_order(out)
+        assert page.locator(".jhpo-panel").count() == 2  # each search showed its panel in its own cell
+    except Exception:
+        _on_failure(page, tmp_path)
+        raise
+    assert len(_trials(notebook7, "first")) == 10 and len(_trials(notebook7, "second")) == 6

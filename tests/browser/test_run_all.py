@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from tests.browser.conftest import RUN_ALL
+from tests.browser.conftest import RUN_ALL, RUN_NEW_CELL
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -143,3 +143,45 @@ def test_notebook7_run_all_runs_every_cell_in_order(notebook7, notebook7_page, t
         _on_failure(page, tmp_path)
         raise
     assert len(_trials(notebook7, "first")) == 10 and len(_trials(notebook7, "second")) == 6
+
+
+# The panel of cell i shows at least 3 of its 300 trials done (false while the cells are not drawn yet).
+THREE_TRIALS_IN = """i => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i];
+  const panel = cell && cell.querySelector('.jhpo-panel');
+  const m = panel && panel.innerText.match(/(\\d+)\\/300/);
+  return m && +m[1] >= 3;
+}"""
+
+# name -> (server fixture, page fixture, the path the front end opens a notebook at)
+FRONT_ENDS = {"lab": ("lab", "page", "lab/tree"), "notebook7": ("notebook7", "notebook7_page", "notebooks")}
+
+
+@pytest.mark.parametrize("front_end", list(FRONT_ENDS))
+def test_interrupting_the_kernel_during_a_search_stops_run_all_there(front_end, request, tmp_path):
+    # the toolbar's stop button (interrupt the kernel) while the first search runs: that cell ends as
+    # interrupted, the front end does not run the cells queued behind it, and what was found is kept
+    server_name, page_name, ui = FRONT_ENDS[front_end]
+    server, page = request.getfixturevalue(server_name), request.getfixturevalue(page_name)
+    _write(server, "interrupt.ipynb", _cells(first=300, sleep=0.1))
+    _open(server, page, "interrupt.ipynb", ui=ui)
+    try:
+        page.evaluate(START_RUN_ALL, ["interrupt.ipynb", 240_000])
+        page.wait_for_function(THREE_TRIALS_IN, arg=2, timeout=90_000)
+        page.locator('[data-jp-item-name="interrupt"]').first.click()
+        out = page.evaluate(WAIT_RUN_ALL)
+        cells = out["cells"]
+        errors = [[o["ename"] for o in c.get("outputs", []) if o["output_type"] == "error"] for c in cells]
+        assert errors == [[], [], ["KeyboardInterrupt"]] + [[]] * 6, errors
+        assert [c["execution_count"] for c in cells[:3]] == [1, 2, 3]
+        assert all(c["execution_count"] is None and not c["outputs"] for c in cells[3:]), cells[3:]
+        assert page.locator(".jhpo-panel").count() == 1  # the result stays shown in the interrupted cell
+        # the notebook holds the best trial's names (a new cell, run by hand)
+        n = page.evaluate(RUN_NEW_CELL, ["interrupt.ipynb", "print('best', x == r1.best_params['x'], seen)"])
+        page.locator(".jp-Notebook .jp-CodeCell").nth(n).get_by_text("best True ['setup']").wait_for(timeout=30_000)
+    except Exception:
+        _on_failure(page, tmp_path)
+        raise
+    finished = [t for t in _trials(server, "first") if t.state.value == "complete"]
+    assert 3 <= len(finished) < 300  # the interrupt reached the running search; finished trials are stored
+    assert not _trials(server, "second")  # the second search never ran

@@ -100,7 +100,10 @@ def _interrupted(result: TuneResult, output: str | None) -> KeyboardInterrupt:
         message += f"; `{output}` holds the result"
     if where != "memory":
         message += f"; `%tune_show {study.name} {where}` shows it again"
-    return KeyboardInterrupt(message)
+    exc = KeyboardInterrupt(message)
+    # IPython shows what this returns instead of a traceback through its own frames and jhpo's
+    exc._render_traceback_ = lambda: [f"KeyboardInterrupt: {message}"]  # type: ignore[attr-defined]
+    return exc
 
 
 @magics_class

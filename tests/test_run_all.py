@@ -245,6 +245,8 @@ def test_interrupting_a_search_ends_its_cell_as_interrupted_and_aborts_the_queue
     assert statuses == ["ok", "ok", "error"] + ["aborted"] * 6, replies
     assert replies[2]["ename"] == "KeyboardInterrupt", replies[2]
     assert "finished trials are kept in study 'first'" in replies[2]["evalue"], replies[2]
+    # the message alone, not a traceback through IPython's and jhpo's frames
+    assert replies[2]["traceback"] == ["KeyboardInterrupt: " + replies[2]["evalue"]], replies[2]["traceback"]
     # the cell showed its result before it ended: the live panel, then the interruption
     shown = iopub_of(kc, replies)
     assert "display_data" in shown and shown[-1] == "error", shown

@@ -94,30 +94,53 @@ def _on_failure(page, tmp_path) -> None:
         print("no screenshot of the failure:", exc)
 
 
-def test_run_all_runs_every_cell_in_order(lab, page, tmp_path):
-    _write(lab, "order.ipynb", _cells(first=10, sleep=0.05))
-    _open(lab, page, "order.ipynb")
+# name -> (server fixture, page fixture, the path the front end opens a notebook at, the app's name)
+FRONT_ENDS = {
+    "lab": ("lab", "page", "lab/tree", "JupyterLab"),
+    "notebook7": ("notebook7", "notebook7_page", "notebooks", "Jupyter Notebook"),
+}
+
+# The panel of cell i shows at least 3 of its 300 trials done (false while the cells are not drawn yet).
+THREE_TRIALS_IN = """i => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i];
+  const panel = cell && cell.querySelector('.jhpo-panel');
+  const m = panel && panel.innerText.match(/(\\d+)\\/300/);
+  return m && +m[1] >= 3;
+}"""
+
+
+def _front_end(request, front_end: str, name: str, cells: list[str]):
+    """Start the front end's server and page, write notebook ``name`` and open it; returns both."""
+    server_name, page_name, ui, app_name = FRONT_ENDS[front_end]
+    server, page = request.getfixturevalue(server_name), request.getfixturevalue(page_name)
+    _write(server, name, cells)
+    _open(server, page, name, ui=ui)
+    # Notebook 7 is JupyterLab's notebook in a page of its own: the same commands, its own shell and layout
+    assert page.evaluate("() => window.jupyterapp.name") == app_name
+    return server, page
+
+
+@pytest.mark.parametrize("front_end", list(FRONT_ENDS))
+def test_run_all_runs_every_cell_in_order(front_end, request, tmp_path):
+    lab, page = _front_end(request, front_end, "order.ipynb", _cells(first=10, sleep=0.05))
     try:
         out = page.evaluate(RUN_ALL, ["order.ipynb", 240_000])
         _assert_in_order(out)
+        assert page.locator(".jhpo-panel").count() == 2  # each search showed its panel in its own cell
     except Exception:
         _on_failure(page, tmp_path)
         raise
     assert len(_trials(lab, "first")) == 10 and len(_trials(lab, "second")) == 6
 
 
-def test_run_all_in_order_when_stop_is_clicked(lab, page, tmp_path):
-    _write(lab, "stop.ipynb", _cells(first=300, sleep=0.1))
-    _open(lab, page, "stop.ipynb")
+@pytest.mark.parametrize("front_end", list(FRONT_ENDS))
+def test_run_all_in_order_when_stop_is_clicked(front_end, request, tmp_path):
+    # the panel's Stop means "stop searching, keep going": the cells after the search run
+    lab, page = _front_end(request, front_end, "stop.ipynb", _cells(first=300, sleep=0.1))
     try:
         page.evaluate(START_RUN_ALL, ["stop.ipynb", 240_000])
+        page.wait_for_function(THREE_TRIALS_IN, arg=2, timeout=90_000)
         first = page.locator(".jp-Notebook .jp-CodeCell").nth(2).locator(".jhpo-panel")
-        first.wait_for(timeout=90_000)
-        page.wait_for_function(
-            "() => { const p = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[2].querySelector('.jhpo-panel');"
-            " const m = p && p.innerText.match(/(\\d+)\\/300/); return m && +m[1] >= 3; }",
-            timeout=60_000,
-        )
         first.hover()  # the pointer over the plots while the search runs, as a user's would be
         first.get_by_role("button", name="Stop").click()
         out = page.evaluate(WAIT_RUN_ALL)
@@ -129,42 +152,11 @@ def test_run_all_in_order_when_stop_is_clicked(lab, page, tmp_path):
     assert len(_trials(lab, "second")) == 6  # and did not stop the next one
 
 
-def test_notebook7_run_all_runs_every_cell_in_order(notebook7, notebook7_page, tmp_path):
-    # Notebook 7 is JupyterLab's notebook in its own page: the same command, its own shell and layout
-    page = notebook7_page
-    _write(notebook7, "order.ipynb", _cells(first=10, sleep=0.05))
-    _open(notebook7, page, "order.ipynb", ui="notebooks")
-    try:
-        assert page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"
-        out = page.evaluate(RUN_ALL, ["order.ipynb", 240_000])
-        _assert_in_order(out)
-        assert page.locator(".jhpo-panel").count() == 2  # each search showed its panel in its own cell
-    except Exception:
-        _on_failure(page, tmp_path)
-        raise
-    assert len(_trials(notebook7, "first")) == 10 and len(_trials(notebook7, "second")) == 6
-
-
-# The panel of cell i shows at least 3 of its 300 trials done (false while the cells are not drawn yet).
-THREE_TRIALS_IN = """i => {
-  const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i];
-  const panel = cell && cell.querySelector('.jhpo-panel');
-  const m = panel && panel.innerText.match(/(\\d+)\\/300/);
-  return m && +m[1] >= 3;
-}"""
-
-# name -> (server fixture, page fixture, the path the front end opens a notebook at)
-FRONT_ENDS = {"lab": ("lab", "page", "lab/tree"), "notebook7": ("notebook7", "notebook7_page", "notebooks")}
-
-
 @pytest.mark.parametrize("front_end", list(FRONT_ENDS))
 def test_interrupting_the_kernel_during_a_search_stops_run_all_there(front_end, request, tmp_path):
     # the toolbar's stop button (interrupt the kernel) while the first search runs: that cell ends as
     # interrupted, the front end does not run the cells queued behind it, and what was found is kept
-    server_name, page_name, ui = FRONT_ENDS[front_end]
-    server, page = request.getfixturevalue(server_name), request.getfixturevalue(page_name)
-    _write(server, "interrupt.ipynb", _cells(first=300, sleep=0.1))
-    _open(server, page, "interrupt.ipynb", ui=ui)
+    server, page = _front_end(request, front_end, "interrupt.ipynb", _cells(first=300, sleep=0.1))
     try:
         page.evaluate(START_RUN_ALL, ["interrupt.ipynb", 240_000])
         page.wait_for_function(THREE_TRIALS_IN, arg=2, timeout=90_000)

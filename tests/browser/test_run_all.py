@@ -1,4 +1,5 @@
-"""Run All in JupyterLab and Notebook 7 runs every cell in order around two ``%%tune`` cells, Stop or not.
+"""Run All in JupyterLab and Notebook 7 runs every cell in order around two ``%%tune`` cells, Stop or not;
+the kernel's interrupt during a search stops Run All at that cell, as at any other.
 
 The front ends' ``notebook:run-all-cells`` sends every ``execute_request`` at once,
 while the panel of the running search handles widget messages; each cell asserts

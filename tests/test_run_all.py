@@ -279,3 +279,31 @@ def iopub_of(kc, replies):
     failed = [types for types in by_parent.values() if "error" in types]
     assert len(failed) == 1, by_parent
     return failed[0]
+
+
+def test_interrupting_a_paused_search_ends_its_cell_as_interrupted(kernel_and_manager, tmp_path):
+    # Pause holds the search between trials; the kernel's stop button must still end the cell (and the run)
+    from jhpo.trial import TrialState
+
+    kc, km = kernel_and_manager
+    db = str(tmp_path / "s.db")
+    held: list[int] = []
+
+    def pause_then_interrupt(kc):
+        found = comms(kc, {"Pause"})
+        time.sleep(0.6)
+        click(kc, found["Pause"])
+        time.sleep(0.8)
+        held.append(len(trials(db, "first")))
+        km.interrupt_kernel()
+
+    replies = run_all(kc, notebook(db, first=60), during=pause_then_interrupt)
+    assert [r["status"] for r in replies] == ["ok", "ok", "error"] + ["aborted"] * 6, replies
+    assert replies[2]["ename"] == "KeyboardInterrupt", replies[2]
+    stored = trials(db, "first")
+    assert len(stored) == held[0] < 60  # nothing ran after the pause
+    assert all(t.state is TrialState.COMPLETE for t in stored), stored  # paused between trials: none was cut
+    best = max(stored, key=lambda t: t.value)
+    check = f"assert seen == ['setup'], seen\nassert x == {best.params['x']!r}, x"
+    reply = kc.execute_interactive(check, timeout=60, output_hook=lambda m: None)
+    assert reply["content"]["status"] == "ok", reply["content"]

@@ -250,7 +250,7 @@ class Storage:
         raise NotImplementedError
 
     def load_trials(self, name: str) -> list[Trial]:
-        return self.changes(name, 0)[0]
+        return self.changes(name, -1)[0]
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         """Trials written after revision ``since`` (any writer), but those numbered in ``skip``
@@ -550,13 +550,17 @@ class SQLiteStorage(Storage):
             rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? ORDER BY number", (name,))
             return _usable(trial_from_row(name, r, self.problems) for r in rows), 0
         # Numbers first: a writer's own trials (usually all of them) are not read back.
-        fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
-        latest = max((r for _, r in fresh if isinstance(r, int)), default=since)
+        if since < 0:  # a first look: every row, whatever its revision (0 in files from before revisions)
+            fresh = self._exec("SELECT number, revision FROM trials WHERE study = ?", (name,))
+        else:
+            fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
+        latest = max((r for _, r in fresh if isinstance(r, int)), default=max(since, 0))
         wanted = sorted((n for n, _ in fresh if n not in skip), key=str)
         if not wanted:
             return [], latest
         if len(wanted) == len(fresh):
-            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? AND revision > ?", (name, since))
+            where, args = ("", (name,)) if since < 0 else (" AND revision > ?", (name, since))
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ?{where}", args)
         else:
             rows = []
             for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters

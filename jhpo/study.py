@@ -186,7 +186,7 @@ class Study:
         self._trials: list[Trial] = []
         self._by_number: dict[int, Trial] = {}
         self._own: set[int] = set()  # numbers of the trials this Study started
-        self._revision = 0  # the storage revision read so far
+        self._revision = -1  # the storage revision read so far (-1: nothing yet)
         self._lost_checked = time.monotonic()
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []

@@ -110,6 +110,17 @@ _COLUMNS = (
 )
 
 
+_NEXT_REVISION = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM trials WHERE study = ?)"
+_INSERT = (
+    f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
+    f"VALUES (?, ?, {_NEXT_REVISION}, {', '.join('?' * len(_COLUMNS))})"
+)
+_UPDATE = (
+    f"UPDATE trials SET revision = {_NEXT_REVISION}, {', '.join(f'{c} = ?' for c in _COLUMNS[1:])} "
+    "WHERE study = ? AND number = ?"
+)
+
+
 class StorageError(ValueError):
     """The study file cannot be used; the message is one line naming the file and the fix.
 
@@ -515,34 +526,26 @@ class SQLiteStorage(Storage):
         with self.exclusive():
             if time.time() - self._registered > HEARTBEAT:  # a fresh writer row, not one per trial
                 self._beat_register()
-            rev = self._revision(name)
-            for i, t in enumerate(trials, 1):
-                self._exec(
-                    f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * 14)})",
-                    (name, self.writer, rev + i, *_row(t)),
-                )
+            for t in trials:
+                self._exec(_INSERT, (name, self.writer, name, *_row(t)))
             self._running += sum(t.state is TrialState.RUNNING for t in trials)
             if self._running:
                 _LIVE.add(self.writer)
         self._beat_start()
 
     def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
-        sets = ", ".join(f"{c} = ?" for c in _COLUMNS[1:])
-        with self.exclusive():
-            rev = self._revision(name)
-            for i, t in enumerate(trials, 1):
+        # One statement per trial, each atomic with its revision (a subquery): no
+        # BEGIN/COMMIT round trip for the common case of one told trial.
+        with self._lock:
+            self._writable()
+            for t in trials:
                 row = _row(t)
-                self._exec(
-                    f"UPDATE trials SET revision = ?, {sets} WHERE study = ? AND number = ?",
-                    (rev + i, *row[1:], name, t.number),
-                )
-                if not self._exec("SELECT changes()")[0][0]:  # a trial not yet stored (an old caller)
-                    self._exec(
-                        f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * 14)})",
-                        (name, self.writer, rev + i, *row),
-                    )
+                try:
+                    updated = self._db.execute(_UPDATE, (name, *row[1:], name, t.number)).rowcount
+                    if not updated:  # a trial not yet stored (a caller that skipped add_trials)
+                        self._db.execute(_INSERT, (name, self.writer, name, *row))
+                except sqlite3.Error as exc:
+                    raise _fault(exc, self.location) from None
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         cols = ", ".join(_COLUMNS)

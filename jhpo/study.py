@@ -515,7 +515,8 @@ class Study:
             with self._lock:
                 self.storage.save_trial(self.name, trial)
         finally:
-            self.storage.trial_finished()
+            if trial.number in self._own:
+                self.storage.trial_finished()
         for obs in self.observers:
             obs.on_trial_end(self, trial)
         return trial
@@ -583,6 +584,7 @@ class Study:
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 
+            before = set(self._own)
             try:
                 return optimize_parallel(
                     self,
@@ -595,6 +597,7 @@ class Study:
                     show_progress=show_progress,
                 )
             finally:
+                self._abandon(before)
                 self._last_look(notify=False)  # the panel has had its search end
         if show_progress:
             from .ui.text import TextProgress
@@ -602,6 +605,7 @@ class Study:
             self.observers.append(TextProgress())
         self._stop.clear()
         self.stop_reason = None
+        before = set(self._own)
         started = time.monotonic()
         ran: list[Trial] = []
         for obs in self.observers:
@@ -639,11 +643,22 @@ class Study:
             raise
         finally:
             self.stop_reason = reason
+            self._abandon(before)
             self._last_look()
             for obs in self.observers:
                 obs.on_search_end(self, reason)
             if show_progress:
                 self.observers.pop()
+
+    def _abandon(self, before: set[int]) -> None:
+        """Trials this search started but never told (an error escaped it) become interrupted:
+        otherwise they would stay "running" for as long as this process lives, and count."""
+        for t in self._trials:
+            if t.number in self._own and t.number not in before and t.state is TrialState.RUNNING:
+                try:
+                    self.tell(t, state=TrialState.INTERRUPTED, error="the search stopped before this trial finished")
+                except StorageError:
+                    pass  # the fault that stopped the search; a later open marks it interrupted
 
     def _last_look(self, notify: bool = True) -> None:
         """Read what other writers stored during the search, so the result and the panel count it."""

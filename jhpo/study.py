@@ -132,6 +132,14 @@ class Study:
     strategy_options : dict, optional
         Passed to the strategy (``grid_points``, ``population``, ``eta``, ...).
 
+    Notes
+    -----
+    Several processes, kernels and ``Study`` objects may run one stored study
+    at once (each with ``resume=True``): trial numbers are allocated in the
+    database, each ``ask`` first reads the other writers' trials (observers
+    hear of them through ``on_trial_start`` / ``on_trial_end``), and a trial
+    whose process died is marked interrupted (see :mod:`jhpo.storage`).
+
     Examples
     --------
     >>> import jhpo

@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from ._records import RecordProblem, meta_from_json, trial_from_row
 from .capture import bound_text, clean_text
+from .storage_errors import StorageError, StorageFull, StorageReadOnly, fault
 from .trial import Trial, TrialState
 
 __all__ = [
@@ -119,56 +120,6 @@ _UPDATE = (
     f"UPDATE trials SET revision = {_NEXT_REVISION}, {', '.join(f'{c} = ?' for c in _COLUMNS[1:])} "
     "WHERE study = ? AND number = ?"
 )
-
-
-class StorageError(ValueError):
-    """The study file cannot be used; the message is one line naming the file and the fix.
-
-    A ``ValueError`` so that ``%%tune`` reports it as one line, like its other usage errors.
-    """
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class StorageFull(StorageError):
-    """No space left on the device holding the study file (finished trials are kept)."""
-
-
-class StorageReadOnly(StorageError):
-    """The study file or its folder cannot be written; reading still works."""
-
-
-def _fault(exc: BaseException, path: str) -> StorageError:
-    """Translate a sqlite3/OS error into one line naming ``path`` and the fix."""
-    text = str(exc).lower()
-    if "disk is full" in text or getattr(exc, "errno", None) == 28:
-        return StorageFull(
-            f"no space left on the device holding {path}: the search stopped; every finished trial is kept. "
-            "Free some space and run again with --resume to continue",
-            path,
-        )
-    if "readonly" in text or "read-only" in text or getattr(exc, "errno", None) in (1, 13, 30):
-        return StorageReadOnly(
-            f"cannot write to {path} (read-only file or folder); reading it works. To continue the study, "
-            "copy the file to a writable folder and pass that copy as --storage",
-            path,
-        )
-    if "not a database" in text:
-        return StorageError(
-            f"{path} is not a jhpo study file (not a SQLite database); pass another --storage path or move it away",
-            path,
-        )
-    if "malformed" in text or "corrupt" in text:
-        return StorageError(
-            f"{path} is damaged ({exc}); restore it from a backup, or recover what is left with "
-            f"`sqlite3 {path} .recover | sqlite3 recovered.db`, or pass another --storage path",
-            path,
-        )
-    if "locked" in text or "busy" in text:
-        return StorageError(f"{path} stayed locked by another process for 30 s; retry when that process is done", path)
-    return StorageError(f"cannot use the study file {path}: {exc}; pass another --storage path", path)
 
 
 def _text(text: str) -> str:
@@ -387,12 +338,12 @@ class SQLiteStorage(Storage):
         try:
             self._db = self._open_writable()
         except sqlite3.Error as exc:
-            fault = _fault(exc, self.location)
-            if not self.path.is_file() or "not a jhpo" in str(fault) or "damaged" in str(fault):
-                raise fault from None
-            self._db = self._open_readonly(fault)  # a read-only place: reading must still work
+            problem = fault(exc, self.location)
+            if not self.path.is_file() or "not a jhpo" in str(problem) or "damaged" in str(problem):
+                raise problem from None
+            self._db = self._open_readonly(problem)  # a read-only place: reading must still work
         except OSError as exc:
-            raise _fault(exc, self.location) from None
+            raise fault(exc, self.location) from None
 
     def _open_writable(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -414,7 +365,7 @@ class SQLiteStorage(Storage):
             raise
         return db
 
-    def _open_readonly(self, fault: StorageError) -> sqlite3.Connection:
+    def _open_readonly(self, problem: StorageError) -> sqlite3.Connection:
         # mode=ro reads a write-ahead log left by a killed writer when its -shm file exists;
         # without one WAL cannot start in a read-only folder, and immutable=1 reads the
         # file as it is (nothing can have been left in a log that does not exist).
@@ -428,11 +379,11 @@ class SQLiteStorage(Storage):
                 db.execute("SELECT name FROM studies LIMIT 1").fetchall()
             except sqlite3.Error as exc:
                 db.close()
-                fault = _fault(exc, self.location)
+                problem = fault(exc, self.location)
                 continue
             self.readonly = True
             return db
-        raise fault
+        raise problem
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -441,7 +392,7 @@ class SQLiteStorage(Storage):
             try:
                 return self._db.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
-                raise _fault(exc, self.location) from None
+                raise fault(exc, self.location) from None
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -468,7 +419,7 @@ class SQLiteStorage(Storage):
 
     def _writable(self) -> None:
         if self.readonly:
-            raise _fault(PermissionError(13, "read-only"), self.location)
+            raise fault(PermissionError(13, "read-only"), self.location)
 
     def _has(self, column: str) -> bool:
         if self._columns is None:
@@ -545,7 +496,7 @@ class SQLiteStorage(Storage):
                     if not updated:  # a trial not yet stored (a caller that skipped add_trials)
                         self._db.execute(_INSERT, (name, self.writer, name, *row))
                 except sqlite3.Error as exc:
-                    raise _fault(exc, self.location) from None
+                    raise fault(exc, self.location) from None
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         cols = ", ".join(_COLUMNS)

@@ -176,10 +176,10 @@ def test_a_full_disk_stops_the_search_cleanly_and_it_resumes_later(small_disk: P
 
 def test_the_full_disk_error_names_the_file(tmp_path: Path) -> None:
     exc = sqlite3.OperationalError("database or disk is full")
-    from jhpo.storage import _fault
+    from jhpo.storage_errors import fault
 
-    fault = _fault(exc, "/data/s.db")
-    assert isinstance(fault, StorageFull) and "/data/s.db" in str(fault)
+    error = fault(exc, "/data/s.db")
+    assert isinstance(error, StorageFull) and "/data/s.db" in str(error)
 
 
 def test_storage_opened_read_write_is_not_read_only(tmp_path: Path) -> None:

@@ -134,12 +134,16 @@ def collect(trial: Trial) -> Checkpoint | None:
 
 
 def take(study: Any, trial: Trial) -> tuple[int, Checkpoint] | None:
-    """Main process: the checkpoint ``trial`` continues from (its parent's), handed over once."""
+    """Main process: the checkpoint ``trial`` continues from (its parent's).
+
+    A Hyperband/ASHA rung trial is promoted once, so its state is handed over and
+    dropped; a PBT member's state may seed several members (exploit), so it stays.
+    """
     parent = trial.info.get("parent")
     store = _stores.get(study)
     if parent is None or store is None or parent not in store:
         return None
-    return int(parent), store.pop(parent)
+    return int(parent), store.pop(parent) if "rung" in trial.info else store[parent]
 
 
 class _Forget:

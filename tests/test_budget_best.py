@@ -57,6 +57,7 @@ def shell(ip):  # type: ignore[no-untyped-def]
     return ip
 
 
+@pytest.mark.slow
 def test_noisy_data_fraction_best_is_a_full_budget_trial(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 40 --seed 1 --maximize score --quiet --storage {tmp_path / 'f.db'} -o res"
     shell.run_cell_magic("tune", line, FRACTION_CELL)
@@ -80,6 +81,7 @@ def test_noisy_data_fraction_best_is_a_full_budget_trial(shell, tmp_path: Path) 
     assert top_line.split()[0] == str(best.number)
 
 
+@pytest.mark.slow
 def test_defaults_run_in_the_bracket_and_do_not_win_by_budget(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "e.db"
     shell.run_cell_magic(
@@ -95,6 +97,7 @@ def test_defaults_run_in_the_bracket_and_do_not_win_by_budget(shell, tmp_path: P
     assert res.best_trial is top[0] and shell.user_ns["score"] == top[0].value and shell.user_ns["epochs"] == 27
 
 
+@pytest.mark.slow
 def test_best_so_far_is_marked_when_no_trial_reached_the_top(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 12 --seed 0 --maximize score --quiet --storage {tmp_path / 'p.db'} -o res"
     shell.run_cell_magic("tune", line, EPOCH_CELL)
@@ -104,6 +107,7 @@ def test_best_so_far_is_marked_when_no_trial_reached_the_top(shell, tmp_path: Pa
     assert shell.user_ns["epochs"] == 1  # the notebook holds what the best (1-epoch) trial made, as marked
 
 
+@pytest.mark.slow
 def test_hyperband_with_workers_keeps_trials_for_the_top_rung(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # With 2 workers a waiting bracket lets the next one start; the trials the first still needs are kept.
     db = tmp_path / "w.db"

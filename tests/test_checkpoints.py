@@ -62,6 +62,7 @@ def _promoted(res: Any) -> list[Any]:
     return [t for t in res.trials if t.info.get("parent") is not None]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["", "--n-jobs 2"])
 def test_partial_fit_continues_from_the_parent(shell, tmp_path: Path, jobs: str) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 40 --seed 0 --maximize score --quiet --storage {tmp_path / 'c.db'} -o res"
@@ -85,6 +86,7 @@ def test_partial_fit_continues_from_the_parent(shell, tmp_path: Path, jobs: str)
     assert shell.user_ns["done"] == 0 and shell.user_ns["score"] == pytest.approx(top.value)
 
 
+@pytest.mark.slow
 def test_warm_start_forest_keeps_its_trees(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 13 --seed 0 --maximize score --quiet --storage {tmp_path / 'f.db'} -o res"
     shell.run_cell_magic("tune", line, WARM_START)
@@ -145,6 +147,7 @@ for epoch in range(done + 1, epochs + 1):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 def test_torch_module_and_optimizer_continue(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     shell.run_cell(TORCH).raise_error()

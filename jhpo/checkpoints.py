@@ -12,7 +12,9 @@ and for PyTorch ``done = jhpo.checkpoint(net, optimizer)`` (a scheduler too, if
 any). :func:`checkpoint` registers the objects; when the trial ends jhpo keeps
 their *state*, and when Hyperband, ASHA or PBT promotes that configuration
 the new trial's ``jhpo.checkpoint`` loads it into the freshly built objects and
-returns the budget already trained. What "state" means:
+returns the budget already trained. The new trial's hyperparameters win over
+the saved ones (an optimizer's learning rate and momentum are set back to
+what this trial built it with; PBT relies on it). What "state" means:
 
 * an object with ``state_dict``/``load_state_dict`` (PyTorch modules,
   optimizers, LR schedulers): a deep copy of its ``state_dict()``;
@@ -59,10 +61,25 @@ def _state(obj: Any) -> Any:
 
 
 def _load(obj: Any, state: Any) -> None:
+    """Load the parent's training state, keeping this trial's hyperparameters.
+
+    PBT changes hyperparameters between intervals, and a saved optimizer carries
+    the old ones (a PyTorch optimizer's ``param_groups``, the ``_optimizer`` of a
+    scikit-learn MLP): they are set back to what the fresh object was built with.
+    """
     if callable(getattr(obj, "load_state_dict", None)) and callable(getattr(obj, "state_dict", None)):
+        groups = getattr(obj, "param_groups", None)
+        fresh = [{k: v for k, v in g.items() if k != "params"} for g in groups] if groups is not None else None
         obj.load_state_dict(state)
-    else:
-        vars(obj).update(copy.deepcopy(state))
+        for group, hyper in zip(obj.param_groups if fresh else (), fresh or ()):
+            group.update(hyper)
+        return
+    vars(obj).update(copy.deepcopy(state))
+    opt = vars(obj).get("_optimizer")
+    if opt is not None and hasattr(obj, "learning_rate_init"):  # sklearn MLP's SGD/Adam state
+        opt.learning_rate_init = opt.learning_rate = obj.learning_rate_init
+        if hasattr(opt, "momentum") and hasattr(obj, "momentum"):
+            opt.momentum = obj.momentum
 
 
 def checkpoint(*objects: Any) -> Any:

@@ -434,11 +434,8 @@ def _eq_jhpo(bench: EqualEpochs, seed: int, strategy: str, **options: Any) -> tu
         space["epochs"] = jhpo.resource(1, EQ_TOP)
     study = jhpo.Study(space, strategy=strategy, seed=seed, storage=":memory:", strategy_options=options)
     bench.reset(study.stop)
-    while bench.spent < bench.cap:
-        before = len(study.trials)
-        study.optimize(bench.jhpo_fn, n_trials=50)
-        if len(study.trials) == before:
-            break  # exhausted (PBT: its population has finished)
+    # one optimize() call: jhpo.checkpoint keeps states for one search; Budget stops it (or PBT finishes)
+    study.optimize(bench.jhpo_fn, n_trials=100_000)
     best = study.best_trial  # compared at equal budget: a full-budget trial, or none
     if best is None or int(best.params.get("epochs", EQ_TOP)) != EQ_TOP:
         return None

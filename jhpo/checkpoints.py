@@ -26,7 +26,8 @@ what this trial built it with; PBT relies on it). What "state" means:
 
 Outside a search ``jhpo.checkpoint`` returns 0 and does nothing, so the cell still
 runs as plain Python; a cell that does not call it restarts at every rung.
-States live in memory only (storage holds JSON, never pickle): they travel
+States live in memory only (storage holds JSON, never pickle), for one search
+(one ``%%tune``, one ``Study.optimize`` call): they travel
 to and from worker processes and Dask workers with the trials, and a study
 resumed in a new kernel restarts the configurations it promotes.
 """
@@ -198,4 +199,10 @@ def keep(study: Any, trial: Trial, checkpoint: Checkpoint | None) -> None:
         return
     if study not in _stores and not any(isinstance(o, _Forget) for o in study.observers):
         study.observers.append(_Forget())
-    _stores.setdefault(study, {})[trial.number] = checkpoint
+    store = _stores.setdefault(study, {})
+    store[trial.number] = checkpoint
+    k = trial.info.get("interval")
+    if isinstance(k, int) and k >= 2:  # PBT: interval k-2 seeded k-1, which has all started; nobody needs it now
+        trials = study.trials
+        for n in [n for n in store if n < len(trials) and trials[n].info.get("interval", k) < k - 1]:
+            del store[n]

@@ -146,3 +146,26 @@ def test_pbt_through_the_magic(ip: Any, tmp_path: Path, jobs: str) -> None:
             assert min(t.intermediate) == parent.info["budget"] + 1
     assert len(schedule(trials)) == 4
     assert res.best_trial.info["budget"] == 20 and ip.user_ns["epochs"] == 20
+
+
+@pytest.mark.slow
+def test_pbt_on_dask(ip: Any, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    ip.run_cell(SETUP).raise_error()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        ip.user_ns["client"] = client
+        db = tmp_path / "d.db"
+        line = f"--strategy pbt --population 4 --trials 20 --seed 0 --maximize score --quiet --storage {db} -o res"
+        ip.run_cell_magic("tune", f"{line} --executor client", CELL)
+        res = ip.user_ns["res"]
+        assert {t.info["worker"] for t in res.trials} <= set(client.nthreads())
+    check_bookkeeping(res.trials, 4, 5)
+    for t in res.trials:
+        if t.info["parent"] is not None:
+            assert t.info["checkpoint_from"] == t.info["parent"]  # weights travelled through the main process
+            assert min(t.intermediate) == res.trials[t.info["parent"]].info["budget"] + 1

@@ -4,8 +4,10 @@ Both hand out the budget named by the cell's ``resource(lo, hi)`` annotation
 (epochs, boosting rounds, a fraction of the data). The budgets form a ladder
 ``hi / eta**k, ..., hi / eta, hi`` (rungs); a configuration that did well at
 one rung is *promoted*: it runs again as a **new trial** with the same
-parameters and the next rung's budget. Without ``--checkpoint`` a promoted
-trial restarts training from scratch; with ``--checkpoint VAR`` the runner
+parameters and the next rung's budget. A cell that calls
+``done = jhpo.checkpoint(model, ...)`` continues from its parent's training
+state (:mod:`jhpo.checkpoints`; in process, worker processes and Dask); a
+cell that does nothing special restarts from scratch. With ``--checkpoint VAR`` the runner
 hands it the object its parent trial left in ``VAR`` so it continues (see
 :class:`jhpo.runner.CellRunner`). The cell knows which case it is in because
 ``VAR`` is absent from a fresh trial's namespace, and the object carries how
@@ -25,6 +27,12 @@ The kept objects live in the kernel's memory: trials run in other processes
 (``--n-jobs``, ``--executor``) and trials promoted after a ``--resume`` in a
 new kernel restart instead. Report with ``step`` = budget units done (epochs
 from 1), so the last report of a trial is at its budget.
+
+The cell's defaults (the baseline) take the first slot of bracket 0 at the
+lowest rung (:meth:`_Scheduler.adopt`), and the best trial is compared at equal
+budget (:mod:`jhpo.budget`). Given ``n_trials``, Hyperband starts no new bracket
+with trials the brackets under way still need to reach their top rung (parallel
+workers would otherwise spend them while a rung waits).
 
 Everything the schedule needs is written into each trial's ``info``
 (``bracket``, ``rung``, ``budget``, ``parent``, ``bracket_size``), so the

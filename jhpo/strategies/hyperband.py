@@ -485,7 +485,10 @@ class ASHAStrategy(_Scheduler):
         promoted = {t.info.get("parent") for t in scheduled}
         out: list[Suggestion] = []
         while len(out) < n:
-            s = self._promotion(by_rung, promoted)
+            end = self._endgame(by_rung, promoted, self._left(trials, len(out)))
+            if end == "wait" or (end is not None and out):
+                break  # the trials left are owed to taking a configuration to the top rung
+            s = end if isinstance(end, Suggestion) else self._promotion(by_rung, promoted)
             if s is None:
                 fresh = self._n_fresh(trials) + sum(s.info["parent"] is None for s in out)
                 params = self._fresh(trials, 1, fresh)[0]
@@ -500,6 +503,34 @@ class ASHAStrategy(_Scheduler):
             "rungs": self.schedule([*trials]),
         }
         return out
+
+    def _endgame(self, by_rung: list[list[Trial]], promoted: set[Any], left: int | None) -> Suggestion | str | None:
+        """When the trials left just suffice to take one configuration to the top rung, do that.
+
+        Returns the promotion to run, ``"wait"`` when the shortest way up goes
+        through a trial still running, or None (no trial limit, a top-rung
+        trial exists already, or trials to spare: ordinary ASHA).
+        """
+        top = len(self.budgets) - 1
+        if left is None or top == 0 or by_rung[top]:
+            return None
+        paths: list[tuple[int, bool, float, Trial]] = []
+        for k in range(top):
+            for t in by_rung[k]:
+                if t.state is TrialState.RUNNING:
+                    paths.append((top - k, True, 0.0, t))
+                elif math.isfinite(self.loss(t)) and t.number not in promoted:
+                    paths.append((top - k, False, self.loss(t), t))
+        if not paths or left > min(p[0] for p in paths):
+            return None
+        need = min(p[0] for p in paths)
+        ready = sorted((p for p in paths if p[0] == need and not p[1]), key=lambda p: (p[2], p[3].number))
+        if not ready:
+            return "wait"
+        t, k = ready[0][3], top - need
+        promoted.add(t.number)
+        info = {"bracket": 0, "rung": k + 1, "budget": self.budgets[k + 1], "parent": t.number}
+        return Suggestion(self._searched_params(t), info)
 
     def _promotion(self, by_rung: list[list[Trial]], promoted: set[Any]) -> Suggestion | None:
         for k in range(len(self.budgets) - 2, -1, -1):

@@ -98,12 +98,24 @@ def test_defaults_run_in_the_bracket_and_do_not_win_by_budget(shell, tmp_path: P
 
 
 @pytest.mark.slow
-def test_best_so_far_is_marked_when_no_trial_reached_the_top(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    line = f"--strategy hyperband --trials 12 --seed 0 --maximize score --quiet --storage {tmp_path / 'p.db'} -o res"
+def test_best_so_far_is_marked_when_no_trial_reached_the_top(shell, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "p.db"
+    line = f"--strategy hyperband --trials 12 --seed 0 --maximize score --quiet --storage {db} --study part -o res"
     shell.run_cell_magic("tune", line, EPOCH_CELL)
     res = shell.user_ns["res"]
     assert max(t.info["budget"] for t in res.trials) == 1  # 12 trials do not finish rung 0 (27 starts)
-    assert "best so far at budget 1: no configuration has reached the full budget 27 yet" in res.summary()
+    note = "best so far at budget 1: no configuration has reached the full budget 27 yet"
+    assert note in res.summary()
+    # `jhpo show` and the panel's static snapshot say so too
+    from jhpo.cli import main
+    from jhpo.ui.snapshot import snapshot_html
+
+    assert main(["show", "part", "--storage", str(db)]) == 0
+    assert note in capsys.readouterr().out
+    assert note in snapshot_html(res.study)
+    from jhpo.ui.panel import Panel
+
+    assert note in Panel.for_study(res.study)._best_text()
     assert shell.user_ns["epochs"] == 1  # the notebook holds what the best (1-epoch) trial made, as marked
 
 

@@ -89,6 +89,8 @@ def test_pbt_python_api_bookkeeping_lineage_and_schedule() -> None:
     assert sorted(sched) == list(range(8))  # every member survives to the end, with its own schedule
     for member, steps in sched.items():
         assert [s["budget"] for s in steps] == [4, 8, 12, 16, 20] and steps[-1]["member"] == member
+    df = study.to_dataframe()
+    assert {"member", "interval", "parent"} <= set(df.columns) and df["interval"].max() == 4
     # the best is a full-budget trial
     assert study.best_trial is not None and study.best_trial.info["budget"] == 20
     # repeatable under a seed

@@ -387,7 +387,7 @@ class Study:
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
-            for key in ("budget", "baseline", "generation", "bracket", "rung"):
+            for key in ("budget", "baseline", "generation", "bracket", "rung", "member", "interval", "parent"):
                 if key in t.info:
                     row[key] = t.info[key]
             row["error"] = (t.error or "").strip().splitlines()[-1] if t.error else None

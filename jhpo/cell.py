@@ -260,6 +260,12 @@ def tune_cell(
         template, namespace, opts.objective, opts.direction, checkpoint=checkpoint, ast_transform=ast_transform
     )
     study = open_study(template, opts)
+    if opts.resume and study.created:  # never silently: say that --resume started a new study
+        print(
+            f"jhpo: no study named {study.name!r} was stored in {study.storage.location} yet, so --resume "
+            "started it (the next --resume continues it)",
+            file=err or sys.stderr,
+        )
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
         study.enqueue(_baseline(template), {"baseline": True})

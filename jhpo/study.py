@@ -215,6 +215,8 @@ class Study:
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []
         stored = self.storage.load_meta(self.name)
+        #: Whether this Study made its stored study (``resume`` of a name not stored yet starts it).
+        self.created = stored is None
         if stored is None:
             if resume:
                 self._refuse_missing()
@@ -224,6 +226,7 @@ class Study:
                 stored = self.storage.load_meta(self.name)
                 if stored is None:
                     raise
+                self.created = False
                 self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)

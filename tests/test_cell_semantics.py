@@ -297,3 +297,11 @@ def test_an_objective_equal_to_the_notebooks_old_value_still_counts(ip: Any) -> 
     ip.run_cell("score = 1")
     res = ip.run_cell_magic("tune", GRID, "k = 0  # tune: [0, 1]\nscore = 1\n")
     assert [t.state.value for t in res.trials] == ["complete", "complete"]
+
+
+def test_resume_of_a_name_not_stored_yet_says_it_starts_the_study(ip: Any, capsys: Any, tmp_path: Any) -> None:
+    line = f"--strategy random --trials 2 --maximize score --study fresh --resume --quiet --storage {tmp_path}/s.db"
+    ip.run_cell_magic("tune", line, "C = 1  # tune: [1, 2]\nscore = C\n")
+    assert "no study named 'fresh' was stored" in capsys.readouterr().err
+    ip.run_cell_magic("tune", line.replace("--trials 2", "--trials 3"), "C = 1  # tune: [1, 2]\nscore = C\n")
+    assert "no study named" not in capsys.readouterr().err  # the second time it continues, quietly

@@ -28,10 +28,9 @@ score = cross_val_score(model, X, y, cv=3).mean()
 
 def demo(args: argparse.Namespace) -> int:
     from .cell import TuneOptions, tune_cell
-    from .strategies import available
     from .ui.text import TextProgress
 
-    strategy = args.strategy if args.strategy in available() else "random"
+    strategy = args.strategy  # an unknown name is an error naming the strategies there are (no fallback)
     print("jhpo demo: tuning an SVC on scikit-learn's digits (1,797 images of handwritten digits),")
     print("3-fold cross-validated accuracy. The training cell, with its annotations:\n")
     print("    " + DEMO_CELL.replace("\n", "\n    "))
@@ -46,6 +45,7 @@ def demo(args: argparse.Namespace) -> int:
         storage=args.storage,
         study=args.study,
         quiet=args.quiet,
+        apply=False,  # a terminal has no notebook to hold the best trial's variables
     )
     result = tune_cell(DEMO_CELL, namespace, opts, observers=[] if args.quiet else [TextProgress()])
     assert result is not None
@@ -115,10 +115,12 @@ def show(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .strategies import available
+
     parser = argparse.ArgumentParser(prog="jhpo", description="hyperparameter search for notebook cells")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="tune an SVC on the digits dataset, in the terminal")
-    p.add_argument("--strategy", default="bayes")
+    p.add_argument("--strategy", default="bayes", choices=available())
     p.add_argument("--trials", type=int, default=25)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--storage", default=None, help="SQLite file (default .jhpo/studies.db)")

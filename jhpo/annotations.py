@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import space as sp
+from .errors import JhpoError
 from .placement import Bad as _Bad
 from .placement import Place, Scope, literal_default
 from .space import Clause, Condition, Distribution, Space, Value
@@ -57,7 +58,7 @@ class Problem:
         return f"cell line {self.line}: {self.text.strip()}\n    {self.message}\n    fix: {self.fix}"
 
 
-class AnnotationError(ValueError):
+class AnnotationError(JhpoError):
     """One or more malformed annotations; nothing has run.
 
     Attributes

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from .annotations import CellTemplate, parse_cell
+from .errors import UsageProblem
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
@@ -73,7 +74,7 @@ def _strategy_options(opts: TuneOptions) -> dict[str, Any]:
 def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
     if opts.trials is not None:
         if opts.trials < 1:
-            raise ValueError(f"--trials must be at least 1, but got {opts.trials}")
+            raise UsageProblem(f"--trials must be at least 1, but got {opts.trials}")
         return opts.trials
     if opts.strategy == "grid":
         size = template.space.searched.grid_size(opts.grid_points)
@@ -138,12 +139,12 @@ def parse_tunable(source: str, line_offset: int = 0) -> CellTemplate:
     """Parse the cell and check it has something to search (AnnotationError / ValueError if not)."""
     template = parse_cell(source, line_offset)
     if len(template.space) == 0:
-        raise ValueError(
+        raise UsageProblem(
             "the cell has no `# tune:` annotations, so there is nothing to search; annotate an assignment, "
             "e.g. `lr = 0.01  # tune: loguniform(1e-4, 1e-1)`"
         )
     if len(template.space.searched) == 0:
-        raise ValueError("the cell tunes only a resource(...); add at least one parameter to search")
+        raise UsageProblem("the cell tunes only a resource(...); add at least one parameter to search")
     return template
 
 
@@ -186,13 +187,13 @@ def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
     check_options(opts.strategy, options)
     budgeted = opts.strategy in BUDGETED
     if budgeted and template.space.resource_name is None:
-        raise ValueError(
+        raise UsageProblem(
             f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "
             "annotation to receive it; annotate the budget the cell trains for, e.g. "
             "`epochs = 27  # tune: resource(1, 27)`, or choose another strategy (e.g. --strategy random)"
         )
     if opts.strategy_options.get("checkpoint") and not budgeted:
-        raise ValueError(
+        raise UsageProblem(
             f"--checkpoint keeps a trial's state for the trial promoted from it, which only "
             f"{', '.join(sorted(BUDGETED))} do; --strategy {opts.strategy} never promotes: drop --checkpoint"
         )
@@ -208,7 +209,7 @@ def _check_await(template: CellTemplate) -> None:
     for node in _top_level(ast.parse(template.source)):
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
             line = node.lineno + template.line_offset
-            raise ValueError(
+            raise UsageProblem(
                 f"cell line {line}: top-level `await` cannot run in a %%tune cell (each trial runs the cell "
                 "synchronously); await it in an earlier cell and use the result here, or call a synchronous API"
             )
@@ -252,7 +253,7 @@ def tune_cell(
     total = _total(opts, template)
     checkpoint = opts.strategy_options.get("checkpoint")
     if checkpoint and (opts.n_jobs is not None or opts.executor is not None or opts.trial_timeout is not None):
-        raise ValueError(
+        raise UsageProblem(
             f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
             "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them"
         )

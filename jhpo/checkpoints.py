@@ -39,6 +39,7 @@ import threading
 import weakref
 from typing import Any
 
+from .errors import UsageProblem
 from .trial import Trial, _current
 
 __all__ = ["Checkpoint", "checkpoint", "after", "before", "collect", "deliver", "keep", "take"]
@@ -121,7 +122,7 @@ def checkpoint(*objects: Any) -> Any:
     number, (budget, states) = parent
     kinds = [type(o).__name__ for o in objects]
     if kinds != [k for k, _ in states]:
-        raise ValueError(
+        raise UsageProblem(
             f"jhpo.checkpoint({', '.join(kinds)}) cannot continue from trial {number}, which saved "
             f"({', '.join(k for k, _ in states)}); pass the same objects in the same order in every trial"
         )

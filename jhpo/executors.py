@@ -64,6 +64,7 @@ import cloudpickle
 
 from . import checkpoints
 from .budget import outranks, trial_budget
+from .errors import JhpoError, UsageProblem
 from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
 from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study, config_independent
@@ -78,11 +79,11 @@ LARGE = 1 << 20
 POLL = 0.1
 
 
-class ExecutorError(ValueError):
+class ExecutorError(JhpoError):
     """``--executor`` holds something that cannot run trials, or Dask is needed and missing."""
 
 
-class ShippingError(ValueError):
+class ShippingError(JhpoError):
     """A notebook name the cell reads (or the objective function) cannot be sent to the workers."""
 
 
@@ -690,7 +691,7 @@ def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStat
     if n == -1:
         n = os.cpu_count() or 1
     if n < 1:
-        raise ValueError(f"n_jobs must be a positive number of processes (or -1 for one per CPU), but got {n_jobs}")
+        raise UsageProblem(f"n_jobs must be a positive number of processes (or -1 for one per CPU), but got {n_jobs}")
     return _ProcessBackend(n, task, stats)
 
 
@@ -821,7 +822,7 @@ def optimize_parallel(
     """
     global last_stats
     if n_jobs is not None and executor is not None:
-        raise ValueError("give n_jobs (local processes) or executor, not both")
+        raise UsageProblem("give n_jobs (local processes) or executor, not both")
     task = _build_task(fn)
     stats = last_stats = RunStats(large=dict(task.large))
     backend = _open_backend(n_jobs, executor, task, stats)

@@ -10,11 +10,11 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Unicode, observe
 
-from .annotations import AnnotationError
 from .cell import TuneOptions, tune_cell
+from .errors import JhpoError
 from .result import TuneResult
 from .storage import DEFAULT_PATH
-from .study import ObjectiveError, StudyExists, StudyMismatch, load_study
+from .study import load_study
 from .trial import TrialState
 from .ui import make_observer
 
@@ -216,7 +216,7 @@ class TuneMagics(Magics):
                 observers=[observer] if observer else [],
                 ast_transform=self.shell.transform_ast,  # the user's AST transformers, as for a cell run by hand
             )
-        except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
+        except JhpoError as exc:  # a mistake the user can fix; anything else is a bug and keeps its traceback
             raise UsageError(str(exc)) from None
         if result is not None and getattr(observer, "displayed", False):
             # the live panel is this cell's display of the result (ui.show_result checks the cell)

@@ -7,10 +7,12 @@ into the errors below, which ``%%tune`` and ``jhpo`` show as one line.
 
 from __future__ import annotations
 
+from .errors import JhpoError
+
 __all__ = ["StorageError", "StorageFull", "StorageReadOnly", "fault"]
 
 
-class StorageError(ValueError):
+class StorageError(JhpoError):
     """The study file cannot be used; the message is one line naming the file and the fix.
 
     A ``ValueError`` so that ``%%tune`` reports it as one line, like its other usage errors.

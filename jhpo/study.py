@@ -14,6 +14,7 @@ from typing import Any
 
 from . import budget, checkpoints
 from .capture import bound_text, clean_text
+from .errors import JhpoError, UsageProblem
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
@@ -47,19 +48,19 @@ class SearchAborted(RuntimeError):
         self.first = first
 
 
-class ObjectiveError(ValueError):
+class ObjectiveError(JhpoError):
     """The objective is missing, not a number, or NaN (the trial is recorded as failed)."""
 
 
-class StudyExists(ValueError):
+class StudyExists(JhpoError):
     """A study of that name is already stored and resuming was not asked for."""
 
 
-class StudyMismatch(ValueError):
+class StudyMismatch(JhpoError):
     """Resuming a study whose cell or space has changed."""
 
 
-class StudyNotFound(ValueError):
+class StudyNotFound(JhpoError):
     """Resuming a study name that is not stored, while a similar name is (a likely typo)."""
 
 
@@ -181,7 +182,7 @@ class Study:
         allow_changes: bool = False,
     ) -> None:
         if direction not in ("maximize", "minimize"):
-            raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
+            raise UsageProblem(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
         self.space = _as_space(space)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
         self.strategy: Strategy = make_strategy(
@@ -189,9 +190,11 @@ class Study:
         )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
         if name is not None and not name.strip():
-            raise ValueError("the study name is empty; give a name (--study NAME) or leave it out for a generated one")
+            raise UsageProblem(
+                "the study name is empty; give a name (--study NAME) or leave it out for a generated one"
+            )
         if name is not None and clean_text(name) != name:
-            raise ValueError(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
+            raise UsageProblem(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
         self.direction = direction
         self.seed = seed
         self.strategy_options = dict(strategy_options or {})
@@ -423,7 +426,7 @@ class Study:
         info = dict(info or {})
         problems = self._enqueue_problems(params, baseline=bool(info.get("baseline")))
         if problems:
-            raise ValueError(
+            raise UsageProblem(
                 "enqueue: " + "; ".join(problems) + f". The space is {', '.join(self.space.names) or 'empty'}"
             )
         self._queue.append(Suggestion(dict(params), info))
@@ -525,7 +528,7 @@ class Study:
             trial = self._by_number[trial]
         state = TrialState(state) if state is not None else TrialState.COMPLETE
         if trial.state is not TrialState.RUNNING:
-            raise ValueError(f"trial {trial.number} is already finished ({trial.state.value})")
+            raise UsageProblem(f"trial {trial.number} is already finished ({trial.state.value})")
         if state is TrialState.COMPLETE:
             try:
                 trial.value = _check_value(value)
@@ -613,7 +616,7 @@ class Study:
             If the first 3 trials of this run all failed.
         """
         if n_trials is None and timeout is None and self.strategy.is_static is False:
-            raise ValueError("give n_trials or timeout, or the search would never end")
+            raise UsageProblem("give n_trials or timeout, or the search would never end")
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 

@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import UsageProblem
 from ..space import Space
 from .base import Pruner, Strategy, Suggestion
 
@@ -62,7 +63,7 @@ def check_options(name: str, options: Mapping[str, Any]) -> None:
         takers = [s for s, path in _STRATEGIES.items() if option in _parameters(path)]
         flag = "--" + option.replace("_", "-")
         where = f"it is an option of {', '.join(takers)}" if takers else "no strategy takes it"
-        raise ValueError(
+        raise UsageProblem(
             f"--strategy {name} does not take {flag} ({where}); drop {flag}"
             + (f" or use --strategy {takers[0]}" if takers else "")
         )
@@ -84,16 +85,21 @@ def _build(kind: str, table: dict[str, str], name: str, *args: Any, **options: A
     if name not in table:
         close = difflib.get_close_matches(str(name), list(table), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ValueError(f"unknown {kind} {name!r}; {hint}choose one of: {', '.join(_installed(table))}")
+        raise UsageProblem(f"unknown {kind} {name!r}; {hint}choose one of: {', '.join(_installed(table))}")
     try:
         cls = _load(table[name])
     except (ImportError, AttributeError) as exc:
-        raise ValueError(f"the {kind} {name!r} is not available in this installation ({exc})") from exc
+        raise UsageProblem(f"the {kind} {name!r} is not available in this installation ({exc})") from exc
     accepted = inspect.signature(cls.__init__).parameters
     # object.__init__ shows *args/**kwargs but takes nothing: a class without __init__ gets no options.
     takes_any = cls.__init__ is not object.__init__ and any(p.kind is p.VAR_KEYWORD for p in accepted.values())
     kwargs = {k: v for k, v in options.items() if v is not None and (takes_any or k in accepted)}
-    return cls(*args, **kwargs)
+    try:
+        return cls(*args, **kwargs)
+    except UsageProblem:
+        raise
+    except ValueError as exc:  # a constructor refusing an option's value: the user's to fix
+        raise UsageProblem(str(exc)) from None
 
 
 def make_strategy(

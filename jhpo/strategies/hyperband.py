@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 
+from ..errors import UsageProblem
 from ..space import Resource, Space, Value
 from ..trial import Trial, TrialState
 from .base import Strategy, Suggestion
@@ -94,7 +95,7 @@ class _Scheduler(Strategy):
         super().__init__(space, seed=seed, direction=direction)
         self.n_trials = n_trials
         if not eta > 1:
-            raise ValueError(f"eta must be greater than 1 (3 keeps a third at each rung), but got eta={eta}")
+            raise UsageProblem(f"eta must be greater than 1 (3 keeps a third at each rung), but got eta={eta}")
         self.eta = int(eta) if float(eta).is_integer() else float(eta)
         self.timeout = timeout
         self.continues = checkpoint is not None
@@ -109,7 +110,7 @@ class _Scheduler(Strategy):
         from . import make_strategy
 
         if name in ("hyperband", "asha"):
-            raise ValueError(f"--sampler must be a sampler (random, bayes, ...), not the scheduler {name!r}")
+            raise UsageProblem(f"--sampler must be a sampler (random, bayes, ...), not the scheduler {name!r}")
         if name == "random":
             return "random", None  # drawn here with stateless salts, see _fresh
         try:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageProblem
 from ..space import Choice, Float, Int, Resource, Space, Value
 from ..trial import Trial, TrialState
 from .base import Strategy, Suggestion
@@ -75,12 +76,12 @@ class PBTStrategy(Strategy):
         super().__init__(space, seed=seed, direction=direction)
         res = space.resource_name
         if res is None:
-            raise ValueError(
+            raise UsageProblem(
                 "--strategy pbt trains a population in intervals of a budget: annotate it, "
                 "e.g. `epochs = 27  # tune: resource(1, 27)`"
             )
         if intervals < 1 or not 0 < quantile <= 0.5 or not 0 <= resample <= 1:
-            raise ValueError(
+            raise UsageProblem(
                 f"need intervals >= 1, 0 < quantile <= 0.5 and 0 <= resample <= 1, but got "
                 f"({intervals}, {quantile}, {resample})"
             )

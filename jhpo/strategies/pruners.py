@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from ..errors import UsageProblem
 from ..trial import Trial, TrialState
 from .base import Pruner
 
@@ -44,9 +45,9 @@ class MedianPruner(Pruner):
         self, direction: str = "maximize", n_startup_trials: int = 5, n_warmup_steps: int = 0, n_min_trials: int = 1
     ) -> None:
         if direction not in ("maximize", "minimize"):
-            raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
+            raise UsageProblem(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
         if n_startup_trials < 0 or n_warmup_steps < 0 or n_min_trials < 1:
-            raise ValueError(
+            raise UsageProblem(
                 "need n_startup_trials >= 0, n_warmup_steps >= 0 and n_min_trials >= 1, but got "
                 f"({n_startup_trials}, {n_warmup_steps}, {n_min_trials})"
             )

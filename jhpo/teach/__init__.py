@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import UsageProblem
 from .race import Race, RaceObserver, RaceResult, load_race, race_cell
 
 __all__ = ["Race", "RaceObserver", "RaceResult", "load_race", "race_cell", "replay", "run_mode"]
@@ -37,14 +38,14 @@ def run_mode(shell: Any, args: Any, opts: Any, source: str, line_offset: int) ->
     from ..ui import in_notebook
 
     if args.manual and args.race:
-        raise ValueError("--manual and --race are two different modes; choose one")
+        raise UsageProblem("--manual and --race are two different modes; choose one")
     if args.repeat is not None and not args.race:
-        raise ValueError("--repeat K repeats a race over K seeds; use it with --race")
+        raise UsageProblem("--repeat K repeats a race over K seeds; use it with --race")
     mode = "--manual" if args.manual else "--race"
     if opts.dry_run:
-        raise ValueError(f"--dry-run lists one strategy's configurations; it does not combine with {mode}")
+        raise UsageProblem(f"--dry-run lists one strategy's configurations; it does not combine with {mode}")
     if opts.n_jobs is not None or opts.executor is not None or getattr(opts, "trial_timeout", None) is not None:
-        raise ValueError(
+        raise UsageProblem(
             f"{mode} runs each trial in this kernel, one at a time (a race interleaves its "
             "strategies so it is fair whenever it stops); leave out --n-jobs, --executor "
             "and --trial-timeout"

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageProblem
 from ..space import Space, Value
 from ..storage import Storage, open_storage
 from ..strategies import _STRATEGIES, make_strategy
@@ -70,13 +71,13 @@ def check_strategies(
     """
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise ValueError("--race needs a comma-separated list of strategies, e.g. --race random,sobol,grid,bayes")
+        raise UsageProblem("--race needs a comma-separated list of strategies, e.g. --race random,sobol,grid,bayes")
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ValueError(f"--race lists {', '.join(twice)} twice; name each strategy once")
+        raise UsageProblem(f"--race lists {', '.join(twice)} twice; name each strategy once")
     unknown = [n for n in names if n not in _STRATEGIES]
     if unknown:
-        raise ValueError(f"unknown strategy {unknown[0]!r} in --race; choose from: {', '.join(_STRATEGIES)}")
+        raise UsageProblem(f"unknown strategy {unknown[0]!r} in --race; choose from: {', '.join(_STRATEGIES)}")
     ok, missing = [], {}
     for n in names:
         try:
@@ -174,9 +175,9 @@ class Race:
         timeout: float | None = None,
     ) -> None:
         if n_trials < 1:
-            raise ValueError(f"a race needs --trials of at least 1, but got {n_trials}")
+            raise UsageProblem(f"a race needs --trials of at least 1, but got {n_trials}")
         if not seeds:
-            raise ValueError("a race needs at least one seed (--repeat must be at least 1)")
+            raise UsageProblem("a race needs at least one seed (--repeat must be at least 1)")
         self.space = space if isinstance(space, Space) else Space(space)
         self.fn = fn
         self.n_trials = int(n_trials)
@@ -187,7 +188,7 @@ class Race:
         self.strategy_options = dict(strategy_options or {})
         self.strategies, self.missing = check_strategies(strategies, self.space, direction, **self.strategy_options)
         if not self.strategies:
-            raise ValueError(
+            raise UsageProblem(
                 "none of the strategies in --race can run here:\n  "
                 + "\n  ".join(f"{k}: {v}" for k, v in self.missing.items())
             )
@@ -582,7 +583,7 @@ def race_cell(
     from ..runner import CellRunner
 
     if repeat < 1:
-        raise ValueError(f"--repeat must be at least 1, but got {repeat}")
+        raise UsageProblem(f"--repeat must be at least 1, but got {repeat}")
     template = parse_tunable(source, line_offset)
     runner = CellRunner(
         template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")

@@ -365,8 +365,8 @@ class Study:
             except ObjectiveError:
                 pass
         trial.state, trial.error = state, error
-        if "read" in trial.info or self.space.has_runtime_conditions:  # keep what the cell actually read
-            trial.params = self.space.settle(trial.params, trial.info.pop("read", []))
+        if "read" in trial.info:  # a cell recorded which parameters it read: the others did nothing
+            trial.params = self.space.settle(trial.params, trial.info.pop("read"))
         trial.datetime_end = time.time()
         trial._should_prune = None
         with self._lock:

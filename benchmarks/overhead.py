@@ -1,10 +1,12 @@
 """Per-trial overhead of ``%%tune`` on a trivial cell, beside Optuna, in one run.
 
-    python benchmarks/overhead.py [--trials 1000] [--repeat 3]
+    python benchmarks/overhead.py [--trials 1000] [--repeat 3] [--no-optuna]
 
 jhpo: a real IPython shell runs ``%%tune --strategy random`` with durable SQLite storage and
-the text progress bar on. Optuna: ``study.optimize`` with RandomSampler, in memory and with
-SQLite storage. Each figure is the median over ``--repeat`` runs of wall time / trials.
+the text progress bar on; ``Study.optimize`` alone, with SQLite and in memory, isolates the
+durable path (what the storage costs per trial: numbering, syncing other writers, commits).
+Optuna: ``study.optimize`` with RandomSampler, in memory and with SQLite storage. Each figure
+is the median over ``--repeat`` runs of wall time / trials.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ def jhpo_magic(trials: int, folder: str) -> float:
     return elapsed / trials
 
 
+def jhpo_study(trials: int, folder: str, sqlite: bool) -> float:
+    import jhpo
+
+    storage = os.path.join(folder, f"study-{time.monotonic_ns()}.db") if sqlite else ":memory:"
+    space = {"x": jhpo.uniform(0, 1), "y": jhpo.integer(1, 10)}
+    t0 = time.perf_counter()
+    study = jhpo.Study(space, strategy="random", seed=0, storage=storage)
+    study.optimize(lambda t: t.params["x"] * t.params["y"], n_trials=trials)
+    elapsed = time.perf_counter() - t0
+    assert len(study.trials) == trials
+    return elapsed / trials
+
+
 def optuna_run(trials: int, folder: str, sqlite: bool) -> float:
     import optuna
 
@@ -55,16 +70,22 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--trials", type=int, default=1000)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--no-optuna", action="store_true", help="jhpo's own contenders only")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "overhead.md"))
     args = p.parse_args()
     rows = {}
     with tempfile.TemporaryDirectory() as folder:
-        runs = {"jhpo %%tune, SQLite, progress on": lambda: jhpo_magic(args.trials, folder)}
+        runs = {
+            "jhpo %%tune, SQLite, progress on": lambda: jhpo_magic(args.trials, folder),
+            "jhpo Study.optimize, SQLite": lambda: jhpo_study(args.trials, folder, sqlite=True),
+            "jhpo Study.optimize, memory": lambda: jhpo_study(args.trials, folder, sqlite=False),
+        }
         try:
             import optuna  # noqa: F401
 
-            runs["optuna in-memory"] = lambda: optuna_run(args.trials, folder, sqlite=False)
-            runs["optuna SQLite"] = lambda: optuna_run(args.trials, folder, sqlite=True)
+            if not args.no_optuna:
+                runs["optuna in-memory"] = lambda: optuna_run(args.trials, folder, sqlite=False)
+                runs["optuna SQLite"] = lambda: optuna_run(args.trials, folder, sqlite=True)
         except ImportError:
             print("optuna is not installed (pip install 'jhpo[bench]'): jhpo alone", file=sys.stderr)
         for _ in range(args.repeat):  # interleaved, so load changes hit every contender alike

@@ -11,6 +11,7 @@ from typing import Any
 
 from .annotations import AnnotationError, parse_cell
 from .cell import TuneOptions, tune_cell
+from .checkpoints import checkpoint
 from .metrics import log
 from .result import TuneResult
 from .space import Space, choice, integer, loguniform, resource, uniform
@@ -39,6 +40,7 @@ __all__ = [
     "TrialState",
     "TuneOptions",
     "TuneResult",
+    "checkpoint",
     "choice",
     "integer",
     "load_ipython_extension",

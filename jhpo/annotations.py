@@ -355,6 +355,16 @@ def _parse_colab(rest: str, default: Value) -> Distribution | None:
     return None  # number, integer, string, date, raw: a fixed form field
 
 
+def _refuse_surrogates(lines: list[str], line_offset: int) -> None:
+    # A lone surrogate (surrogateescape output pasted in) makes ast.parse raise UnicodeEncodeError.
+    for i, text in enumerate(lines, 1):
+        bad = [c for c in text if "\ud800" <= c <= "\udfff"]
+        if bad:
+            shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+            fix = "retype or delete that character; Python cannot compile it"
+            raise AnnotationError([Problem(i + line_offset, shown, f"undecodable character {ascii(bad[0])}", fix)])
+
+
 def _split_condition(expr: str) -> tuple[str, str | None]:
     """``uniform(0, 1) if kernel == "rbf"`` -> the distribution and the condition (None: no `if`)."""
     depth = 0
@@ -451,6 +461,7 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
         When the cell is not valid Python.
     """
     lines = source.splitlines()
+    _refuse_surrogates(lines, line_offset)
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:

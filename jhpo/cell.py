@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import math
 import sys
-from collections.abc import Sequence
+import time
+import types
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
@@ -11,10 +15,10 @@ from .annotations import CellTemplate, parse_cell
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
-from .strategies import make_strategy
+from .strategies import check_options, make_strategy
 from .study import SearchAborted, Study, StudyObserver
 
-__all__ = ["TuneOptions", "dry_run", "open_study", "parse_tunable", "tune_cell"]
+__all__ = ["TuneOptions", "check_cell", "dry_run", "open_study", "parse_tunable", "tune_cell"]
 
 #: Trials when neither --trials nor --timeout is given (grid: the whole grid).
 DEFAULT_TRIALS = 20
@@ -43,6 +47,7 @@ class TuneOptions:
     executor: Any = None
     trial_timeout: float | None = None
     pruner: str | None = None
+    refit: bool = True
     strategy_options: dict[str, Any] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
 
@@ -68,10 +73,11 @@ def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
         return size + (1 if opts.baseline and not on_grid else 0)
     if opts.strategy == "hyperband" and template.space.resource_name is not None and opts.timeout is None:
         # 20 trials would not even fill the first rung: run the first bracket, up to the full budget
+        # (the baseline is one of the bracket's configurations)
         from .strategies.hyperband import HyperbandStrategy
 
         hb = HyperbandStrategy(template.space, eta=opts.strategy_options.get("eta", 3))
-        return sum(n for n, _ in hb.rungs(hb.s_max)) + (1 if opts.baseline else 0)
+        return sum(n for n, _ in hb.rungs(hb.s_max))
     return None if opts.timeout is not None else DEFAULT_TRIALS
 
 
@@ -156,8 +162,53 @@ def open_study(
         pruner=opts.pruner,
         allow_changes=opts.allow_changes,
         meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
-        strategy_options=_strategy_options(opts),
+        # n_trials as the search will count it (hyperband without --trials runs one whole bracket)
+        strategy_options={**_strategy_options(opts), "n_trials": _total(opts, template)},
     )
+
+
+def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
+    """What cannot work, refused before anything runs (ValueError naming the fix), never a fallback."""
+    _check_await(template)
+    options = {k: v for k, v in opts.strategy_options.items() if k != "checkpoint"}
+    check_options(opts.strategy, options)
+    budgeted = opts.strategy in BUDGETED
+    if budgeted and template.space.resource_name is None:
+        raise ValueError(
+            f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "
+            "annotation to receive it; annotate the budget the cell trains for, e.g. "
+            "`epochs = 27  # tune: resource(1, 27)`, or choose another strategy (e.g. --strategy random)"
+        )
+    if opts.strategy_options.get("checkpoint") and not budgeted:
+        raise ValueError(
+            f"--checkpoint keeps a trial's state for the trial promoted from it, which only "
+            f"{', '.join(sorted(BUDGETED))} do; --strategy {opts.strategy} never promotes: drop --checkpoint"
+        )
+
+
+#: Strategies that hand out a budget through the cell's ``resource(...)`` annotation.
+BUDGETED = frozenset({"hyperband", "asha", "pbt"})
+
+
+def _check_await(template: CellTemplate) -> None:
+    # IPython runs a cell with top-level `await` as a coroutine on the kernel's event loop; a trial
+    # is an ordinary synchronous run, and the kernel's loop is busy running this very cell.
+    for node in _top_level(ast.parse(template.source)):
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            line = node.lineno + template.line_offset
+            raise ValueError(
+                f"cell line {line}: top-level `await` cannot run in a %%tune cell (each trial runs the cell "
+                "synchronously); await it in an earlier cell and use the result here, or call a synchronous API"
+            )
+
+
+def _top_level(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node outside function bodies (where `await` belongs to the function)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        yield child
+        yield from _top_level(child)
 
 
 def tune_cell(
@@ -167,16 +218,22 @@ def tune_cell(
     line_offset: int = 0,
     observers: Sequence[StudyObserver] = (),
     err: TextIO | None = None,
+    ast_transform: Callable[[ast.Module], ast.Module] | None = None,
 ) -> TuneResult | None:
-    """Parse the cell, run the search in copies of ``namespace``, apply the best trial's names.
+    """Parse the cell, run the search with the notebook's namespace, leave the best run's results in it.
 
-    Returns the result, or None for a dry run. Raises AnnotationError (nothing
-    ran) for a malformed annotation and ValueError for bad options.
+    Each trial runs in ``namespace`` itself and puts back the names it bound
+    (:meth:`CellRunner.run`); afterwards the best configuration is re-run in
+    the notebook (``opts.refit``, the default), so the notebook holds what
+    running the cell by hand with it holds. Returns the result, or None for a
+    dry run. Raises AnnotationError (nothing ran) for a malformed annotation
+    and ValueError for bad options.
     """
     template = parse_tunable(source, line_offset)
     template.metrics = tuple(opts.metrics)
     for note in template.notes if not opts.dry_run else ():
         print(f"jhpo: {note}", file=err or sys.stderr)
+    check_cell(template, opts)
     if opts.dry_run:
         dry_run(template, opts)
         return None
@@ -187,7 +244,9 @@ def tune_cell(
             f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
             "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them"
         )
-    runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=checkpoint)
+    runner = CellRunner(
+        template, namespace, opts.objective, opts.direction, checkpoint=checkpoint, ast_transform=ast_transform
+    )
     study = open_study(template, opts)
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
@@ -205,15 +264,88 @@ def tune_cell(
         )
     except SearchAborted as exc:
         aborted = exc
-    applied: dict[str, Any] = {}
-    best = study.best_trial
-    if opts.apply and best is not None:
-        try:
-            applied = runner.best_namespace(best)
-            namespace.update(applied)
-        except Exception as exc:  # noqa: BLE001 - re-running the best config can fail like any trial
-            print(f"jhpo: could not restore the best trial's variables: {exc}", file=err or sys.stderr)
+    out = err or sys.stderr
+    applied, refit = _apply_best(study, runner, opts, out)
     result = TuneResult(study, applied=sorted(applied), template=template)
+    result.refit = refit  # type: ignore[attr-defined]
     if aborted is not None:
-        print(f"jhpo: {aborted}", file=err or sys.stderr)
+        print(f"jhpo: {aborted}", file=out)
     return result
+
+
+def _apply_best(
+    study: Study, runner: CellRunner, opts: TuneOptions, out: TextIO
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Leave the best configuration's results in the notebook; returns the names and what the re-run did."""
+    best = study.best_trial
+    in_place = _changed_in_place(runner)
+    if not opts.apply or best is None:
+        if in_place and opts.n_jobs is None and opts.executor is None and opts.trial_timeout is None and study.trials:
+            print(
+                f"jhpo: names are as they were, but objects the cell may change in place ({', '.join(in_place)}) "
+                "hold what the last trial left in them; re-run the cell to rebuild them",
+                file=out,
+            )
+        return {}, None
+    interrupted = study.stop_reason == "interrupted"
+    if not opts.refit or interrupted:
+        # An interrupted search must stop now: it keeps what the best trial set, and re-runs nothing.
+        names = runner.best_namespace(best)
+        runner.namespace.update(names)
+        lost = "" if names else " (it ran in another process or session, so its names are not here)"
+        if in_place or not names:
+            why = "the search was interrupted, so nothing was re-run" if interrupted else "--no-refit"
+            print(
+                f"jhpo: {why}: the notebook holds the names trial {best.number} (the best) set{lost}; objects "
+                f"from earlier cells that the cell changes in place ({', '.join(in_place) or 'none seen'}) were not "
+                "brought to its state. Re-run the cell with the best parameters to get them.",
+                file=out,
+            )
+        return names, None
+    started = time.perf_counter()
+    try:
+        names, value, _, _ = runner.refit(best.params)
+    except Exception as exc:  # noqa: BLE001 - re-running the best config can fail like any trial
+        print(
+            f"jhpo: re-running the best configuration (trial {best.number}) in the notebook failed, so its "
+            f"variables hold the cell's state before the search: {type(exc).__name__}: {exc}",
+            file=out,
+        )
+        return {}, {"trial": best.number, "seconds": time.perf_counter() - started, "error": str(exc)}
+    refit = {"trial": best.number, "seconds": round(time.perf_counter() - started, 4), "value": _number(value)}
+    if (
+        refit["value"] is not None
+        and best.value is not None
+        and not math.isclose(refit["value"], best.value, rel_tol=1e-9, abs_tol=1e-12)
+    ):
+        print(
+            f"jhpo: the re-run of the best configuration (trial {best.number}) gave {refit['value']:.6g}, the trial "
+            f"gave {best.value:.6g}: the cell is not deterministic (set its random seeds to make it so). The "
+            "notebook holds the re-run's results.",
+            file=out,
+        )
+    return names, refit
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), tuple, frozenset, range)
+
+
+def _changed_in_place(runner: CellRunner) -> list[str]:
+    """Notebook objects the cell reads but does not assign, that a trial could change in place."""
+    ns, template = runner.namespace, runner.template
+    return sorted(
+        name
+        for name in template.free_names - template.assigned
+        if name in ns
+        and not name.startswith("_")
+        and not isinstance(
+            ns[name], (*_IMMUTABLE, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+        )
+    )

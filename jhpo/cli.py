@@ -6,6 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .storage import DEFAULT_PATH as DEFAULT_STORAGE
+from .storage import StorageError
+
 DEMO_SETUP = """
 from sklearn.datasets import load_digits
 from sklearn.model_selection import cross_val_score
@@ -53,13 +56,38 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_problems(found: Sequence[object]) -> None:
+    problems = list(dict.fromkeys(map(str, found)))  # a field read twice is reported once
+    for p in problems[:20]:
+        print(f"jhpo: warning: {p}", file=sys.stderr)
+    if len(problems) > 20:
+        print(f"jhpo: warning: ... and {len(problems) - 20} more bad fields", file=sys.stderr)
+
+
+def _when(t: float | None) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t is not None else "-"
+
+
 def list_studies(args: argparse.Namespace) -> int:
     from .storage import open_storage
 
-    st = open_storage(args.storage)
-    for name in st.study_names():
+    st = open_storage(args.storage or DEFAULT_STORAGE, create=False)
+    names = st.study_names()
+    if not names:
+        print(f"no studies in {st.location} yet; a %%tune cell or `jhpo demo` stores one there")
+        return 0
+    rows = [("study", "strategy", "trials (done/failed)", "best", "last change")]
+    for name in names:
         meta = st.load_meta(name) or {}
-        print(f"{name}\t{meta.get('strategy')}\t{meta.get('direction')}\t{len(st.load_trials(name))} trials")
+        s = st.summary(name, str(meta.get("direction", "maximize")))
+        best = "-" if s.best is None else f"{s.best:.6g} ({meta.get('direction', 'maximize')[:3]})"
+        rows.append((name, str(meta.get("strategy")), f"{s.done}/{s.failed}", best, _when(s.last_change)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    _warn_problems(st.problems)
     return 0
 
 
@@ -67,16 +95,22 @@ def show(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .result import TuneResult
+    from .storage import open_storage
     from .study import load_study
 
+    st = open_storage(args.storage or DEFAULT_STORAGE, create=False)
     try:
-        study = load_study(args.name, args.storage)
+        study = load_study(args.name, st)
     except KeyError as exc:
         print(f"jhpo: {exc.args[0]}", file=sys.stderr)
         return 1
     print(TuneResult(study).summary(top=10))
+    df = study.to_dataframe().drop(columns=["datetime_start", "datetime_end"])
+    if "baseline" in df:  # the baseline is marked on its own row only: "yes", not True/NaN
+        df["baseline"] = ["yes" if v is True else "" for v in df["baseline"]]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(study.to_dataframe().drop(columns=["datetime_start", "datetime_end"]).to_string(index=False))
+        print(df.to_string(index=False, na_rep=""))  # a failed trial has no value: blank, not NaN
+    _warn_problems(st.problems)
     return 0
 
 
@@ -99,7 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--storage", default=None)
     p.set_defaults(func=show)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except StorageError as exc:  # a missing, damaged, full or read-only file: one line, no traceback
+        print(f"jhpo: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

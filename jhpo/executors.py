@@ -31,11 +31,13 @@ Timeouts and dead workers
     restarted through the nanny. A generic executor cannot stop a running
     call: the trial is failed and the call may finish in the background.
 
-What is left out
-    Pruning across processes: ``jhpo.report`` inside a worker records the
-    intermediate values, which the main process receives with the result
-    (the panel then shows the curve), but the pruner is not consulted while
-    the trial runs. After the search the best trial's names reach the
+Pruning
+    When the strategy or pruner can prune, ``jhpo.report`` inside a worker
+    sends each report to the main process, which asks the pruner and posts
+    its decision back while the trial runs (:mod:`jhpo.reports`).
+
+What comes back
+    After the search the best trial's names reach the
     notebook: a worker pickles back the names a cell changed whenever its
     trial beats the best value known when it was sent (at most
     :data:`jhpo.worker.NAMES_LIMIT`); otherwise the best configuration is
@@ -44,6 +46,7 @@ What is left out
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import concurrent.futures as cf
 import hashlib
@@ -59,10 +62,13 @@ from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
+from .budget import outranks, trial_budget
+from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
-from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study
+from .study import FAIL_FAST, SearchAborted, SearchExhausted, Study, config_independent
 from .trial import Trial, TrialState
-from .worker import Blob, TaskSpec, exit_process, preload, run_trial
+from .worker import Blob, TaskSpec, exit_process, notebook_dumps, preload, run_trial
 
 __all__ = ["LARGE", "ExecutorError", "RunStats", "ShippingError", "check_executor", "optimize_parallel"]
 
@@ -125,28 +131,24 @@ def _key(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
-def _dumps(what: str, value: Any, fix: str) -> bytes:
-    try:
-        return bytes(cloudpickle.dumps(value))
-    except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
-        raise ShippingError(f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. {fix}") from None
-
-
-def _build_task(fn: Callable[[Trial], Any]) -> _Task:
+def _cell_spec(runner: CellRunner) -> tuple[TaskSpec, dict[str, bytes], dict[str, int]]:
+    """The cell's task spec and its large values: every notebook name the cell reads, and every
+    name that the notebook's functions it reads read in turn (they run in the worker's notebook)."""
+    spec = TaskSpec(
+        key="",
+        kind="cell",
+        template=runner.template,
+        objective=runner.objective,
+        direction=runner.direction,
+        filename=runner.filename,
+    )
+    ns = runner.namespace
     blobs: dict[str, bytes] = {}
-    objects: dict[str, Any] = {}
     large: dict[str, int] = {}
-    if isinstance(fn, CellRunner):
-        spec = TaskSpec(
-            key="",
-            kind="cell",
-            template=fn.template,
-            objective=fn.objective,
-            direction=fn.direction,
-            filename=fn.filename,
-        )
-        ns = fn.namespace
-        for name in sorted(fn.template.free_names):
+    wanted, seen = set(runner.template.free_names), set[str]()
+    while wanted - seen:
+        for name in sorted(wanted - seen):
+            seen.add(name)
             if name not in ns or name.startswith("__"):
                 continue
             value = ns[name]
@@ -156,33 +158,54 @@ def _build_task(fn: Callable[[Trial], Any]) -> _Task:
                 spec.modules[name] = value.__name__
                 continue
             try:
-                data = cloudpickle.dumps(value)
+                data, reads = notebook_dumps(value, ns)
             except Exception as exc:  # noqa: BLE001
-                if name in fn.template.assigned:
-                    continue  # the cell makes its own `name`; the notebook's old one is not needed
+                if name in runner.template.assigned or name not in runner.template.free_names:
+                    # the cell makes its own `name`, or only a function might read it: the worker says so if one does
+                    spec.unsent[name] = f"{type(exc).__name__}: {exc}"
+                    continue
                 raise ShippingError(
                     f"cannot send the notebook variable `{name}` ({type(value).__name__}) to the workers: "
                     f"{type(exc).__name__}: {exc}. Trials in other processes need every name the cell reads: "
                     f"create `{name}` inside the cell, make it picklable, or run without --n-jobs/--executor"
                 ) from None
+            wanted |= reads
             if len(data) > LARGE:
                 key = "data-" + _key(data)
-                blobs[key], objects[key], large[name] = data, value, len(data)
+                blobs[key], large[name] = data, len(data)
                 spec.large[name] = key
             else:
                 spec.small[name] = value
+    return spec, blobs, large
+
+
+def _build_task(fn: Callable[[Trial], Any]) -> _Task:
+    ns: dict[str, Any] | None = None
+    if isinstance(fn, CellRunner):
+        spec, blobs, large = _cell_spec(fn)
+        ns = fn.namespace
     else:
-        spec = TaskSpec(key="", kind="function", fn=fn)
-    probe = _dumps(
-        "the objective" if spec.fn is not None else "the cell's small names",
-        spec,
-        "Define the objective at module level or in the notebook, and keep unpicklable "
-        "objects (locks, open files, connections) out of what it references",
-    )
-    spec.key = "spec-" + _key(probe)
-    blobs[spec.key] = cloudpickle.dumps(spec)
-    objects[spec.key] = spec
+        spec, blobs, large = TaskSpec(key="", kind="function", fn=fn), {}, {}
+    spec.key = "spec-" + _key(_dumps_spec(spec, ns))  # the key names the content (a probe pickle)
+    blobs[spec.key] = _dumps_spec(spec, ns)
+    # Every backend sends these pickles, never the objects themselves: only NotebookPickler
+    # rebuilds the notebook's functions around the worker's notebook namespace.
+    objects: dict[str, Any] = {key: Blob(key, blob) for key, blob in blobs.items()}
     return _Task(spec.key, blobs, objects, large)
+
+
+def _dumps_spec(spec: TaskSpec, ns: dict[str, Any] | None) -> bytes:
+    try:
+        if ns is None:
+            return bytes(cloudpickle.dumps(spec))
+        return notebook_dumps(spec, ns)[0]
+    except Exception as exc:  # noqa: BLE001 - any pickling failure gets the same explanation
+        what = "the objective" if spec.fn is not None else "the cell's small names"
+        raise ShippingError(
+            f"cannot send {what} to the worker processes: {type(exc).__name__}: {exc}. Define the objective "
+            "at module level or in the notebook, and keep unpicklable objects (locks, open files, "
+            "connections) out of what it references"
+        ) from None
 
 
 # -- backends --------------------------------------------------------------------------------
@@ -197,6 +220,68 @@ class _Running:
     started: float
 
 
+def worker_threads(n_workers: int) -> int:
+    """BLAS/OpenMP/torch threads per worker process: the cores shared out, as joblib's loky backend does.
+
+    ``JHPO_WORKER_THREADS`` in the kernel's environment overrides it.
+    """
+    override = os.environ.get("JHPO_WORKER_THREADS")
+    if override:
+        return max(1, int(override))
+    return max(1, (os.cpu_count() or 1) // max(1, n_workers))
+
+
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+class _WarmPool:
+    """Worker processes kept alive between searches in this kernel, so a search pays no start-up.
+
+    Each is a single-process loky executor (so one can be killed and replaced
+    alone), started with the thread limits of :func:`worker_threads`; ``sent``
+    remembers which data blobs it already holds. All are shut down when the
+    kernel exits.
+    """
+
+    def __init__(self) -> None:
+        self.idle: list[tuple[Any, int, set[str]]] = []
+        atexit.register(self.shutdown)
+
+    def take(self, threads: int) -> tuple[Any, set[str], bool]:
+        """An executor with ``threads`` threads per library: (executor, blobs it holds, was it warm)."""
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        for i, (ex, t, sent) in enumerate(self.idle):
+            if t == threads and _alive(ex):
+                del self.idle[i]
+                return ex, sent, True
+        env = {var: str(threads) for var in _THREAD_VARS}
+        return ProcessPoolExecutor(max_workers=1, env=env), set(), False
+
+    def give_back(self, ex: Any, threads: int, sent: set[str]) -> None:
+        self.idle.append((ex, threads, sent))
+
+    def shutdown(self) -> None:
+        for ex, _, _ in self.idle:
+            ex.shutdown(wait=False, kill_workers=True)
+        self.idle.clear()
+
+
+def _alive(ex: Any) -> bool:
+    flags = getattr(ex, "_flags", None)
+    return flags is not None and not flags.broken and not flags.shutdown
+
+
+#: The kernel's warm worker processes (``--n-jobs``).
+POOL = _WarmPool()
+
+
 class _ProcessBackend:
     """N single-process loky executors: each trial's process is known, can be killed and replaced.
 
@@ -208,6 +293,8 @@ class _ProcessBackend:
 
     def __init__(self, n: int, task: _Task, stats: RunStats) -> None:
         self.n, self.task, self.stats = n, task, stats
+        self.threads = worker_threads(n)
+        self.cold: set[int] = set()  # slots whose process is new (not taken warm from the pool)
         self.executors: list[Any] = [None] * n
         self.sent: list[set[str]] = [set() for _ in range(n)]
         self.pids: list[int | None] = [None] * n
@@ -219,10 +306,10 @@ class _ProcessBackend:
         return self.n
 
     def _start(self, i: int) -> None:
-        from joblib.externals.loky import ProcessPoolExecutor
-
-        ex = self.executors[i] = ProcessPoolExecutor(max_workers=1)
-        self.sent[i], self.pids[i] = set(), None
+        ex, self.sent[i], warm = POOL.take(self.threads)
+        if not warm:
+            self.cold.add(i)
+        self.executors[i], self.pids[i] = ex, None
         self.warming[i] = ex.submit(preload, self._data(i))
 
     def pending(self) -> list[Any]:
@@ -261,10 +348,8 @@ class _ProcessBackend:
         return data
 
     def submit(self, slot: int, msg: dict[str, Any]) -> Any:
-        if self.executors[slot] is None:  # its start-up failed: start cold, the trial carries the data
-            from joblib.externals.loky import ProcessPoolExecutor
-
-            self.executors[slot] = ProcessPoolExecutor(max_workers=1)
+        if self.executors[slot] is None:  # its start-up failed: start anew, the trial carries the data
+            self.executors[slot], _, _ = POOL.take(self.threads)
             self.sent[slot] = set()
         return self.executors[slot].submit(run_trial, msg, self._data(slot))
 
@@ -310,7 +395,10 @@ class _ProcessBackend:
     def close(self, kill: bool = False) -> None:
         for i, ex in enumerate(self.executors):
             if ex is not None:
-                ex.shutdown(wait=not kill, kill_workers=kill or i in self.warming)
+                if kill or i in self.warming:
+                    ex.shutdown(wait=False, kill_workers=True)
+                else:
+                    POOL.give_back(ex, self.threads, self.sent[i])  # warm for the next search
             self.executors[i] = None
 
 
@@ -609,7 +697,14 @@ def _open_backend(n_jobs: int | None, executor: Any, task: _Task, stats: RunStat
 # -- the loop --------------------------------------------------------------------------------
 
 
-def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str, Any], stats: RunStats) -> None:
+def _record(
+    study: Study,
+    runner: CellRunner | None,
+    r: _Running,
+    res: dict[str, Any],
+    stats: RunStats,
+    reports: ReportChannel | None = None,
+) -> None:
     trial = r.trial
     trial.stdout, trial.stderr = res.get("stdout", ""), res.get("stderr", "")
     label = str(trial.info.get("worker", ""))
@@ -625,19 +720,59 @@ def _record(study: Study, runner: CellRunner | None, r: _Running, res: dict[str,
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):
+        if trial.intermediate.get(int(step)) == value:
+            continue  # arrived live through the report channel
         trial.intermediate[int(step)] = value
         for obs in study.observers:
             obs.on_report(study, trial, int(step), value)
+    trial.info.update(res.get("checkpoint_info") or {})
+    checkpoints.keep(study, trial, res.get("checkpoint"))  # for the trial promoted from this one
+    state, value, error = TrialState(res["state"]), res["value"], res["error"]
+    late = late_decision(reports, trial) if reports is not None and state is TrialState.COMPLETE else None
+    if late is not None:  # pruned, as in process, though the trial finished before it heard
+        state, (value, error) = TrialState.PRUNED, late
     names = res.get("names")
     if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
         trial.info["names_not_sent"] = res["names_skipped"]
-    if runner is not None and names is not None and res["state"] == "complete":
-        if runner.best is None or study.is_better(res["value"], runner.best[1]):
+    if runner is not None and names is not None and state is TrialState.COMPLETE:
+        best = runner.best[1] if runner.best else None
+        if outranks(trial.info.get("budget"), res["value"], runner.best_budget, best, study.direction):
             try:
                 runner.best = (trial.number, res["value"], cloudpickle.loads(names))
+                runner.best_budget = trial.info.get("budget")
             except Exception:  # noqa: BLE001 - then the notebook re-runs the best configuration
                 pass
-    study.tell(trial, res["value"], TrialState(res["state"]), res["error"])
+    trial._fatal = res.get("fatal")  # type: ignore[attr-defined]
+    study.tell(trial, value, state, error)
+
+
+def _abort(study: Study, finished: list[Trial], checked: int) -> SearchAborted | None:
+    """The fail-fast rules on the trials finished since ``checked``: one config-independent failure,
+    or the first :data:`FAIL_FAST` trials all failed."""
+    for t in finished[checked:]:
+        fatal = config_independent(study, t)
+        if fatal is not None:
+            return fatal
+    first = finished[:FAIL_FAST]
+    if checked < FAIL_FAST <= len(finished) and all(t.state is TrialState.FAILED for t in first):
+        return SearchAborted(
+            f"the first {FAIL_FAST} trials all failed, so the search stopped "
+            f"(their records are kept in study {study.name!r}). The first error:\n\n{first[0].error}",
+            first[0],
+        )
+    return None
+
+
+def _starting(backend: Any) -> str | None:
+    cold = len(set(getattr(backend, "warming", ())) & getattr(backend, "cold", set()))
+    if backend.kind != "processes" or not cold:
+        return None
+    return f"starting {cold} worker process{'es' if cold > 1 else ''}"
+
+
+def _notify_status(study: Study, text: str | None) -> None:
+    for obs in study.observers:
+        getattr(obs, "on_status", lambda *_: None)(study, text)  # observers written before the event
 
 
 def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
@@ -691,6 +826,7 @@ def optimize_parallel(
     stats = last_stats = RunStats(large=dict(task.large))
     backend = _open_backend(n_jobs, executor, task, stats)
     stats.backend, stats.workers = backend.kind, backend.capacity()
+    reports = channel_for(study, backend)  # jhpo.report reaches the pruner while trials run
     runner = fn if isinstance(fn, CellRunner) else None
     if show_progress:
         from .ui.text import TextProgress
@@ -701,11 +837,13 @@ def optimize_parallel(
     started = time.monotonic()
     running: dict[Any, _Running] = {}
     finished: list[Trial] = []
-    launched, checked, kill = 0, False, False
+    launched, checked, kill = 0, 0, False
     exhausted_at: int | None = None  # how many trials had finished when the strategy had nothing to give
     reason = "done"
     for obs in study.observers:
         obs.on_search_start(study, n_trials)
+    status = _starting(backend)
+    _notify_status(study, status)
     try:
         while True:
             wanted = n_trials is None or launched < n_trials
@@ -714,8 +852,11 @@ def optimize_parallel(
             elif reason == "done" and wanted and study.stop_requested:
                 reason = "stopped"
             if reason == "done" and wanted and exhausted_at != len(finished):
-                n, empty = _launch(study, backend, running, n_trials, launched)
+                n, empty = _launch(study, backend, running, n_trials, launched, reports)
                 launched += n
+                if n and status is not None:
+                    status = None
+                    _notify_status(study, None)
                 exhausted_at = len(finished) if empty else None
             if not running:
                 if reason == "done" and wanted and exhausted_at is not None:
@@ -725,7 +866,10 @@ def optimize_parallel(
             futures = list(running) + backend.pending()
             if not futures:  # only waiting for workers to (re)appear
                 time.sleep(POLL)
-            for fut in backend.wait(futures, POLL) if futures else ():
+            done = backend.wait(futures, POLL) if futures else []
+            if reports is not None:  # after the wait: a finished trial's reports are all in
+                pump(reports, study, [r.trial for r in running.values()])
+            for fut in done:
                 r = running.pop(fut, None)
                 if r is None:
                     continue  # a worker process finished starting up
@@ -738,7 +882,7 @@ def optimize_parallel(
                 if res is None:
                     finished.append(_fail(study, r, why or "the trial failed in its worker"))
                 else:
-                    _record(study, runner, r, res, stats)
+                    _record(study, runner, r, res, stats, reports)
                     finished.append(r.trial)
             now = time.monotonic()
             for r in list(running.values()):
@@ -756,20 +900,14 @@ def optimize_parallel(
             for r, why in backend.dead(list(running.values())):
                 running.pop(r.future, None)
                 finished.append(_fail(study, r, why))
-            if not checked and len(finished) >= FAIL_FAST:
-                checked = True
-                first = finished[:FAIL_FAST]
-                if all(t.state is TrialState.FAILED for t in first):
-                    reason, kill = "aborted", True
-                    for r in running.values():
-                        _fail(study, r, "the search stopped: its first trials all failed", TrialState.INTERRUPTED)
-                    running.clear()
-                    raise SearchAborted(
-                        f"the first {FAIL_FAST} trials all failed, so the search stopped "
-                        f"(their records are kept in study {study.name!r}). The first error:\n\n"
-                        f"{first[0].error}",
-                        first[0],
-                    )
+            abort = _abort(study, finished, checked)
+            checked = len(finished)
+            if abort is not None:
+                reason, kill = "aborted", True
+                for r in running.values():
+                    _fail(study, r, "the search stopped: " + str(abort).split("\n", 1)[0], TrialState.INTERRUPTED)
+                running.clear()
+                raise abort
     except _Broken as exc:
         reason, kill = "broken", True
         for r in running.values():
@@ -786,6 +924,8 @@ def optimize_parallel(
             for r in running.values():
                 _fail(study, r, "the search stopped", TrialState.INTERRUPTED)
         backend.close(kill=kill)
+        if reports is not None:
+            reports.close()
         study.stop_reason = reason
         for obs in study.observers:
             obs.on_search_end(study, reason)
@@ -794,7 +934,12 @@ def optimize_parallel(
 
 
 def _launch(
-    study: Study, backend: Any, running: dict[Any, _Running], n_trials: int | None, launched: int
+    study: Study,
+    backend: Any,
+    running: dict[Any, _Running],
+    n_trials: int | None,
+    launched: int,
+    reports: ReportChannel | None = None,
 ) -> tuple[int, bool]:
     """Start trials on the free workers; returns (how many started, whether the strategy ran dry)."""
     free = backend.free_slots(running.values())
@@ -805,14 +950,17 @@ def _launch(
         trials = study.ask_batch(want, notify=False)
     except SearchExhausted:
         return 0, True
-    best = study.best_value
+    best = study.best_trial
     for trial, slot in zip(trials, free):
         msg = {
             "number": trial.number,
             "params": trial.params,
             "info": dict(trial.info),
-            "best": best,
+            # a trial at a higher budget than the best always sends its names back (see jhpo.budget)
+            "best": best.value if best and trial_budget(best) >= trial_budget(trial) else None,
             "spec": backend.task.spec_key,
+            "reports": None if reports is None else reports.end,
+            "checkpoint": checkpoints.take(study, trial),  # its parent's state, for jhpo.checkpoint
         }
         future = backend.submit(slot, msg)
         trial.info["worker"] = backend.label(slot)

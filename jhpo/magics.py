@@ -61,7 +61,20 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
         trial_timeout=args.trial_timeout,
         pruner=args.pruner,
+        refit=not args.no_refit,
         strategy_options=strategy_options,
+    )
+
+
+def _refuse_shell_lines(cell: str, source: str) -> None:
+    """Trials in other processes have no IPython: refuse the cell's %magic and !cmd lines, naming them."""
+    if "get_ipython()" not in source or "get_ipython()" in cell:
+        return
+    lines = [i for i, line in enumerate(cell.splitlines(), 1) if line.lstrip().startswith(("%", "!"))]
+    where = f"cell line {lines[0]}" if lines else "the cell"
+    raise UsageError(
+        f"{where} uses a %magic or !command, which needs this kernel's IPython; trials in --n-jobs, --executor "
+        "or --trial-timeout workers run without it. Move that line to another cell, or run without those options"
     )
 
 
@@ -101,6 +114,11 @@ class TuneMagics(Magics):
     @argument("--allow-changes", action="store_true", help="resume although the cell or its space changed")
     @argument("--storage", metavar="PATH", help="SQLite file (default .jhpo/studies.db)")
     @argument("--no-apply", action="store_true", help="leave the notebook's variables as they were")
+    @argument(
+        "--no-refit",
+        action="store_true",
+        help="do not re-run the best configuration at the end (keep the names the best trial set, when known)",
+    )
     @argument("--no-baseline", action="store_true", help="do not run the cell's own defaults as trial 0")
     @argument("--dry-run", action="store_true", help="show the space and the first configurations; run nothing")
     @argument("--quiet", action="store_true", help="no progress, no panel")
@@ -151,7 +169,9 @@ class TuneMagics(Magics):
         if args.executor:
             opts.executor = self._executor(args.executor, args.n_jobs)
         observer = make_observer(quiet=opts.quiet or opts.dry_run or bool(args.manual or args.race))  # teach: own views
-        source = self.shell.transform_cell(cell)
+        source = self.shell.transform_cell(cell)  # %magic and !cmd lines, as IPython runs the cell by hand
+        if args.executor or args.n_jobs is not None or args.trial_timeout is not None:
+            _refuse_shell_lines(cell, source)
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
@@ -160,7 +180,12 @@ class TuneMagics(Magics):
 
                 return run_mode(self.shell, args, opts, source, max(1, offset))
             result = tune_cell(
-                source, self.shell.user_ns, opts, line_offset=max(1, offset), observers=[observer] if observer else []
+                source,
+                self.shell.user_ns,
+                opts,
+                line_offset=max(1, offset),
+                observers=[observer] if observer else [],
+                ast_transform=self.shell.transform_ast,  # the user's AST transformers, as for a cell run by hand
             )
         except (AnnotationError, ObjectiveError, StudyExists, StudyMismatch, ValueError) as exc:
             raise UsageError(str(exc)) from None

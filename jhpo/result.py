@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
+from .budget import best_note, trial_budget
+from .failures import describe_failures
 from .trial import Trial, TrialState
 
 if TYPE_CHECKING:
@@ -66,6 +68,9 @@ class TuneResult:
         s = self.study
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
         lines = [f"Study {s.name!r} ({s.meta.get('strategy')}, {s.direction}): {len(s.trials)} trials ({counts})"]
+        failures = describe_failures(s.trials)
+        if failures:
+            lines.append(failures)
         best = self.best_trial
         if best is None:
             lines.append("No trial completed.")
@@ -74,13 +79,17 @@ class TuneResult:
             f"Best value {best.value:.6g} in trial {best.number}: "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in best.params.items())
         )
+        note = best_note(best, s.space)
+        if note is not None:
+            lines.append(f"({note})")
         base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
         if base is not None and base.number != best.number:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
-        ranked = sorted(
-            (t for t in s.trials if t.state is TrialState.COMPLETE),
-            key=lambda t: t.value if s.direction == "minimize" else -t.value,
-        )[:top]  # type: ignore
+        sign = 1.0 if s.direction == "minimize" else -1.0
+        ranked = sorted(  # at equal budget first, as the best is chosen (jhpo.budget)
+            (t for t in s.trials if t.state is TrialState.COMPLETE and t.value is not None),
+            key=lambda t: (-trial_budget(t), sign * (t.value or 0.0)),
+        )[:top]
         names = s.space.names
         metrics = list(dict.fromkeys(k for t in ranked for k in t.info.get("metrics", {})))
         header = ["#", "value", *names, *metrics]
@@ -97,6 +106,13 @@ class TuneResult:
         lines.append(f"Top {len(rows)}:")
         for r in [header, *rows]:
             lines.append("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+        refit = getattr(self, "refit", None)
+        if refit and "error" not in refit:
+            lines.append(
+                f"The best configuration (trial {refit['trial']}) was re-run in the notebook "
+                f"({refit['seconds']:.2g} s), "
+                "so its variables hold what running the cell by hand with it gives (--no-refit skips this)."
+            )
         if self.applied:
             lines.append("Variables now hold the best trial's results: " + ", ".join(self.applied))
         return "\n".join(lines)

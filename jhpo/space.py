@@ -36,10 +36,17 @@ __all__ = [
 ]
 
 
+_INT64 = (-(2**63) + 1, 2**63 - 1)
+
+
 def _num(x: Any, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise ValueError(f"{what} must be a number, but got {x!r}")
-    if not math.isfinite(x):
+    try:
+        finite = math.isfinite(x)
+    except OverflowError:  # an int too large for a float: numpy and the strategies could not use it
+        raise ValueError(f"{what} has {len(str(abs(x)))} digits, too large for a float (max about 1.8e308)") from None
+    if not finite:
         raise ValueError(f"{what} must be finite, but got {x!r}")
     return x
 
@@ -164,6 +171,8 @@ class Int(Distribution):
         for what, x in (("low", self.low), ("high", self.high), ("step", self.step)):
             if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
                 raise ValueError(f"integer(...) needs whole numbers, but got {what}={x!r}")
+            if not _INT64[0] <= x <= _INT64[1]:  # grids and samplers hold integers in numpy's int64
+                raise ValueError(f"integer(...) bounds must lie within ±2**63, but got {what}={str(x)[:20]}...")
         if not self.low < self.high:
             raise ValueError(f"`low < high` must hold, but got (low={self.low}, high={self.high})")
         if self.step < 1:

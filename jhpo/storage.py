@@ -1,28 +1,69 @@
-"""Where studies live: SQLite (durable, the default) or memory.
+"""Where studies live: SQLite (durable, the default, shareable) or memory.
 
 Only JSON goes in, never pickle, so opening someone else's study file runs no
-code. SQLite runs in WAL mode; each finished trial is committed before the
-next one starts, so a killed process loses at most the trials that were
-running (they are marked interrupted when the study is opened again).
+code; every field read back is validated (:mod:`jhpo._records`), so a
+hand-edited file is shown with its bad fields named instead of crashing.
+
+Several writers (kernels, processes, :class:`~jhpo.Study` objects) may share a
+study. A writer asks for new trials inside :meth:`Storage.exclusive` (SQLite's
+``BEGIN IMMEDIATE``): it reads what the others wrote since it last looked,
+lets its strategy propose, and takes the next trial numbers, all under one
+database lock, so numbers are unique and a grid point is never handed out
+twice. Every write bumps the study's ``revision`` so a writer reads only what
+changed (:meth:`Storage.changes`).
+
+A running trial belongs to a writer that keeps a **heartbeat** (its row in
+``writers`` is refreshed every :data:`HEARTBEAT` seconds while it has trials
+running). Another writer marks the trial interrupted when the owner's process
+is gone (same host: its pid no longer runs) or its heartbeat is older than
+:data:`LEASE` seconds (any host).
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import copy
 import json
+import math
 import os
+import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from ._records import RecordProblem, meta_from_json, trial_from_row
+from .capture import bound_text, clean_text
 from .trial import Trial, TrialState
 
-__all__ = ["DEFAULT_PATH", "InMemoryStorage", "SQLiteStorage", "Storage", "open_storage"]
+__all__ = [
+    "DEFAULT_PATH",
+    "HEARTBEAT",
+    "LEASE",
+    "InMemoryStorage",
+    "SQLiteStorage",
+    "Storage",
+    "StorageError",
+    "StorageFull",
+    "StorageReadOnly",
+    "StudySummary",
+    "open_storage",
+]
 
 DEFAULT_PATH = os.path.join(".jhpo", "studies.db")
+#: Seconds between two heartbeats of a writer with trials running.
+HEARTBEAT = 5.0
+#: A writer silent for this long is taken for dead and its running trials for interrupted.
+LEASE = 60.0
+_HOST = socket.gethostname()
+# Writers of this process with trials running: a writer of this pid not in here is gone
+# (its Study was dropped or its search stopped without telling), whatever its pid says.
+_LIVE: set[str] = set()
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
@@ -45,7 +86,15 @@ CREATE TABLE IF NOT EXISTS trials (
     error TEXT,
     PRIMARY KEY (study, number)
 );
+CREATE TABLE IF NOT EXISTS writers (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    heartbeat REAL NOT NULL
+);
 """
+# Added after the first release; old files get them on their first read-write open.
+_ADDED = {"writer": "TEXT", "revision": "INTEGER NOT NULL DEFAULT 0"}
 _COLUMNS = (
     "number",
     "state",
@@ -61,6 +110,60 @@ _COLUMNS = (
 )
 
 
+class StorageError(ValueError):
+    """The study file cannot be used; the message is one line naming the file and the fix.
+
+    A ``ValueError`` so that ``%%tune`` reports it as one line, like its other usage errors.
+    """
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StorageFull(StorageError):
+    """No space left on the device holding the study file (finished trials are kept)."""
+
+
+class StorageReadOnly(StorageError):
+    """The study file or its folder cannot be written; reading still works."""
+
+
+def _fault(exc: BaseException, path: str) -> StorageError:
+    """Translate a sqlite3/OS error into one line naming ``path`` and the fix."""
+    text = str(exc).lower()
+    if "disk is full" in text or getattr(exc, "errno", None) == 28:
+        return StorageFull(
+            f"no space left on the device holding {path}: the search stopped; every finished trial is kept. "
+            "Free some space and run again with --resume to continue",
+            path,
+        )
+    if "readonly" in text or "read-only" in text or getattr(exc, "errno", None) in (1, 13, 30):
+        return StorageReadOnly(
+            f"cannot write to {path} (read-only file or folder); reading it works. To continue the study, "
+            "copy the file to a writable folder and pass that copy as --storage",
+            path,
+        )
+    if "not a database" in text:
+        return StorageError(
+            f"{path} is not a jhpo study file (not a SQLite database); pass another --storage path or move it away",
+            path,
+        )
+    if "malformed" in text or "corrupt" in text:
+        return StorageError(
+            f"{path} is damaged ({exc}); restore it from a backup, or recover what is left with "
+            f"`sqlite3 {path} .recover | sqlite3 recovered.db`, or pass another --storage path",
+            path,
+        )
+    if "locked" in text or "busy" in text:
+        return StorageError(f"{path} stayed locked by another process for 30 s; retry when that process is done", path)
+    return StorageError(f"cannot use the study file {path}: {exc}; pass another --storage path", path)
+
+
+def _text(text: str) -> str:
+    return bound_text(clean_text(text))
+
+
 def _row(trial: Trial) -> tuple[Any, ...]:
     return (
         trial.number,
@@ -71,33 +174,46 @@ def _row(trial: Trial) -> tuple[Any, ...]:
         json.dumps({str(k): v for k, v in trial.intermediate.items()}),
         trial.datetime_start,
         trial.datetime_end,
-        trial.stdout,
-        trial.stderr,
-        trial.error,
+        _text(trial.stdout),
+        _text(trial.stderr),
+        _text(trial.error) if trial.error is not None else None,
     )
 
 
-def _trial(row: Sequence[Any]) -> Trial:
-    d = dict(zip(_COLUMNS, row))
-    return Trial(
-        number=d["number"],
-        params=json.loads(d["params"]),
-        state=TrialState(d["state"]),
-        value=d["value"],
-        info=json.loads(d["info"]),
-        intermediate={int(k): v for k, v in json.loads(d["intermediate"]).items()},
-        datetime_start=d["datetime_start"],
-        datetime_end=d["datetime_end"],
-        stdout=d["stdout"],
-        stderr=d["stderr"],
-        error=d["error"],
+@dataclass(frozen=True)
+class StudySummary:
+    """What ``jhpo list`` shows of a study without reading every trial's output."""
+
+    done: int
+    failed: int
+    best: float | None
+    last_change: float | None
+
+
+def _summarize(trials: Sequence[Trial], direction: str, created: float | None) -> StudySummary:
+    values = [t.value for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    times = [x for t in trials for x in (t.datetime_start, t.datetime_end) if x is not None]
+    return StudySummary(
+        done=sum(t.state.is_finished and t.state is not TrialState.INTERRUPTED for t in trials),
+        failed=sum(t.state is TrialState.FAILED for t in trials),
+        best=(max if direction == "maximize" else min)(values) if values else None,
+        last_change=max(times, default=created),
     )
 
 
 class Storage:
-    """Interface: a set of named studies, each with a JSON ``meta`` and its trials."""
+    """Interface: a set of named studies, each with a JSON ``meta`` and its trials.
+
+    ``problems`` collects what was wrong in the fields read so far (a
+    hand-edited or hostile file): each names the study, the trial and the field.
+    """
 
     location = "memory"
+    readonly = False
+
+    def __init__(self) -> None:
+        self.problems: list[RecordProblem] = []
+        self.writer = f"{_HOST}:{os.getpid()}:{id(self):x}"
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -114,33 +230,65 @@ class Storage:
     def delete_study(self, name: str) -> None:
         raise NotImplementedError
 
-    def save_trial(self, name: str, trial: Trial) -> None:
-        """Insert or replace the trial; durable when this returns."""
+    def exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the study file's write lock: what is read inside stays true until it ends."""
         raise NotImplementedError
+
+    def next_number(self, name: str) -> int:
+        """The number the next new trial of ``name`` gets (call inside :meth:`exclusive`)."""
+        raise NotImplementedError
+
+    def add_trials(self, name: str, trials: Sequence[Trial]) -> None:
+        """Insert new trials of this writer (inside :meth:`exclusive`); a taken number is an error."""
+        raise NotImplementedError
+
+    def save_trial(self, name: str, trial: Trial) -> None:
+        """Store the trial's new state; durable when this returns."""
+        self.save_trials(name, [trial])
 
     def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
-        for t in trials:
-            self.save_trial(name, t)
+        raise NotImplementedError
 
     def load_trials(self, name: str) -> list[Trial]:
+        return self.changes(name, 0)[0]
+
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
+        """Trials written after revision ``since`` (any writer), but those numbered in ``skip``
+        (the caller's own: not read back), and the latest revision."""
         raise NotImplementedError
+
+    def summary(self, name: str, direction: str = "maximize") -> StudySummary:
+        """Counts, best value and the time of the last change of ``name``."""
+        return _summarize(self.load_trials(name), direction, None)
+
+    def interrupt_lost(self, name: str) -> list[int]:
+        """Mark running trials whose writer died as interrupted; returns their numbers."""
+        return []
+
+    def trial_finished(self) -> None:
+        """This writer has one running trial fewer (its heartbeat stops at none)."""
 
     def close(self) -> None:
         pass
 
 
 class InMemoryStorage(Storage):
-    """Keeps studies in this process only (gone when it ends)."""
+    """Keeps studies in this process only (gone when it ends); Study objects sharing it see each other."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._meta: dict[str, dict[str, Any]] = {}
-        self._trials: dict[str, dict[int, Trial]] = {}
+        self._trials: dict[str, dict[int, tuple[int, tuple[Any, ...]]]] = {}
+        self._revision = 0
+        self._log: dict[str, list[tuple[int, int]]] = {}  # (revision, number), in revision order
+        self._lock = threading.RLock()
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
-        if name in self._meta:
-            raise KeyError(name)
-        self._meta[name] = copy.deepcopy(meta)
-        self._trials[name] = {}
+        with self._lock:
+            if name in self._meta:
+                raise KeyError(name)
+            self._meta[name] = copy.deepcopy(meta)
+            self._trials[name] = {}
 
     def load_meta(self, name: str) -> dict[str, Any] | None:
         meta = self._meta.get(name)
@@ -156,92 +304,367 @@ class InMemoryStorage(Storage):
         self._meta.pop(name, None)
         self._trials.pop(name, None)
 
-    def save_trial(self, name: str, trial: Trial) -> None:
-        self._trials[name][trial.number] = _trial(_row(trial))  # a detached copy, as SQLite would give
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._lock:
+            yield
 
-    def load_trials(self, name: str) -> list[Trial]:
-        return [_trial(_row(t)) for _, t in sorted(self._trials.get(name, {}).items())]
+    def next_number(self, name: str) -> int:
+        return max(self._trials[name], default=-1) + 1
+
+    def add_trials(self, name: str, trials: Sequence[Trial]) -> None:
+        with self._lock:
+            if any(t.number in self._trials[name] for t in trials):
+                raise KeyError(f"trial number taken in study {name!r}")
+            self.save_trials(name, trials)
+
+    def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
+        with self._lock:
+            for t in trials:
+                self._revision += 1
+                self._trials[name][t.number] = (self._revision, _row(t))  # a detached copy, as SQLite gives
+                self._log.setdefault(name, []).append((self._revision, t.number))
+
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
+        with self._lock:
+            log = self._log.get(name, [])
+            numbers = {n for _, n in log[bisect.bisect_right(log, (since, math.inf)) :] if n not in skip}
+            stored = self._trials.get(name, {})
+            rows = [stored[n][1] for n in sorted(numbers) if stored[n][0] > since]
+            return _usable(trial_from_row(name, r, self.problems) for r in rows), self._revision
 
 
 class SQLiteStorage(Storage):
-    """A SQLite file in WAL mode; safe to share between threads of one process.
+    """A SQLite file in WAL mode, shared by threads, processes and kernels.
 
     Parameters
     ----------
     path : str or Path
         The file; its folder is created if needed.
+    create : bool, default True
+        With ``False`` a missing file is a :class:`StorageError` and nothing is
+        created (``jhpo list`` / ``jhpo show``).
+
+    Raises
+    ------
+    StorageError
+        The path is a folder, is not a SQLite file, is damaged, or (with
+        ``create=False``) does not exist. A file in a read-only place opens
+        read-only (``readonly`` is then True and writing raises
+        :class:`StorageReadOnly`).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
+        super().__init__()
         self.path = Path(path)
         self.location = str(self.path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._running = 0
+        self._beat: threading.Thread | None = None
+        self._columns: set[str] | None = None
+        self._registered = 0.0
+        if self.path.is_dir():
+            raise StorageError(
+                f"{path} is a folder, not a study file; give a file path such as {self.path / 'studies.db'}",
+                self.location,
+            )
+        if not self.path.exists() and not create:
+            raise StorageError(
+                f"there is no study file at {path} (nothing was created); check --storage", self.location
+            )
+        try:
+            self._db = self._open_writable()
+        except sqlite3.Error as exc:
+            fault = _fault(exc, self.location)
+            if not self.path.is_file() or "not a jhpo" in str(fault) or "damaged" in str(fault):
+                raise fault from None
+            self._db = self._open_readonly(fault)  # a read-only place: reading must still work
+        except OSError as exc:
+            raise _fault(exc, self.location) from None
+
+    def _open_writable(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives the process being killed (what
-        # we promise); only a power loss may lose the last commits.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives the process being killed (what
+            # we promise); only a power loss may lose the last commits.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(trials)")}
+            for col, decl in _ADDED.items():
+                if col not in have:
+                    db.execute(f"ALTER TABLE trials ADD COLUMN {col} {decl}")
+            db.execute("CREATE INDEX IF NOT EXISTS trials_revision ON trials(study, revision)")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _open_readonly(self, fault: StorageError) -> sqlite3.Connection:
+        # mode=ro reads a write-ahead log left by a killed writer when its -shm file exists;
+        # without one WAL cannot start in a read-only folder, and immutable=1 reads the
+        # file as it is (nothing can have been left in a log that does not exist).
+        path = quote(str(self.path.resolve()))
+        for uri in (f"file:{path}?mode=ro", f"file:{path}?immutable=1"):
+            try:
+                db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error:
+                continue
+            try:
+                db.execute("SELECT name FROM studies LIMIT 1").fetchall()
+            except sqlite3.Error as exc:
+                db.close()
+                fault = _fault(exc, self.location)
+                continue
+            self.readonly = True
+            return db
+        raise fault
+
+    # -- plumbing --------------------------------------------------------------------
 
     def _exec(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
-            return self._db.execute(sql, args).fetchall()
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise _fault(exc, self.location) from None
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._writable()
+            self._exec("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+                self._exec("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise _fault(PermissionError(13, "read-only"), self.location)
+
+    def _has(self, column: str) -> bool:
+        if self._columns is None:
+            self._columns = {r[1] for r in self._exec("PRAGMA table_info(trials)")}
+        return column in self._columns
+
+    # -- studies ---------------------------------------------------------------------
 
     def create_study(self, name: str, meta: dict[str, Any]) -> None:
+        self._writable()
         try:
-            self._exec(
-                "INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)", (name, time.time(), json.dumps(meta))
-            )
+            with self.exclusive():
+                if self._exec("SELECT 1 FROM studies WHERE name = ?", (name,)):
+                    raise KeyError(name)
+                self._exec(
+                    "INSERT INTO studies (name, created, meta) VALUES (?, ?, ?)", (name, time.time(), json.dumps(meta))
+                )
         except sqlite3.IntegrityError:
             raise KeyError(name) from None
 
     def load_meta(self, name: str) -> dict[str, Any] | None:
         rows = self._exec("SELECT meta FROM studies WHERE name = ?", (name,))
-        return json.loads(rows[0][0]) if rows else None
+        return meta_from_json(name, rows[0][0], self.problems) if rows else None
 
     def update_meta(self, name: str, meta: dict[str, Any]) -> None:
-        self._exec("UPDATE studies SET meta = ? WHERE name = ?", (json.dumps(meta), name))
+        with self.exclusive():
+            self._exec("UPDATE studies SET meta = ? WHERE name = ?", (json.dumps(meta), name))
 
     def study_names(self) -> list[str]:
-        return [r[0] for r in self._exec("SELECT name FROM studies ORDER BY created")]
+        return [str(r[0]) for r in self._exec("SELECT name FROM studies ORDER BY created")]
 
     def delete_study(self, name: str) -> None:
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM trials WHERE study = ?", (name,))
-            self._db.execute("DELETE FROM studies WHERE name = ?", (name,))
-            self._db.execute("COMMIT")
+        with self.exclusive():
+            self._exec("DELETE FROM trials WHERE study = ?", (name,))
+            self._exec("DELETE FROM studies WHERE name = ?", (name,))
 
-    def save_trial(self, name: str, trial: Trial) -> None:
-        self._exec(
-            f"INSERT OR REPLACE INTO trials (study, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
-            (name, *_row(trial)),
-        )
+    def summary(self, name: str, direction: str = "maximize") -> StudySummary:
+        # Only the small columns: a study's outputs may weigh megabytes per trial.
+        cols = "number, state, value, '{}', '{}', '{}', datetime_start, datetime_end, '', '', NULL"
+        rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ?", (name,))
+        created = self._exec("SELECT created FROM studies WHERE name = ?", (name,))
+        c = created[0][0] if created and isinstance(created[0][0], (int, float)) else None
+        return _summarize(_usable(trial_from_row(name, r, self.problems) for r in rows), direction, c)
+
+    # -- trials ----------------------------------------------------------------------
+
+    def next_number(self, name: str) -> int:
+        (n,) = self._exec("SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study = ?", (name,))[0]
+        return int(n)
+
+    def _revision(self, name: str) -> int:
+        return int(self._exec("SELECT COALESCE(MAX(revision), 0) FROM trials WHERE study = ?", (name,))[0][0])
+
+    def add_trials(self, name: str, trials: Sequence[Trial]) -> None:
+        with self.exclusive():
+            if time.time() - self._registered > HEARTBEAT:  # a fresh writer row, not one per trial
+                self._beat_register()
+            rev = self._revision(name)
+            for i, t in enumerate(trials, 1):
+                self._exec(
+                    f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * 14)})",
+                    (name, self.writer, rev + i, *_row(t)),
+                )
+            self._running += sum(t.state is TrialState.RUNNING for t in trials)
+            if self._running:
+                _LIVE.add(self.writer)
+        self._beat_start()
 
     def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany(
-                f"INSERT OR REPLACE INTO trials (study, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
-                [(name, *_row(t)) for t in trials],
-            )
-            self._db.execute("COMMIT")
+        sets = ", ".join(f"{c} = ?" for c in _COLUMNS[1:])
+        with self.exclusive():
+            rev = self._revision(name)
+            for i, t in enumerate(trials, 1):
+                row = _row(t)
+                self._exec(
+                    f"UPDATE trials SET revision = ?, {sets} WHERE study = ? AND number = ?",
+                    (rev + i, *row[1:], name, t.number),
+                )
+                if not self._exec("SELECT changes()")[0][0]:  # a trial not yet stored (an old caller)
+                    self._exec(
+                        f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * 14)})",
+                        (name, self.writer, rev + i, *row),
+                    )
 
-    def load_trials(self, name: str) -> list[Trial]:
-        rows = self._exec(f"SELECT {', '.join(_COLUMNS)} FROM trials WHERE study = ? ORDER BY number", (name,))
-        return [_trial(r) for r in rows]
+    def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
+        cols = ", ".join(_COLUMNS)
+        if not self._has("revision"):  # an old file opened read-only
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? ORDER BY number", (name,))
+            return _usable(trial_from_row(name, r, self.problems) for r in rows), 0
+        # Numbers first: a writer's own trials (usually all of them) are not read back.
+        fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
+        latest = max((r for _, r in fresh if isinstance(r, int)), default=since)
+        wanted = sorted((n for n, _ in fresh if n not in skip), key=str)
+        if not wanted:
+            return [], latest
+        if len(wanted) == len(fresh):
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? AND revision > ?", (name, since))
+        else:
+            rows = []
+            for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+                chunk = wanted[i : i + 500]
+                rows += self._exec(
+                    f"SELECT {cols} FROM trials WHERE study = ? AND number IN ({', '.join('?' * len(chunk))})",
+                    (name, *chunk),
+                )
+        trials = _usable(trial_from_row(name, r, self.problems) for r in rows)
+        return sorted(trials, key=lambda t: t.number), latest
+
+    # -- heartbeat and lost trials ---------------------------------------------------
+
+    def _beat_register(self) -> None:
+        self._registered = time.time()
+        self._exec(
+            "INSERT OR REPLACE INTO writers (id, host, pid, heartbeat) VALUES (?, ?, ?, ?)",
+            (self.writer, _HOST, os.getpid(), time.time()),
+        )
+
+    def _beat_start(self) -> None:
+        with self._lock:
+            if self._running > 0 and (self._beat is None or not self._beat.is_alive()):
+                self._beat = threading.Thread(target=self._beat_loop, name="jhpo-heartbeat", daemon=True)
+                self._beat.start()
+
+    def _beat_loop(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT)
+            with self._lock:
+                if self._running <= 0:
+                    self._beat = None
+                    return
+                # A failed beat (disk full, locked) is retried next time; a long silence only risks
+                # another writer marking our trial interrupted, which our tell then overwrites.
+                with contextlib.suppress(StorageError, sqlite3.Error):
+                    self._exec("UPDATE writers SET heartbeat = ? WHERE id = ?", (time.time(), self.writer))
+
+    def trial_finished(self) -> None:
+        with self._lock:
+            self._running = max(0, self._running - 1)
+            if not self._running:
+                _LIVE.discard(self.writer)
+
+    def interrupt_lost(self, name: str) -> list[int]:
+        if self.readonly or not self._has("writer"):
+            return []
+        with self.exclusive():
+            running = self._exec(
+                "SELECT t.number, t.writer, w.host, w.pid, w.heartbeat FROM trials t "
+                "LEFT JOIN writers w ON w.id = t.writer WHERE t.study = ? AND t.state = 'running'",
+                (name,),
+            )
+            lost = [(n, writer, host, pid) for n, writer, host, pid, beat in running if _dead(writer, host, pid, beat)]
+            if not lost:
+                return []
+            rev = self._revision(name)
+            for i, (n, _, host, pid) in enumerate(lost, 1):
+                who = f"pid {pid} on {host}" if pid is not None else "an earlier session"
+                self._exec(
+                    "UPDATE trials SET state = 'interrupted', error = ?, datetime_end = ?, revision = ? "
+                    "WHERE study = ? AND number = ? AND state = 'running'",
+                    (f"the process running this trial ({who}) stopped", time.time(), rev + i, name, n),
+                )
+        return [int(n) for n, *_ in lost]
 
     def close(self) -> None:
         with self._lock:
+            self._running = 0
+            _LIVE.discard(self.writer)
             self._db.close()
 
 
-def open_storage(storage: str | os.PathLike[str] | Storage | None) -> Storage:
-    """``None`` -> the default SQLite file, ``":memory:"`` -> memory, a path -> SQLite there."""
+def _usable(trials: Iterable[Trial | None]) -> list[Trial]:
+    return [t for t in trials if t is not None]
+
+
+def _dead(writer: Any, host: Any, pid: Any, beat: Any) -> bool:
+    if writer is None or host is None or not isinstance(pid, int) or not isinstance(beat, (int, float)):
+        return True  # written by a version without heartbeats, or a writer row that is gone
+    if host == _HOST and pid == os.getpid():
+        return writer not in _LIVE
+    if host == _HOST and not _pid_runs(pid):
+        return True
+    return time.time() - beat > LEASE
+
+
+def _pid_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed but not yet reaped child still answers kill(0): read its state
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def open_storage(storage: str | os.PathLike[str] | Storage | None, create: bool = True) -> Storage:
+    """``None`` -> the default SQLite file, ``":memory:"`` -> memory, a path -> SQLite there.
+
+    With ``create=False`` a missing file raises :class:`StorageError` and nothing is created.
+    """
     if isinstance(storage, Storage):
         return storage
     if storage == ":memory:":
         return InMemoryStorage()
-    return SQLiteStorage(storage if storage is not None else DEFAULT_PATH)
+    return SQLiteStorage(storage if storage is not None else DEFAULT_PATH, create=create)

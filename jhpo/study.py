@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
+import difflib
 import math
+import re
 import secrets
 import threading
 import time
@@ -11,8 +12,10 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import budget, checkpoints
+from .capture import bound_text, clean_text
 from .space import Distribution, Space, Value
-from .storage import Storage, open_storage
+from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
 from .trial import Trial, TrialPruned, TrialState, _current
 
@@ -23,6 +26,7 @@ __all__ = [
     "Study",
     "StudyExists",
     "StudyMismatch",
+    "StudyNotFound",
     "StudyObserver",
     "load_study",
 ]
@@ -55,6 +59,10 @@ class StudyMismatch(ValueError):
     """Resuming a study whose cell or space has changed."""
 
 
+class StudyNotFound(ValueError):
+    """Resuming a study name that is not stored, while a similar name is (a likely typo)."""
+
+
 class StudyObserver:
     """Receives a study's events; the UI implements these. All are optional no-ops.
 
@@ -67,14 +75,25 @@ class StudyObserver:
     def on_report(self, study: Study, trial: Trial, step: int, value: float) -> None: ...
     def on_trial_end(self, study: Study, trial: Trial) -> None: ...
     def on_search_end(self, study: Study, reason: str) -> None: ...
+    def on_status(self, study: Study, text: str | None) -> None:
+        """What the search is doing while no trial runs (e.g. starting worker processes); None when done."""
 
 
 def _as_space(space: Space | Mapping[str, Distribution]) -> Space:
     return space if isinstance(space, Space) else Space(space)
 
 
-def _now_name() -> str:
-    return datetime.datetime.now().strftime("study-%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+def default_name(space: Space, meta: Mapping[str, Any]) -> str:
+    """A readable name for an unnamed study: objective, first parameters, a short random suffix.
+
+    >>> import jhpo
+    >>> default_name(jhpo.Space({"C": jhpo.uniform(0, 1), "gamma": jhpo.uniform(0, 1)}), {"objective": "acc"})[:-5]
+    'acc-C-gamma'
+    """
+    objective = meta.get("objective") if isinstance(meta.get("objective"), str) else None
+    parts = [objective or "study", *space.searched.names[:2]]
+    stem = "-".join(re.sub(r"[^A-Za-z0-9_]+", "", p)[:20] for p in parts if p)
+    return f"{stem or 'study'}-{secrets.token_hex(2)}"
 
 
 def _check_value(value: Any) -> float:
@@ -89,6 +108,19 @@ def _check_value(value: Any) -> float:
     if math.isnan(number):
         raise ObjectiveError("the objective is NaN")
     return number
+
+
+def config_independent(study: Study, trial: Trial) -> SearchAborted | None:
+    """The abort for a failed trial whose cause no configuration can change (set by the runner), or None."""
+    why = getattr(trial, "_fatal", None)
+    if why is None or trial.state is not TrialState.FAILED:
+        return None
+    return SearchAborted(
+        f"trial {trial.number} failed for a reason that does not depend on the configuration, so the search "
+        f"stopped instead of running more trials that must fail the same way (the record is kept in study "
+        f"{study.name!r}): {why}.\n\n{trial.error}",
+        trial,
+    )
 
 
 class Study:
@@ -148,8 +180,10 @@ class Study:
             strategy, self.space, seed=seed, direction=direction, **dict(strategy_options or {})
         )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
-        self.storage = open_storage(storage)
-        self.name = name or _now_name()
+        if name is not None and not name.strip():
+            raise ValueError("the study name is empty; give a name (--study NAME) or leave it out for a generated one")
+        if name is not None and clean_text(name) != name:
+            raise ValueError(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
         self.direction = direction
         self.seed = seed
         self.strategy_options = dict(strategy_options or {})
@@ -163,43 +197,120 @@ class Study:
             "strategy_options": self.strategy_options,
             **(meta or {}),
         }
+        self.name = name or default_name(self.space, self.meta)
+        self.storage = open_storage(storage)
         self._trials: list[Trial] = []
+        self._by_number: dict[int, Trial] = {}
+        self._own: set[int] = set()  # numbers of the trials this Study started
+        self._revision = 0  # the storage revision read so far
+        self._lost_checked = time.monotonic()
+        self._lock = threading.RLock()
+        self.observers: list[StudyObserver] = []
         stored = self.storage.load_meta(self.name)
-        if stored is not None and not resume:
+        if stored is None:
+            if resume:
+                self._refuse_missing()
+            try:
+                self.storage.create_study(self.name, self.meta)
+            except KeyError:  # another writer created it a moment ago: continue it (or refuse, without resume)
+                stored = self.storage.load_meta(self.name)
+                if stored is None:
+                    raise
+                self._open_stored(stored, resume, allow_changes)
+        else:
+            self._open_stored(stored, resume, allow_changes)
+        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
+            self.strategy = make_strategy(
+                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
+            )
+        self._queue: list[Suggestion] = []
+        self._stop = threading.Event()
+        self.stop_reason: str | None = None
+
+    # -- identity and resume -------------------------------------------------------
+
+    def _refuse_missing(self) -> None:
+        """``resume`` of a name not stored: refuse when a stored study looks like the one meant.
+
+        A missing name otherwise starts the study (Optuna's ``load_if_exists``), so a
+        notebook with ``--study NAME --resume`` runs the first time as well as again.
+        "Looks like" is precise, not a guess at intent: a stored study with the same
+        space and strategy whose name is close (a typo) or that was made from this
+        very cell (a renamed ``--study``); resuming it would have been possible.
+        """
+        names = self.storage.study_names()
+        meant = []
+        for other in difflib.get_close_matches(self.name, names, n=20, cutoff=0.6) + names:
+            meta = self.storage.load_meta(other) or {}
+            same_search = meta.get("space") == self.meta["space"] and meta.get("strategy") == self.meta["strategy"]
+            same_cell = meta.get("cell_hash") is not None and meta.get("cell_hash") == self.meta.get("cell_hash")
+            close = other in difflib.get_close_matches(self.name, [other], cutoff=0.8)
+            if same_search and (close or same_cell) and other not in meant:
+                meant.append(other)
+        if meant:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise StudyNotFound(
+                f"there is no study named {self.name!r} in {self.storage.location} to resume; did you mean "
+                + " or ".join(repr(m) for m in meant[:3])
+                + f" (same space and strategy)? Stored: {shown}. Fix the --study name, or run once "
+                "without --resume to start a new study of that name"
+            )
+
+    def _open_stored(self, stored: dict[str, Any], resume: bool, allow_changes: bool) -> None:
+        if not resume:
             n = len(self.storage.load_trials(self.name))
             raise StudyExists(
                 f"a study named {self.name!r} already has {n} trials in {self.storage.location}; "
                 f"add --resume (resume=True) to continue it, or choose another name"
             )
-        if stored is not None:
-            self._check_same(stored, allow_changes)
-            self.direction = stored["direction"]
-            self.meta = (
-                {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
-                if allow_changes
-                else stored
-            )
-            self.meta["resumed"] = self.meta.get("resumed", 0) + 1
+        self._check_same(stored, allow_changes)
+        self.direction = stored["direction"]
+        self.meta = (
+            {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
+            if allow_changes
+            else stored
+        )
+        self.meta["resumed"] = self.meta.get("resumed", 0) + 1
+        if not self.storage.readonly:  # a study in a read-only place can still be read
             self.storage.update_meta(self.name, self.meta)
-            self._trials = self.storage.load_trials(self.name)
-            lost = [t for t in self._trials if t.state is TrialState.RUNNING]
-            for t in lost:  # running when the last process died
-                t.state, t.error = TrialState.INTERRUPTED, "the process running this trial stopped"
-            if lost:
-                self.storage.save_trials(self.name, lost)
-        else:
-            self.storage.create_study(self.name, self.meta)
-        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
-            self.strategy = make_strategy(
-                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
-            )
-        self.observers: list[StudyObserver] = []
-        self._queue: list[Suggestion] = []
-        self._stop = threading.Event()
-        self.stop_reason: str | None = None
-        self._lock = threading.RLock()
+            self.storage.interrupt_lost(self.name)  # running when their process died
+        self._sync(notify=False)
 
-    # -- identity and resume -------------------------------------------------------
+    def is_own(self, trial: Trial) -> bool:
+        """Whether this Study started ``trial`` (False for trials of other writers of the study)."""
+        return trial.number in self._own
+
+    def refresh(self) -> None:
+        """Read the trials other writers stored since the last look; observers hear of those that ended."""
+        self._sync(notify=True)
+
+    def _sync(self, notify: bool) -> None:
+        with self._lock:
+            changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
+            events = [e for t in changed for e in self._adopt(t)]
+        if notify:
+            self._notify(events)
+
+    def _adopt(self, t: Trial) -> list[tuple[str, Trial]]:
+        """Put a stored trial into the local list; the observer events it implies."""
+        old = self._by_number.get(t.number)
+        if t.number in self._own and old is not None:
+            return []  # ours: the in-memory trial is the one being run and told
+        self._place(t)
+        events: list[tuple[str, Trial]] = []
+        if old is None:
+            events.append(("start", t))
+        if t.state.is_finished and (old is None or not old.state.is_finished):
+            events.append(("end", t))
+        return events
+
+    def _place(self, t: Trial) -> None:
+        new = t.number not in self._by_number
+        self._by_number[t.number] = t
+        if new and (not self._trials or t.number > self._trials[-1].number):
+            self._trials.append(t)
+        else:  # a replaced trial, or numbers out of order (a hand-edited file)
+            self._trials = [self._by_number[n] for n in sorted(self._by_number)]
 
     def _check_same(self, stored: dict[str, Any], allow_changes: bool) -> None:
         changes = []
@@ -239,11 +350,8 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
-        done = [t for t in self._trials if t.state is TrialState.COMPLETE and t.value is not None]
-        if not done:
-            return None
-        s = self._sign()
-        return max(done, key=lambda t: (s * t.value, -t.number))  # type: ignore[operator]
+        """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
+        return budget.best_trial(self._trials, self.direction)
 
     @property
     def best_params(self) -> dict[str, Value] | None:
@@ -287,8 +395,38 @@ class Study:
     # -- ask / tell ----------------------------------------------------------------
 
     def enqueue(self, params: Mapping[str, Value], info: Mapping[str, Any] | None = None) -> None:
-        """Run ``params`` before asking the strategy (the magic enqueues the cell's defaults)."""
-        self._queue.append(Suggestion(dict(params), dict(info or {})))
+        """Run ``params`` before asking the strategy (the magic enqueues the cell's defaults).
+
+        Every parameter of the space must be given, inside its range (a
+        configuration the strategy could not have proposed would mislead it).
+        Unlike Optuna, missing parameters are an error rather than sampled: the
+        trial then runs exactly what was asked. Only the baseline
+        (``info={"baseline": True}``, the cell's own defaults) may lie outside
+        the ranges, as the user's defaults may.
+
+        Raises
+        ------
+        ValueError
+            Naming each unknown, missing or out-of-range parameter.
+        """
+        info = dict(info or {})
+        problems = self._enqueue_problems(params, baseline=bool(info.get("baseline")))
+        if problems:
+            raise ValueError(
+                "enqueue: " + "; ".join(problems) + f". The space is {', '.join(self.space.names) or 'empty'}"
+            )
+        self._queue.append(Suggestion(dict(params), info))
+
+    def _enqueue_problems(self, params: Mapping[str, Value], baseline: bool) -> list[str]:
+        problems = [f"`{k}` is not a parameter of the space" for k in params if k not in self.space]
+        res = self.space.resource_name
+        missing = [n for n in self.space.names if n not in params and n != res]
+        if missing and not baseline:
+            problems.append("missing " + ", ".join(f"`{n}`" for n in missing) + " (give every parameter)")
+        for k, v in params.items():
+            if k in self.space and k != res and not baseline and not self.space[k].contains(v):
+                problems.append(f"`{k}` = {v!r} is outside {self.space[k].describe()}")
+        return problems
 
     def ask(self) -> Trial:
         """Start a new trial with the next configuration.
@@ -303,23 +441,45 @@ class Study:
     def ask_batch(self, n: int, notify: bool = True) -> list[Trial]:
         """Start up to ``n`` trials at once (the strategy proposes them together).
 
+        The strategy first sees the trials other writers of this study stored
+        (finished and running), and the trials take their numbers, under the
+        storage's write lock: no number or grid point is handed out twice.
         With ``notify=False`` the caller sends ``on_trial_start`` itself (the
         parallel runner first records which worker runs each trial).
         """
-        with self._lock:
+        with self._lock, self.storage.exclusive():
+            if time.monotonic() - self._lost_checked > HEARTBEAT:  # another writer may have died
+                self._lost_checked = time.monotonic()
+                self.storage.interrupt_lost(self.name)
+            changed, self._revision = self.storage.changes(self.name, self._revision, self._own)
+            events = [e for t in changed for e in self._adopt(t)]
+            if self._queue and any(t.info.get("baseline") for t in self._trials):
+                # another writer of this study already ran the cell's defaults
+                self._queue = [q for q in self._queue if not q.info.get("baseline")]
+            number = self.storage.next_number(self.name)
             # Queued ones (the baseline) become trials first, so the strategy sees them in this batch.
-            trials = [self._start(self._queue.pop(0)) for _ in range(min(n, len(self._queue)))]
+            trials = [
+                self._start(self.strategy.adopt(self._queue.pop(0), self.trials), number + i)
+                for i in range(min(n, len(self._queue)))
+            ]
             if len(trials) < n:
-                trials += [self._start(s) for s in self.strategy.suggest(self.trials, n - len(trials))]
+                suggestions = self.strategy.suggest(self.trials, n - len(trials))
+                trials += [self._start(s, number + len(trials) + i) for i, s in enumerate(suggestions)]
             if not trials:
                 raise SearchExhausted("the strategy has no configuration left to try")
-            self.storage.save_trials(self.name, trials)
+            self.storage.add_trials(self.name, trials)
+        self._notify(events)
         for t in trials if notify else ():
             for obs in self.observers:
                 obs.on_trial_start(self, t)
         return trials
 
-    def _start(self, s: Suggestion) -> Trial:
+    def _notify(self, events: list[tuple[str, Trial]]) -> None:
+        for kind, t in events:
+            for obs in self.observers:
+                (obs.on_trial_start if kind == "start" else obs.on_trial_end)(self, t)
+
+    def _start(self, s: Suggestion, number: int) -> Trial:
         params = dict(s.params)
         info = dict(s.info)
         res = self.space.resource_name
@@ -329,10 +489,11 @@ class Study:
             params[res] = dist.clip(budget)  # type: ignore[attr-defined]
             info["budget"] = params[res]
         params = self.space.prune(params)  # an inactive parameter is absent, not a value
-        trial = Trial(number=len(self._trials), params=params, info=info)
+        trial = Trial(number=number, params=params, info=info)
         trial.start()
         trial._should_prune = self._should_prune
-        self._trials.append(trial)
+        self._own.add(number)
+        self._place(trial)
         return trial
 
     def _should_prune(self, trial: Trial, step: int) -> str | None:
@@ -350,7 +511,7 @@ class Study:
         A value that is missing, not a number or NaN makes the trial FAILED with that reason.
         """
         if isinstance(trial, int):
-            trial = self._trials[trial]
+            trial = self._by_number[trial]
         state = TrialState(state) if state is not None else TrialState.COMPLETE
         if trial.state is not TrialState.RUNNING:
             raise ValueError(f"trial {trial.number} is already finished ({trial.state.value})")
@@ -364,13 +525,17 @@ class Study:
                 trial.value = _check_value(value)
             except ObjectiveError:
                 pass
-        trial.state, trial.error = state, error
+        trial.state, trial.error = state, bound_text(clean_text(error)) if error is not None else None
+        trial.stdout, trial.stderr = clean_text(trial.stdout), clean_text(trial.stderr)
         if "read" in trial.info:  # a cell recorded which parameters it read: the others did nothing
             trial.params = self.space.settle(trial.params, trial.info.pop("read"))
         trial.datetime_end = time.time()
         trial._should_prune = None
-        with self._lock:
-            self.storage.save_trial(self.name, trial)
+        try:
+            with self._lock:
+                self.storage.save_trial(self.name, trial)
+        finally:
+            self.storage.trial_finished()
         for obs in self.observers:
             obs.on_trial_end(self, trial)
         return trial
@@ -388,6 +553,7 @@ class Study:
     def run_trial(self, fn: Callable[[Trial], Any], trial: Trial) -> Trial:
         """Evaluate ``fn(trial)`` and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
         token = _current.set(trial)
+        checkpoints.before(self, trial)  # jhpo.checkpoint in the trial continues from its parent
         try:
             value = fn(trial)
         except TrialPruned as exc:
@@ -403,6 +569,7 @@ class Study:
             return self.tell(trial, state=TrialState.FAILED, error=tb)
         finally:
             _current.reset(token)
+            checkpoints.after(self, trial)
         return self.tell(trial, value)
 
     def optimize(
@@ -438,16 +605,19 @@ class Study:
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 
-            return optimize_parallel(
-                self,
-                fn,
-                n_trials=n_trials,
-                timeout=timeout,
-                n_jobs=n_jobs,
-                executor=executor,
-                trial_timeout=trial_timeout,
-                show_progress=show_progress,
-            )
+            try:
+                return optimize_parallel(
+                    self,
+                    fn,
+                    n_trials=n_trials,
+                    timeout=timeout,
+                    n_jobs=n_jobs,
+                    executor=executor,
+                    trial_timeout=trial_timeout,
+                    show_progress=show_progress,
+                )
+            finally:
+                self._last_look(notify=False)  # the panel has had its search end
         if show_progress:
             from .ui.text import TextProgress
 
@@ -475,6 +645,10 @@ class Study:
                     reason = "exhausted"
                     break
                 ran.append(self.run_trial(fn, trial))
+                fatal = config_independent(self, ran[-1])
+                if fatal is not None:
+                    reason = "aborted"
+                    raise fatal
                 first = ran[:FAIL_FAST]
                 if len(ran) == FAIL_FAST and all(t.state is TrialState.FAILED for t in first):
                     reason = "aborted"
@@ -486,12 +660,23 @@ class Study:
                     )
         except KeyboardInterrupt:
             reason = "interrupted"
+        except StorageError:  # e.g. the disk is full: finished trials are stored, the error says where
+            reason = "storage"
+            raise
         finally:
             self.stop_reason = reason
+            self._last_look()
             for obs in self.observers:
                 obs.on_search_end(self, reason)
             if show_progress:
                 self.observers.pop()
+
+    def _last_look(self, notify: bool = True) -> None:
+        """Read what other writers stored during the search, so the result and the panel count it."""
+        try:
+            self._sync(notify=notify)
+        except StorageError:
+            pass  # the search is ending on a storage fault already; that error is the one to show
 
     def n_counted(self) -> int:
         """Trials that count against a total budget (all but interrupted ones)."""
@@ -499,12 +684,22 @@ class Study:
 
 
 def load_study(name: str, storage: str | Storage | None = None) -> Study:
-    """Open a stored study read-write, with the strategy it was made with."""
-    st = open_storage(storage)
+    """Open a stored study read-write (read-only in a read-only place), with the strategy it was made with.
+
+    Raises
+    ------
+    KeyError
+        No study of that name (the message lists the stored ones).
+    StorageError
+        The file is missing (nothing is created), damaged or not a study file.
+    """
+    st = open_storage(storage, create=False)
     meta = st.load_meta(name)
     if meta is None:
         names = st.study_names()
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         hint = f"stored studies: {', '.join(names)}" if names else "the storage holds no studies"
+        hint = f"did you mean {' or '.join(map(repr, close))}? ({hint})" if close else hint
         raise KeyError(f"no study named {name!r} in {st.location}; {hint}")
     try:
         return Study(
@@ -518,7 +713,10 @@ def load_study(name: str, storage: str | Storage | None = None) -> Study:
             strategy_options=meta.get("strategy_options"),
             meta=meta,
         )
-    except ValueError:  # a strategy not installed here: open it with random so the trials can be read
+    except StorageError:
+        raise
+    except (ValueError, TypeError):  # a strategy not installed here, or options it no longer takes:
+        # open it with random so the trials can still be read
         return Study(
             Space.from_json(meta["space"]),
             strategy="random",

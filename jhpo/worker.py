@@ -24,13 +24,17 @@ import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import cloudpickle
 
+from . import checkpoints
 from .annotations import PARAMS, CellTemplate
+from .capture import BoundedWriter
+from .reports import worker_hook
 from .runner import CellRunner
 from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
@@ -71,6 +75,7 @@ class TaskSpec:
     small: dict[str, Any] = field(default_factory=dict)
     large: dict[str, str] = field(default_factory=dict)  # notebook name -> data key
     modules: dict[str, str] = field(default_factory=dict)  # notebook name -> module to import
+    unsent: dict[str, str] = field(default_factory=dict)  # notebook name -> why it could not be pickled
     fn: Callable[[Trial], Any] | None = None
 
 
@@ -80,6 +85,72 @@ class _Missing(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+#: The notebook's global namespace as this worker process knows it. Functions, lambdas and class
+#: methods defined in the notebook are rebuilt here with this dict as their globals (see
+#: :class:`NotebookPickler`), and each trial runs the cell in this same dict, so they read the
+#: trial's values exactly as they do in the notebook.
+NOTEBOOK: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+#: One cell trial at a time per process: they share :data:`NOTEBOOK`, as cells share a kernel.
+_NOTEBOOK_LOCK = threading.Lock()
+
+
+def _rebuild_function(
+    code: types.CodeType,
+    name: str,
+    defaults: tuple[Any, ...] | None,
+    kwdefaults: dict[str, Any] | None,
+    closure: tuple[Any, ...] | None,
+    qualname: str,
+    module: str,
+    doc: str | None,
+    attrs: dict[str, Any] | None,
+) -> types.FunctionType:
+    fn = types.FunctionType(code, NOTEBOOK, name, defaults, closure)
+    fn.__kwdefaults__, fn.__qualname__, fn.__module__, fn.__doc__ = kwdefaults, qualname, module, doc
+    fn.__dict__.update(attrs or {})
+    return fn
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+class NotebookPickler(cloudpickle.Pickler):  # type: ignore[misc]
+    """cloudpickle, except that functions whose globals are the notebook's namespace travel without them.
+
+    cloudpickle copies the globals a function reads into a private dict, so in a
+    worker a function from an earlier cell would read the notebook's values as
+    they were when the search started, never the trial's. Here such a function
+    is rebuilt around :data:`NOTEBOOK` instead, and :attr:`reads` collects the
+    global names it reads, so the caller can send those names as well.
+    """
+
+    def __init__(self, file: Any, namespace: dict[str, Any]) -> None:
+        super().__init__(file)
+        self.namespace = namespace
+        self.reads: set[str] = set()
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, types.FunctionType) and obj.__globals__ is self.namespace:
+            self.reads |= _global_names(obj.__code__)
+            attrs = dict(obj.__dict__) or None
+            args = (obj.__code__, obj.__name__, obj.__defaults__, obj.__kwdefaults__, obj.__closure__)
+            return _rebuild_function, (*args, obj.__qualname__, obj.__module__, obj.__doc__, attrs)
+        return super().reducer_override(obj)
+
+
+def notebook_dumps(value: Any, namespace: dict[str, Any]) -> tuple[bytes, set[str]]:
+    """Pickle ``value`` for a worker; returns the bytes and the notebook globals its functions read."""
+    buf = io.BytesIO()
+    pickler = NotebookPickler(buf, namespace)
+    pickler.dump(value)
+    return buf.getvalue(), pickler.reads
 
 
 # Per worker process: unpickled data by content key, and the compiled runner of the current cell.
@@ -113,7 +184,9 @@ def _evict(keep: set[str]) -> None:
 def _runner(spec: TaskSpec, data: dict[str, Any], loaded: list[str]) -> CellRunner:
     runner = _RUNNERS.get(spec.key)
     if runner is None:
-        ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        ns = NOTEBOOK
+        ns.clear()
+        ns.update({"__name__": "__main__", "__builtins__": builtins})
         ns.update({name: importlib.import_module(mod) for name, mod in spec.modules.items()})
         ns.update(spec.small)
         ns.update({name: _resolve(key, data[key], loaded) for name, key in spec.large.items()})
@@ -150,13 +223,13 @@ class _ThreadStreams:
 
     @classmethod
     @contextlib.contextmanager
-    def capture(cls) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    def capture(cls) -> Iterator[tuple[BoundedWriter, BoundedWriter]]:
         with cls._lock:
             if cls._users == 0:
                 sys.stdout = cls._Stream("out", sys.stdout)
                 sys.stderr = cls._Stream("err", sys.stderr)
             cls._users += 1
-        out, err = io.StringIO(), io.StringIO()
+        out, err = BoundedWriter(), BoundedWriter()
         cls._local.out, cls._local.err = out, err
         try:
             yield out, err
@@ -170,9 +243,9 @@ class _ThreadStreams:
 
 
 @contextlib.contextmanager
-def _captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+def _captured() -> Iterator[tuple[BoundedWriter, BoundedWriter]]:
     if threading.current_thread() is threading.main_thread():
-        out, err = io.StringIO(), io.StringIO()
+        out, err = BoundedWriter(), BoundedWriter()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     else:
@@ -181,17 +254,19 @@ def _captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
 
 
 def _run_cell(runner: CellRunner, params: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
-    if threading.current_thread() is threading.main_thread():
-        return runner.run(params)  # the runner's own capture is safe in a single-threaded worker
-    ns = dict(runner.namespace)
-    ns[PARAMS] = dict(params)
-    with _captured() as (out, err):
-        try:
-            exec(runner.code, ns)
-        except BaseException as exc:
-            exc._jhpo_output = (out.getvalue(), err.getvalue())  # type: ignore[attr-defined]
-            raise
-    return ns, out.getvalue(), err.getvalue()
+    with _NOTEBOOK_LOCK:  # trials in threads of one process (Dask threads) share NOTEBOOK: one at a time
+        if threading.current_thread() is threading.main_thread():
+            return runner.run(params)  # the runner's own capture is safe in a single-threaded worker
+        # Other threads of this process (a Dask worker's) keep their own output apart; the runner's
+        # redirect catches this trial's, and whatever reached the thread's own stream is added.
+        with _captured() as (out, err):
+            try:
+                produced, o, e = runner.run(params)
+            except BaseException as exc:
+                o, e = getattr(exc, "_jhpo_output", ("", ""))
+                exc._jhpo_output = (out.getvalue() + o, err.getvalue() + e)  # type: ignore[attr-defined]
+                raise
+        return produced, out.getvalue() + o, err.getvalue() + e
 
 
 def _worker_name() -> str:
@@ -207,13 +282,8 @@ def _better(value: float, best: float | None, direction: str) -> bool:
     return best is None or (value > best if direction == "maximize" else value < best)
 
 
-def _changed_names(runner: CellRunner, ns: dict[str, Any]) -> tuple[bytes | None, str | None]:
-    base = runner.namespace
-    diff = {
-        k: v
-        for k, v in ns.items()
-        if k not in (PARAMS, "__jhpo_value__", "__builtins__", "__name__") and (k not in base or base[k] is not v)
-    }
+def _changed_names(produced: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    diff = {k: v for k, v in produced.items() if k not in (PARAMS, "__jhpo_value__", "__builtins__", "__name__")}
     try:
         blob = cloudpickle.dumps(diff)
     except Exception as exc:  # noqa: BLE001 - the notebook re-runs the best trial instead
@@ -227,6 +297,14 @@ async def exit_process() -> None:
     """End this Dask worker's process at once (its nanny starts a fresh one); a coroutine, so
     ``client.run(..., wait=False)`` accepts it and it runs on the event loop, not the busy task thread."""
     os._exit(1)
+
+
+def _checkpoint(trial: Trial) -> tuple[Any, dict[str, Any]]:
+    try:
+        state = checkpoints.collect(trial)
+    except Exception:  # noqa: BLE001 - a state that cannot be copied: its promoted trial restarts
+        state = None
+    return state, {k: trial.info[k] for k in ("checkpoint_from", "resumed_budget") if k in trial.info}
 
 
 def preload(data: dict[str, Any]) -> dict[str, Any]:
@@ -272,6 +350,9 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {"missing": [exc.key]}
     trial = Trial(number=msg["number"], params=dict(msg["params"]), info=dict(msg["info"]))
     trial.start()
+    if msg.get("reports") is not None:  # pruning: reports go to the study, its decision comes back
+        trial._should_prune = worker_hook(msg["reports"], trial.number)
+    checkpoints.deliver(trial, msg.get("checkpoint"))  # the parent's state, for jhpo.checkpoint
     out: dict[str, Any] = {
         "state": "complete",
         "value": None,
@@ -303,13 +384,23 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         out["value"] = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None
     except ObjectiveError as exc:
         out["state"], out["error"] = "failed", str(exc)
+        out["fatal"] = runner.fatal(exc) if runner is not None else None
     except BaseException as exc:  # noqa: BLE001 - any error of the user's code fails the trial only
         out["state"] = "failed"
+        out["fatal"] = runner.fatal(exc) if runner is not None else None
         out["stdout"], out["stderr"] = getattr(exc, "_jhpo_output", (out["stdout"], out["stderr"]))
         out["error"] = runner.format_error(exc) if runner is not None else "".join(traceback.format_exception(exc))
+        name = getattr(exc, "name", None)
+        if isinstance(exc, NameError) and name in spec.unsent:
+            out["error"] += (
+                f"\n`{name}` exists in the notebook but could not be sent to the workers "
+                f"({spec.unsent[name]}); make it picklable, create it inside the cell, or run without --n-jobs"
+            )
+            out["fatal"] = f"the notebook's `{name}` cannot be sent to worker processes"
     finally:
         _current.reset(token)
     out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
+    out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
     out["intermediate"] = dict(trial.intermediate)
     # What the cell recorded on its trial: the parameters it read, the metrics it logged (jhpo.log).
     out["recorded"] = {k: trial.info[k] for k in ("read", "metrics") if k in trial.info}
@@ -319,5 +410,5 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         and out["state"] == "complete"
         and _better(out["value"], msg.get("best"), spec.direction)
     ):
-        out["names"], out["names_skipped"] = _changed_names(runner, ns)
+        out["names"], out["names_skipped"] = _changed_names(ns)
     return out

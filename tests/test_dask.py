@@ -57,7 +57,7 @@ def test_cell_on_dask_ships_large_data_once_per_worker_and_records_everything(cl
     calls: list[int] = []
     ns = {"big": big, "offset": 0.5, "calls": calls, "jhpo": jhpo}
     spy = _Spy()
-    res = tune_cell(src, ns, _opts(objective="score", executor=client), observers=[spy])
+    res = tune_cell(src, ns, _opts(objective="score", executor=client, refit=False), observers=[spy])
     assert res is not None and [t.state for t in res.trials] == [TrialState.COMPLETE] * 6
     workers = set(client.nthreads())
     assert all(w in workers for _, w in spy.starts)  # the panel is told the worker before the trial starts
@@ -70,7 +70,7 @@ def test_cell_on_dask_ships_large_data_once_per_worker_and_records_everything(cl
     assert sorted(pids) == sorted({t.info["pid"] for t in res.trials})  # one unpickling per worker
     assert len(pids) == 2
     assert res.best_params == {"k": 5} and ns["score"] == 5.5 and ns["model"] == {"k": 5}
-    assert calls == []  # the best names came back from the worker; nothing re-ran here
+    assert calls == []  # --no-refit: the best names came back from the worker; nothing re-ran here
     assert executors.last_stats.backend == "dask"
 
 

@@ -101,10 +101,11 @@ def test_hyperband_end_to_end_with_pruned_trials_in_sqlite(shell, tmp_path: Path
     for r in pruned:
         assert "rung" in r["error"] and "promotion threshold" in r["error"] and r["value"] is not None
         assert f"{r['value']:.6g}" in r["error"]
-    # the best trial (at whatever budget it ran) is a completed one, and the notebook holds its model
+    # the best trial is the best completed one at the full budget (issue 16: compared at equal budget),
+    # and the notebook holds its model
     best = result.best_trial
-    assert best.state is jhpo.TrialState.COMPLETE
-    assert best.value == max(r["value"] for r in rows if r["state"] == "complete")
+    assert best.state is jhpo.TrialState.COMPLETE and best.info["budget"] == 27
+    assert best.value == max(r["value"] for r in rows if r["state"] == "complete" and r["info"]["budget"] == 27)
     assert shell.user_ns["score"] == best.value
     assert shell.user_ns["model"].coef_.shape == (10, 64)
     df = result.to_dataframe()
@@ -157,8 +158,9 @@ def test_asha_and_median_pruner_through_the_magic(shell, tmp_path: Path) -> None
         "tune", f"--strategy asha --trials 30 --seed 1 --maximize score --quiet --storage {db} --study asha", CELL
     )
     rows = stored(db, "asha")
-    assert rows[0]["info"].get("baseline") and rows[0]["params"]["epochs"] == 27
-    sched = rows[1:]
+    # the baseline runs in the schedule from the lowest rung, like any configuration (issue 16)
+    assert rows[0]["info"].get("baseline") and rows[0]["params"]["epochs"] == 1 and rows[0]["info"]["rung"] == 0
+    sched = rows
     assert {r["info"]["rung"] for r in sched} >= {0, 1, 2}
     assert all(r["params"]["epochs"] == [1, 3, 9, 27][r["info"]["rung"]] for r in sched)
     shell.run_cell_magic(
@@ -179,7 +181,8 @@ def test_hyperband_without_trials_runs_the_first_bracket(shell, tmp_path: Path) 
         "tune", f"--strategy hyperband --seed 0 --maximize score --quiet --storage {db} --study whole", CELL
     )
     rows = stored(db, "whole")
-    assert len(rows) == 1 + 40  # the cell's defaults, then 27 + 9 + 3 + 1
+    assert len(rows) == 40  # 27 + 9 + 3 + 1, the cell's defaults being one of the 27 (issue 16)
+    assert rows[0]["info"]["baseline"] and rows[0]["info"]["rung"] == 0 and rows[0]["params"]["epochs"] == 1
     assert sum(r["info"].get("rung") == 3 for r in rows) == 1
 
 

@@ -146,3 +146,90 @@ def test_repr_is_readable() -> None:
     s = jhpo.Study(SPACE, strategy="random", storage=":memory:", name="r")
     s.optimize(f, n_trials=3)
     assert "Study(name='r', strategy='random'" in repr(s)
+
+
+def test_enqueue_validates_against_the_space() -> None:
+    s = jhpo.Study(SPACE, strategy="random", storage=":memory:")
+    with pytest.raises(ValueError, match=r"`x` = 7 is outside uniform\(-2, 2\)"):
+        s.enqueue({"x": 7, "k": "a"})
+    with pytest.raises(ValueError, match="missing `k`"):
+        s.enqueue({"x": 0.5})
+    with pytest.raises(ValueError, match="`y` is not a parameter"):
+        s.enqueue({"x": 0.5, "k": "a", "y": 1})
+    with pytest.raises(ValueError, match="`k` = 'c' is outside"):
+        s.enqueue({"x": 0.5, "k": "c"})
+    s.enqueue({"x": 7, "k": "a"}, {"baseline": True})  # the user's own defaults may lie outside the range
+    s.enqueue({"x": 0.5, "k": "b"})
+    s.optimize(f, n_trials=3)
+    assert [t.params for t in s.trials[:2]] == [{"x": 7, "k": "a"}, {"x": 0.5, "k": "b"}]
+
+
+def test_an_empty_study_name_is_an_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("", "   "):
+        with pytest.raises(ValueError, match="study name is empty"):
+            jhpo.Study(SPACE, storage=str(tmp_path / "s.db"), name=name)
+    with pytest.raises(ValueError, match="undecodable"):
+        jhpo.Study(SPACE, storage=str(tmp_path / "s.db"), name="run-\udcff")
+    assert not (tmp_path / "s.db").exists()  # refused before the file was touched
+
+
+def test_resuming_a_misspelt_study_says_which_exist(tmp_path, ip) -> None:  # type: ignore[no-untyped-def]
+    from IPython.core.error import UsageError
+
+    from jhpo.study import StudyNotFound
+
+    db = str(tmp_path / "s.db")
+    jhpo.Study(SPACE, strategy="random", storage=db, name="svm_rbf").optimize(f, n_trials=2)
+    with pytest.raises(StudyNotFound, match=r"did you mean 'svm_rbf' .*without --resume"):
+        jhpo.Study(SPACE, strategy="random", storage=db, name="svm_rfb", resume=True)
+    cell = "x = 0.5  # tune: uniform(-2, 2)\nk = 'a'  # tune: choice('a', 'b')\nscore = x\n"
+    with pytest.raises(UsageError, match="did you mean 'svm_rbf'"):
+        ip.run_cell_magic(
+            "tune", f"--strategy random --maximize score --study svm_rfb --resume --storage {db} --quiet", cell
+        )
+    # a name unlike any stored one starts the study (what the course notebooks rely on on their first run),
+    # and so does a close name of another search (lesson4_random beside lesson3_random)
+    assert jhpo.Study(SPACE, strategy="random", storage=db, name="lesson_one", resume=True).trials == []
+    assert jhpo.Study(SPACE, strategy="grid", storage=db, name="svm_rbg", resume=True).trials == []
+    other = {"x": jhpo.uniform(0, 1)}
+    assert jhpo.Study(other, strategy="random", storage=db, name="svm_rbc", resume=True).trials == []
+
+
+def test_unnamed_studies_get_a_readable_name() -> None:
+    s = jhpo.Study(SPACE, strategy="random", storage=":memory:", meta={"objective": "val_acc"})
+    assert s.name.startswith("val_acc-x-k-") and len(s.name) == len("val_acc-x-k-") + 4
+    assert jhpo.Study(SPACE, strategy="random", storage=":memory:").name.startswith("study-x-k-")
+
+
+def test_undecodable_text_is_stored_escaped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "s.db")
+    s = jhpo.Study(SPACE, strategy="random", storage=db, name="u")
+
+    def noisy(t: jhpo.Trial) -> float:
+        t.stdout = "file \udcff name"  # what surrogateescape makes of a non-UTF-8 file name
+        if t.number == 1:
+            raise OSError("cannot open \udce9t\udce9.csv")
+        return 1.0
+
+    s.optimize(noisy, n_trials=3)
+    again = jhpo.load_study("u", db)
+    assert [t.state for t in again.trials] == [TrialState.COMPLETE, TrialState.FAILED, TrialState.COMPLETE]
+    assert again.trials[0].stdout == "file \\udcff name"
+    assert "cannot open \\udce9t\\udce9.csv" in (again.trials[1].error or "")
+
+
+def test_a_surrogate_in_the_cell_is_an_annotation_error_naming_the_line(ip) -> None:  # type: ignore[no-untyped-def]
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match=r"(?s)cell line 4.*undecodable character"):
+        ip.run_cell_magic("tune", "--maximize x --quiet", "x = 0.5  # tune: uniform(0, 1)\n\nname = '\udcff'\n")
+
+
+@pytest.mark.parametrize(
+    "bad", ["uniform(0, 1" + "0" * 400 + ")", "integer(0, 1" + "0" * 30 + ")", "loguniform(1e-400, 1)"]
+)
+def test_bounds_that_overflow_are_annotation_errors_naming_the_line(ip, bad: str) -> None:  # type: ignore[no-untyped-def]
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="cell line 3"):  # the %%tune line is line 1
+        ip.run_cell_magic("tune", "--maximize x --quiet --dry-run", f"y = 1\nx = 0.5  # tune: {bad}\n")

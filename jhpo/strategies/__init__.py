@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from ..space import Space
 from .base import Pruner, Strategy, Suggestion
 
-__all__ = ["Pruner", "Strategy", "Suggestion", "available", "make_pruner", "make_strategy"]
+__all__ = ["Pruner", "Strategy", "Suggestion", "available", "check_options", "make_pruner", "make_strategy"]
 
 # name -> "module:Class"; imported lazily so a strategy's heavy imports cost nothing until used.
 _STRATEGIES = {
@@ -43,6 +45,35 @@ def _installed(table: dict[str, str]) -> list[str]:
     return names
 
 
+def check_options(name: str, options: Mapping[str, Any]) -> None:
+    """Refuse options the strategy ``name`` does not take, naming the strategies that do.
+
+    Raises
+    ------
+    ValueError
+        For an option no parameter of the strategy accepts (never dropped silently).
+    """
+    if name not in _STRATEGIES:
+        return  # _build names the unknown strategy
+    for option, value in options.items():
+        if value is None or option in _parameters(_STRATEGIES[name]):
+            continue
+        takers = [s for s, path in _STRATEGIES.items() if option in _parameters(path)]
+        flag = "--" + option.replace("_", "-")
+        where = f"it is an option of {', '.join(takers)}" if takers else "no strategy takes it"
+        raise ValueError(
+            f"--strategy {name} does not take {flag} ({where}); drop {flag}"
+            + (f" or use --strategy {takers[0]}" if takers else "")
+        )
+
+
+def _parameters(path: str) -> set[str]:
+    try:
+        return set(inspect.signature(_load(path).__init__).parameters)
+    except (ImportError, AttributeError):
+        return set()
+
+
 def available() -> list[str]:
     """The strategy names this installation provides."""
     return _installed(_STRATEGIES)
@@ -50,7 +81,9 @@ def available() -> list[str]:
 
 def _build(kind: str, table: dict[str, str], name: str, *args: Any, **options: Any) -> Any:
     if name not in table:
-        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(_installed(table))}")
+        close = difflib.get_close_matches(str(name), list(table), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown {kind} {name!r}; {hint}choose one of: {', '.join(_installed(table))}")
     try:
         cls = _load(table[name])
     except (ImportError, AttributeError) as exc:

@@ -65,6 +65,10 @@ class Strategy:
         """
         raise NotImplementedError
 
+    def adopt(self, queued: Suggestion, trials: Sequence[Trial]) -> Suggestion:
+        """Place an enqueued configuration (the baseline) in the schedule; schedulers override this."""
+        return queued
+
     def should_prune(self, trial: Trial, step: int, trials: Sequence[Trial]) -> str | None:
         """Schedulers override this: a reason to stop ``trial`` at ``step``, or None."""
         return None

@@ -81,8 +81,10 @@ class _Scheduler(Strategy):
         sampler: str = "random",
         timeout: float | None = None,
         checkpoint: str | None = None,
+        n_trials: int | None = None,
     ) -> None:
         super().__init__(space, seed=seed, direction=direction)
+        self.n_trials = n_trials
         if not eta > 1:
             raise ValueError(f"eta must be greater than 1 (3 keeps a third at each rung), but got eta={eta}")
         self.eta = int(eta) if float(eta).is_integer() else float(eta)
@@ -178,6 +180,26 @@ class _Scheduler(Strategy):
             except Exception:  # noqa: BLE001 - fall back to random draws, as above
                 pass
         return [Suggestion(p) for p in self._fresh([], n, len(trials))]
+
+    def adopt(self, queued: Suggestion, trials: Sequence[Trial]) -> Suggestion:
+        """The baseline (or any enqueued configuration) takes the next fresh slot at the lowest rung.
+
+        So the cell's defaults climb the ladder like every other configuration
+        instead of running at the full budget and winning by budget alone.
+        """
+        if self.resource is None:
+            return queued
+        slot = self.suggest(trials, 1)
+        if not slot or slot[0].info.get("parent", 0) is not None:
+            return queued  # no fresh slot right now: it runs at its own budget, outside the schedule
+        params = {k: v for k, v in queued.params.items() if k != self.space.resource_name}
+        return Suggestion(params, {**queued.info, **slot[0].info})
+
+    def _left(self, trials: Sequence[Trial], planned: int) -> int | None:
+        """Trials still allowed by ``n_trials`` once ``planned`` more are counted (None: no limit)."""
+        if self.n_trials is None:
+            return None
+        return self.n_trials - sum(t.state is not TrialState.INTERRUPTED for t in trials) - planned
 
     # -- bookkeeping --------------------------------------------------------------
 
@@ -297,10 +319,17 @@ class HyperbandStrategy(_Scheduler):
         for t in scheduled:
             by_bracket.setdefault(int(t.info["bracket"]), []).append(t)
         out: list[Suggestion] = []
-        bracket = 0
+        bracket, owed = 0, 0
         while len(out) < n:
+            members = by_bracket.get(bracket, [])
+            left = self._left(trials, len(out))
+            want = n - len(out) if left is None else min(n - len(out), left - owed)
+            if want <= 0:
+                break  # the trials left are owed to earlier brackets: each must reach its top rung
             fresh = sum(s.info["parent"] is None for s in out)
-            out += self._bracket_next(bracket, by_bracket.get(bracket, []), n - len(out), trials, fresh)
+            new = self._bracket_next(bracket, members, want, trials, fresh)
+            out += new
+            owed += self._still_needed(bracket, members, trials) - len(new)
             bracket += 1  # this bracket is done or waiting for running trials: go on with the next
         self.last_explanation = {
             "kind": "hyperband",
@@ -340,6 +369,21 @@ class HyperbandStrategy(_Scheduler):
             if any(t.state is TrialState.RUNNING for t in by_rung[i]):
                 return []  # the rung is not decided yet
         return []
+
+    def _still_needed(self, bracket: int, members: list[Trial], trials: Sequence[Trial]) -> int:
+        """Trials bracket ``bracket`` will still start before its top rung is done (as far as known now)."""
+        s = self.bracket_s(bracket)
+        plan = self.rungs(s, self._planned_size(s, members, trials))
+        needed, feed = 0, plan[0][0]
+        for i, (count, _budget) in enumerate(plan):
+            rung = [t for t in members if t.info["rung"] == i]
+            expect = min(count, feed) if i else count
+            needed += max(0, expect - len(rung))
+            # what can reach the next rung: finished with a value, or still running
+            feed = max(expect - len(rung), 0) + sum(
+                t.state is TrialState.RUNNING or math.isfinite(self.loss(t)) for t in rung
+            )
+        return needed
 
     def _top(self, rung: list[Trial], count: int) -> list[Trial]:
         done = [t for t in rung if math.isfinite(self.loss(t))]

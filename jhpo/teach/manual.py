@@ -58,10 +58,10 @@ def widget_for(name: str, dist: Distribution, value: Value) -> widgets.Widget:
     if isinstance(dist, Float) and dist.log:
         lo, hi = math.log10(dist.low), math.log10(dist.high)
         return widgets.FloatLogSlider(
-            value=float(value),
+            value=float(value),  # type: ignore[arg-type]
             base=10,
             min=lo,
-            max=hi,  # type: ignore[arg-type]
+            max=hi,
             step=(hi - lo) / SLIDER_STEPS,
             readout_format=".3g",
             **common,
@@ -69,10 +69,10 @@ def widget_for(name: str, dist: Distribution, value: Value) -> widgets.Widget:
     if isinstance(dist, Float):
         step = dist.step if dist.step is not None else (dist.high - dist.low) / SLIDER_STEPS
         return widgets.FloatSlider(
-            value=float(value),
+            value=float(value),  # type: ignore[arg-type]
             min=dist.low,
             max=dist.high,
-            step=step,  # type: ignore[arg-type]
+            step=step,
             readout_format=".4g",
             **common,
         )
@@ -82,19 +82,19 @@ def widget_for(name: str, dist: Distribution, value: Value) -> widgets.Widget:
         return widgets.SelectionSlider(options=levels, value=int(value), **common)  # type: ignore[arg-type]
     if isinstance(dist, Int):
         return widgets.IntSlider(
-            value=int(value),
+            value=int(value),  # type: ignore[arg-type]
             min=dist.low,
             max=dist.high,
-            step=dist.step,  # type: ignore[arg-type]
+            step=dist.step,
             **common,
         )
     if isinstance(dist, Resource):
         if dist.is_int:
             return widgets.IntSlider(value=int(value), min=int(dist.low), max=int(dist.high), **common)  # type: ignore[arg-type]
         return widgets.FloatSlider(
-            value=float(value),
+            value=float(value),  # type: ignore[arg-type]
             min=dist.low,
-            max=dist.high,  # type: ignore[arg-type]
+            max=dist.high,
             step=(dist.high - dist.low) / SLIDER_STEPS,
             readout_format=".3g",
             **common,
@@ -286,7 +286,7 @@ class ManualForm:
         self.suggestion = None
         self.last = trial
         if self.apply and self.runner.best is not None:
-            self.runner.namespace.update(self.runner.best[2])  # type: ignore[attr-defined]
+            self.runner.namespace.update(self.runner.best[2])
         self._refresh()
         self.show_trial(trial.number)
         return trial

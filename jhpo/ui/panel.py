@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display, update_display
 
+from ..budget import best_note
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -59,6 +60,11 @@ _CSS = """<style>
 .jhpo-muted {color:#777;} .jhpo-best {font-size:15px; font-weight:600;}
 .jhpo-detail pre {max-height: 220px; overflow:auto; background:#f6f6f6; padding:6px; font-size:12px;}
 </style>"""
+
+
+def _budget_note(best: Trial, study: Study | None) -> str:
+    note = best_note(best, study.space) if study is not None else None
+    return f"<div class='jhpo-muted'>{html.escape(note)}</div>" if note else ""
 
 
 def _params_table(params: dict[str, Any]) -> str:
@@ -210,6 +216,10 @@ class Panel(StudyObserver):
         self.show()
         self._draw(force=True)
 
+    def on_status(self, study: Study, text: str | None) -> None:
+        self.status_text = text
+        self._draw(force=True)
+
     def on_trial_start(self, study: Study, trial: Trial) -> None:
         self.n_running += 1
         self.current = trial
@@ -228,12 +238,8 @@ class Panel(StudyObserver):
         self.n_done += trial.state is not TrialState.INTERRUPTED  # an interrupted trial does not count as done
         self.n_failed += trial.state is TrialState.FAILED
         self.n_pruned += trial.state is TrialState.PRUNED
-        if (
-            trial.state is TrialState.COMPLETE
-            and trial.value is not None
-            and (self.best is None or study.is_better(trial.value, self.best.value))
-        ):
-            self.best = trial
+        if trial.state is TrialState.COMPLETE:
+            self.best = study.best_trial  # compared at equal budget (jhpo.budget)
         self._dirty = True
         self._maybe_draw()
         self._poll()
@@ -307,6 +313,8 @@ class Panel(StudyObserver):
             parts.append(f"<span style='color:#e53935'>{self.n_failed} {_('failed')}</span>")
         if self.n_pruned:
             parts.append(f"{self.n_pruned} {_('pruned')}")
+        if getattr(self, "status_text", None) and not self.n_running:
+            parts.append(html.escape(str(self.status_text)))
         parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
         if self.ended is None:
             parts.append(f"{_('ETA')} {pd_.fmt_duration(pd_.eta_seconds(self.n_done, self.total, elapsed))}")
@@ -326,7 +334,8 @@ class Panel(StudyObserver):
             return f"<div class='jhpo-muted'>{_('Best')}: -</div>"
         return (
             f"<div>{_('Best')} <span class='jhpo-best'>{pd_.fmt_value(best.value)}</span> "
-            f"<span class='jhpo-muted'>({_('trial')} {best.number})</span>{_params_table(best.params)}</div>"
+            f"<span class='jhpo-muted'>({_('trial')} {best.number})</span>{_budget_note(best, self.study)}"
+            f"{_params_table(best.params)}</div>"
         )
 
     def _current_text(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from ..budget import best_note
 from ..study import Study
 from . import plotdata as pd_
 
@@ -90,5 +91,8 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
             f"<div style='font-family:sans-serif;font-size:13px;margin:4px 0'>{_('Best')} "
             f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number}): {chips}</div>"
         )
+        note = best_note(best, study.space)
+        if note:  # no trial reached the full budget yet (jhpo.budget)
+            body.append(f"<div style='font-family:sans-serif;font-size:12px;color:#666'>{html.escape(note)}</div>")
     body.append(history_svg(study))
     return "<div class='jhpo-snapshot'>" + "".join(body) + "</div>"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from ..failures import describe_failures
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 
@@ -43,3 +45,6 @@ class TextProgress(StudyObserver):
                 self.bar.set_description(f"{study.name} ({reason})")
             self.bar.close()
             self.bar = None
+            failures = describe_failures(study.trials)
+            if failures:
+                print(failures, file=self.file or sys.stderr)

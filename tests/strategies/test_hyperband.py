@@ -129,6 +129,7 @@ def test_resume_rebuilds_the_same_schedule(tmp_path: Path) -> None:
     # a trial that was running when the kernel died is run again on resume
     lost = first.ask()
     del lost
+    first.storage.close()  # the kernel dies: its writer's heartbeat stops (a live writer's trial stays running)
     again = jhpo.Study(SPACE, strategy="hyperband", seed=5, storage=db, name="hb", resume=True)
     assert again.trials[60].state is TrialState.INTERRUPTED
     again.optimize(train, n_trials=70)

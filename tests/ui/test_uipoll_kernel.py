@@ -3,7 +3,8 @@
 A client talks to ipykernel the way JupyterLab does: it runs a ``%%tune`` cell,
 finds the panel's buttons among the ``comm_open`` messages, and sends the same
 ``comm_msg`` a click sends. Another cell sent during the search must wait for the
-search to end (held back, then run in order), never run inside it.
+search to end (held back, then run in order), never run inside it. Run on ipykernel 7
+and, with ``JHPO_IPYKERNEL6_PYTHON`` set, on ipykernel 6 (see ``tests/test_run_all.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import queue
 import time
 
 import pytest
+
+from tests.test_run_all import KERNELS, start_kernel
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
@@ -22,12 +25,9 @@ time.sleep(0.03)
 score = x"""
 
 
-@pytest.fixture
-def kernel(tmp_path, monkeypatch):
-    from jupyter_client.manager import start_new_kernel
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipy"))
-    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+@pytest.fixture(params=KERNELS)
+def kernel(request, tmp_path, monkeypatch):
+    km, kc = start_kernel(tmp_path, request.param, monkeypatch)
     try:
         kc.execute_interactive("%load_ext jhpo", timeout=60)
         yield kc

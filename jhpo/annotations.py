@@ -125,6 +125,7 @@ class CellTemplate:
     loaded: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
+    constraints: tuple[Clause, ...] = ()  # --constraint: what a feasible trial's metrics satisfy
 
     @property
     def written(self) -> dict[str, Value]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from .annotations import CellTemplate, parse_cell
+from .metrics import parse_constraint
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
@@ -50,6 +51,7 @@ class TuneOptions:
     refit: bool = True
     strategy_options: dict[str, Any] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
 
     @classmethod
     def names(cls) -> list[str]:
@@ -231,6 +233,7 @@ def tune_cell(
     """
     template = parse_tunable(source, line_offset)
     template.metrics = tuple(opts.metrics)
+    template.constraints = tuple(parse_constraint(c) for c in opts.constraints)
     for note in template.notes if not opts.dry_run else ():
         print(f"jhpo: {note}", file=err or sys.stderr)
     check_cell(template, opts)

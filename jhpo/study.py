@@ -351,7 +351,8 @@ class Study:
     @property
     def best_trial(self) -> Trial | None:
         """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
-        return budget.best_trial(self._trials, self.direction)
+        feasible = [t for t in self._trials if t.info.get("feasible") is not False]  # --constraint
+        return budget.best_trial(feasible, self.direction)
 
     @property
     def best_params(self) -> dict[str, Value] | None:
@@ -379,7 +380,7 @@ class Study:
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
-            for key in ("budget", "baseline", "generation", "bracket", "rung"):
+            for key in ("budget", "baseline", "generation", "bracket", "rung", "feasible"):
                 if key in t.info:
                     row[key] = t.info[key]
             row["error"] = (t.error or "").strip().splitlines()[-1] if t.error else None

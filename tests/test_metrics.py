@@ -110,3 +110,10 @@ def test_a_constraint_on_an_unknown_metric_fails_the_trial_with_the_fix(ip) -> N
         "tune", '--strategy random --trials 3 --maximize score --quiet --constraint "mb < 5"', CONSTRAINED
     )
     assert "neither set nor logged `mb`" in r.trials[0].error
+
+
+def test_constraints_are_checked_in_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
+    line = '--strategy random --trials 6 --maximize score --seed 2 --quiet --n-jobs 2 --constraint "size_mb < 5"'
+    r = ip.run_cell_magic("tune", line, CONSTRAINED)
+    assert all(t.info["feasible"] is (t.params["x"] < 0.5) for t in r.trials)
+    assert r.best_trial is not None and r.best_trial.params["x"] < 0.5

@@ -174,6 +174,10 @@ def _hartmann6(p: dict[str, Any]) -> float:
     return float(-np.sum(_H6_ALPHA * np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1))))
 
 
+def _sparse8(p: dict[str, Any]) -> float:
+    return _branin({"x1": -5.0 + 15.0 * p["x2"], "x2": 15.0 * p["x5"]})
+
+
 _MIXED_OPT = {"adam": (0.25, 3e-3, 4, 0.0), "sgd": (0.7, 3e-2, 9, 0.25), "rmsprop": (0.5, 1e-3, 14, 0.4)}
 
 
@@ -286,6 +290,14 @@ def _problems() -> dict[str, Problem]:
             "minimize",
             {f"x{k}": 0.5 for k in range(6)},
             _hartmann6,
+            "synthetic",
+        ),
+        Problem(
+            "sparse8",  # Branin in 2 of 8 parameters: most of the space does not matter
+            {f"x{k}": u(0.0, 1.0) for k in range(8)},
+            "minimize",
+            {f"x{k}": 0.5 for k in range(8)},
+            _sparse8,
             "synthetic",
         ),
         Problem(

@@ -26,6 +26,9 @@ Equal parameters give equal scores, so evaluations are cached on disk
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import sys
 import time
 import warnings
@@ -43,6 +46,7 @@ from benchmarks.problems import PROBLEMS, Problem  # noqa: E402
 
 DEFAULT_METHODS = ("bayes", "random", "sobol", "optuna-tpe", "optuna-gp")
 CHECKPOINTS = (10, 20, 30)
+SLOW = ("ax", "hebo", "optuna-gp", "smac")
 
 
 # -- one run ----------------------------------------------------------------------------
@@ -69,20 +73,36 @@ def _cached_eval(name: str, items: list[tuple[str, Any]]) -> float:
     return PROBLEMS[name].evaluate(dict(items))
 
 
+#: Variants of jhpo strategies: method name -> (strategy, options).
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "grid-order": ("grid", {"fit": "order"}),  # the full grid in a space-filling order
+    "bayes-log": ("bayes", {"output_warp": "log"}),  # outputs: log when they span 100x, squashed tails
+    "bayes-power": ("bayes", {"output_warp": "power"}),  # outputs: Yeo-Johnson (HEBO)
+    "bayes-fence": ("bayes", {"output_warp": "fence"}),  # outputs: only Tukey's fence on outliers
+}
+
+
 def run_jhpo(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
-    study = jhpo.Study(
-        problem.space,
-        strategy=method,
-        direction=problem.direction,
-        seed=seed,
-        storage=":memory:",
-        strategy_options={"n_trials": trials},
-    )
+    strategy, options = VARIANTS.get(method, (method, {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the grid's note that it fits the budget
+        study = jhpo.Study(
+            problem.space,
+            strategy=strategy,
+            direction=problem.direction,
+            seed=seed,
+            storage=":memory:",
+            strategy_options={"n_trials": trials, "baseline": True, **options},
+        )
     study.enqueue(problem.defaults, {"baseline": True})
     values, spent = [], 0.0
     for _ in range(trials):
         t0 = time.perf_counter()
-        trial = study.ask()
+        try:
+            trial = study.ask()
+        except jhpo.study.SearchExhausted:  # a grid smaller than the budget is done: its best stands
+            values.append(values[-1])
+            continue
         spent += time.perf_counter() - t0
         value = _evaluate(problem, trial.params)
         study.tell(trial, value)
@@ -130,12 +150,180 @@ def run_optuna(problem: Problem, method: str, seed: int, trials: int) -> tuple[l
     return values, spent / trials
 
 
+# -- anchors: other libraries with their authors' defaults -----------------------------------
+# Each takes the problem's defaults as its first trial, like every other method. Choices are
+# handed over as strings (their repr) and mapped back, so bools, ints and None survive.
+
+
+def _choice_maps(d: Any) -> tuple[list[str], dict[str, Any]]:
+    names = [repr(c) for c in d.choices]
+    return names, dict(zip(names, d.choices))
+
+
+def _loop(problem: Problem, trials: int, ask: Any, tell: Any, first: dict[str, Any]) -> tuple[list[float], float]:
+    """Baseline, then ask/evaluate/tell; ``ask() -> (handle, params)``, ``tell(handle, params, value)``."""
+    values, spent = [], 0.0
+    value = _evaluate(problem, first)
+    t0 = time.perf_counter()
+    tell(None, first, value)
+    spent += time.perf_counter() - t0
+    values.append(value)
+    for _ in range(trials - 1):
+        t0 = time.perf_counter()
+        handle, params = ask()
+        spent += time.perf_counter() - t0
+        value = _evaluate(problem, params)
+        t0 = time.perf_counter()
+        tell(handle, params, value)
+        spent += time.perf_counter() - t0
+        values.append(value)
+    return values, spent / trials
+
+
+def run_ax(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
+    """Ax's ``Client`` (BoTorch underneath) with its default generation strategy."""
+    import logging
+
+    from ax import ChoiceParameterConfig, Client, RangeParameterConfig
+
+    logging.getLogger("ax").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    params, back = [], {}
+    for name, d in problem.space.items():
+        if isinstance(d, jhpo.space.Choice):
+            names, back[name] = _choice_maps(d)
+            params.append(ChoiceParameterConfig(name=name, values=names, parameter_type="str"))
+        else:
+            kind = "int" if isinstance(d, jhpo.space.Int) else "float"
+            bounds = (d.low, d.high) if kind == "int" else (float(d.low), float(d.high))
+            params.append(RangeParameterConfig(name, bounds, kind, scaling="log" if d.log else "linear"))
+    client = Client(random_seed=seed)
+    client.configure_experiment(parameters=params)
+    client.configure_optimization(objective="y" if problem.direction == "maximize" else "-y")
+
+    def to_ax(p: dict[str, Any]) -> dict[str, Any]:
+        return {k: repr(v) if k in back else v for k, v in p.items()}
+
+    def ask() -> tuple[int, dict[str, Any]]:
+        (idx, p), *_ = client.get_next_trials(max_trials=1).items()
+        return idx, {k: back[k][v] if k in back else v for k, v in p.items()}
+
+    def tell(idx: int | None, p: dict[str, Any], value: float) -> None:
+        if idx is None:
+            idx = client.attach_trial(parameters=to_ax(p))
+        client.complete_trial(idx, raw_data={"y": value})
+
+    return _loop(problem, trials, ask, tell, problem.defaults)
+
+
+def run_hebo(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
+    """HEBO 0.3.6 (NeurIPS 2020 black-box challenge winner) with its defaults; it minimizes."""
+    import pandas as pd
+    import torch
+    from hebo.design_space.design_space import DesignSpace
+    from hebo.optimizers.hebo import HEBO
+
+    warnings.filterwarnings("ignore")
+    np.random.seed(seed)  # HEBO draws from the global generators
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    spec, back = [], {}
+    for name, d in problem.space.items():
+        if isinstance(d, jhpo.space.Choice):
+            names, back[name] = _choice_maps(d)
+            spec.append({"name": name, "type": "cat", "categories": names})
+        elif isinstance(d, jhpo.space.Int):
+            spec.append({"name": name, "type": "pow_int" if d.log else "int", "lb": d.low, "ub": d.high})
+        else:
+            spec.append({"name": name, "type": "pow" if d.log else "num", "lb": d.low, "ub": d.high})
+    opt = HEBO(DesignSpace().parse(spec), scramble_seed=seed)
+    sign = -1.0 if problem.direction == "maximize" else 1.0
+
+    def ask() -> tuple[Any, dict[str, Any]]:
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints every GP jitter retry
+            rec = opt.suggest(n_suggestions=1)
+        p = {}
+        for name, d in problem.space.items():  # column by column: a row of numbers comes back as floats
+            v = rec[name].iloc[0]
+            p[name] = back[name][v] if name in back else (int(v) if isinstance(d, jhpo.space.Int) else float(v))
+        return rec, p
+
+    def tell(rec: Any, p: dict[str, Any], value: float) -> None:
+        if rec is None:
+            rec = pd.DataFrame([{k: repr(v) if k in back else v for k, v in p.items()}])
+        with contextlib.redirect_stdout(io.StringIO()):
+            opt.observe(rec, np.array([[sign * value]]))
+
+    return _loop(problem, trials, ask, tell, problem.defaults)
+
+
+def run_smac(problem: Problem, method: str, seed: int, trials: int) -> tuple[list[float], float]:
+    """SMAC3's ``HyperparameterOptimizationFacade`` (random forest, its default initial design)."""
+    import tempfile
+
+    from ConfigSpace import Categorical, Configuration, ConfigurationSpace, Float, Integer
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.runhistory.dataclasses import TrialValue
+
+    warnings.filterwarnings("ignore")
+    cs, back = ConfigurationSpace(seed=seed), {}
+    for name, d in problem.space.items():
+        default = problem.defaults[name]
+        if isinstance(d, jhpo.space.Choice):
+            names, back[name] = _choice_maps(d)
+            cs.add(Categorical(name, names, default=repr(default)))
+        elif isinstance(d, jhpo.space.Int):
+            cs.add(Integer(name, (d.low, d.high), log=d.log, default=int(default)))
+        else:
+            cs.add(Float(name, (float(d.low), float(d.high)), log=d.log, default=float(default)))
+    sign = -1.0 if problem.direction == "maximize" else 1.0
+    tmp = tempfile.mkdtemp(prefix="smac-")
+    scenario = Scenario(cs, deterministic=True, n_trials=trials + 5, seed=seed, output_directory=tmp)
+    design = HyperparameterOptimizationFacade.get_initial_design(scenario)
+    smac = HyperparameterOptimizationFacade(
+        scenario, lambda config, seed=0: 0.0, initial_design=design, overwrite=True, logging_level=40
+    )
+
+    def ask() -> tuple[Any, dict[str, Any]]:
+        info = smac.ask()
+        conf = dict(info.config)
+        return info, {k: back[k][v] if k in back else v for k, v in conf.items()}
+
+    def tell(info: Any, p: dict[str, Any], value: float) -> None:
+        if info is None:
+            from smac.runhistory.dataclasses import TrialInfo
+
+            config = Configuration(cs, values={k: repr(v) if k in back else v for k, v in p.items()})
+            info = TrialInfo(config=config, seed=seed)
+        smac.tell(info, TrialValue(cost=sign * value))
+
+    return _loop(problem, trials, ask, tell, problem.defaults)
+
+
+ANCHORS = {"ax": run_ax, "hebo": run_hebo, "smac": run_smac}
+
+
+def missing_anchor(method: str) -> str | None:
+    """Why an optional anchor cannot run here (None: it can)."""
+    needs = {
+        "ax": ("ax", "torch"),
+        "hebo": ("hebo", "GPy", "torch"),
+        "smac": ("smac", "ConfigSpace"),
+        "optuna-tpe": ("optuna",),
+        "optuna-gp": ("optuna", "torch"),
+    }.get(method, ())
+    import importlib.util
+
+    gone = [m for m in needs if importlib.util.find_spec(m) is None]
+    return f"needs {', '.join(gone)} (pip install jhpo[bench])" if gone else None
+
+
 def run(problem_name: str, method: str, seed: int, trials: int) -> dict[str, Any]:
     from threadpoolctl import threadpool_limits
 
     problem = PROBLEMS[problem_name]
     with threadpool_limits(1):
-        runner = run_optuna if method.startswith("optuna-") else run_jhpo
+        runner = run_optuna if method.startswith("optuna-") else ANCHORS.get(method, run_jhpo)
         values, per_ask = runner(problem, method, seed, trials)
     sign = 1.0 if problem.direction == "maximize" else -1.0
     best = np.maximum.accumulate(sign * np.array(values))  # best so far, higher is better
@@ -233,6 +421,18 @@ def normalized(results: list[dict[str, Any]], checkpoints: tuple[int, ...]) -> d
     return out
 
 
+def _per_seed(
+    results: list[dict[str, Any]], scores: dict[tuple[str, str], np.ndarray], probs: list[str], method: str, j: int
+) -> np.ndarray:
+    """Each seed's mean score over the problems the method ran with that seed."""
+    by_seed: dict[int, list[float]] = {}
+    for p in probs:
+        seeds = sorted(r["seed"] for r in results if r["problem"] == p and r["method"] == method)
+        for i, seed in enumerate(seeds):
+            by_seed.setdefault(seed, []).append(float(scores[(p, method)][i, j]))
+    return np.array([np.mean(v) for _, v in sorted(by_seed.items())])
+
+
 def _ci(per_seed: np.ndarray) -> tuple[float, float]:
     from scipy import stats
 
@@ -250,12 +450,13 @@ def report(
     cost: list[tuple[str, int, float, float, float]],
     args: argparse.Namespace,
     elapsed: float,
+    skipped: dict[str, str] | None = None,
 ) -> str:
     scores = normalized(results, checkpoints)
     probs = sorted({r["problem"] for r in results}, key=list(PROBLEMS).index)
     seeds = sorted({r["seed"] for r in results})
     lines = [
-        "# Quality benchmark: jhpo bayes vs random, Sobol and Optuna",
+        "# Quality benchmark: " + ", ".join(methods),
         "",
         f"Command: `python benchmarks/quality.py {' '.join(sys.argv[1:])}`".rstrip() + "  ",
         f"{len(probs)} problems, {len(seeds)} seeds, {args.trials} trials, every method starts from the "
@@ -267,6 +468,16 @@ def report(
         "`n_startup_trials`), so they coincide up to trial 10.",
         "",
     ]
+    runs = {m: len({(r["problem"], r["seed"]) for r in results if r["method"] == m}) for m in methods}
+    if len(set(runs.values())) > 1:
+        lines += [
+            "Not every method ran every problem and seed: runs per method "
+            + ", ".join(f"{m} {n}" for m, n in runs.items())
+            + ". A mean covers only the problems and seeds the method ran.",
+            "",
+        ]
+    if skipped:
+        lines += [f"Skipped {m}: {why}.  " for m, why in skipped.items()] + [""]
     for j, t in enumerate(checkpoints):
         lines += [
             f"## After {t} trials",
@@ -279,7 +490,7 @@ def report(
             lines.append(f"| {prob} | " + " | ".join(row) + " |")
         cells = []
         for m in methods:
-            per_seed = np.mean([scores[(p, m)][:, j] for p in probs if (p, m) in scores], axis=0)
+            per_seed = _per_seed(results, scores, probs, m, j)
             mean, half = _ci(per_seed)
             cells.append(f"**{mean:.1f}** ± {half:.1f}")
         lines += ["| **mean** | " + " | ".join(cells) + " |", ""]
@@ -345,6 +556,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
     ap.add_argument("--no-cost", action="store_true", help="skip the suggest-cost measurement")
     ap.add_argument("--cost-only", action="store_true", help="only measure the suggest cost")
+    ap.add_argument("--raw", default=None, help="also write every run's best-so-far curve to this JSON file")
+    ap.add_argument(
+        "--load",
+        action="append",
+        default=[],
+        help="JSON file(s) from --raw: their runs join this report and are not run again (repeatable)",
+    )
     ap.add_argument(
         "--out", default=None, help="report path, or - for stdout (default: results/quality.md; stdout with --quick)"
     )
@@ -368,12 +586,31 @@ def main(argv: list[str] | None = None) -> int:
     from joblib import Parallel, delayed
 
     start = time.perf_counter()
-    tasks = [(p, m, s, args.trials) for p in problems for s in range(args.seeds) for m in methods]
+    loaded: list[dict[str, Any]] = []
+    for path in args.load:
+        loaded += [r for r in json.loads(Path(path).read_text()) if len(r["best"]) >= args.trials]
+    skipped = {m: why for m in methods if (why := missing_anchor(m)) is not None}
+    for m, why in skipped.items():
+        print(f"skipping {m}: {why}", file=sys.stderr)
+    done = {(r["problem"], r["method"], r["seed"]) for r in loaded}
+    tasks = [
+        (p, m, s, args.trials)
+        for p in problems
+        for s in range(args.seeds)
+        for m in methods
+        if m not in skipped and (p, m, s) not in done
+    ]
     # Slow methods first so the two workers finish together.
-    tasks.sort(key=lambda t: (t[1] != "optuna-gp", PROBLEMS[t[0]].kind != "sklearn"))
+    tasks.sort(key=lambda t: (t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))
     results = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0)(delayed(run)(*t) for t in tasks)
+    if args.raw:
+        Path(args.raw).write_text(json.dumps(results))
+    results += [
+        {**r, "best": r["best"][: args.trials]} for r in loaded if r["problem"] in problems and r["method"] in methods
+    ]
+    methods = [m for m in methods if any(r["method"] == m for r in results)]
     cost = [] if args.no_cost else suggest_cost()
-    text = report(results, methods, checkpoints, cost, args, time.perf_counter() - start)
+    text = report(results, methods, checkpoints, cost, args, time.perf_counter() - start, skipped)
     if args.out == "-":
         print(text)
     else:

@@ -60,8 +60,16 @@ class TuneOptions:
 
 def _strategy_options(opts: TuneOptions) -> dict[str, Any]:
     # hyperband sizes its brackets to fit --timeout; genetic sizes its population from the trial budget
-    n_trials = opts.trials if opts.trials is not None else (None if opts.timeout is not None else DEFAULT_TRIALS)
-    return {"grid_points": opts.grid_points, "timeout": opts.timeout, "n_trials": n_trials, **opts.strategy_options}
+    # (grid: the whole grid unless --trials is given, which it then fits; the baseline takes one trial)
+    unbounded = opts.timeout is not None or opts.strategy == "grid"
+    n_trials = opts.trials if opts.trials is not None else (None if unbounded else DEFAULT_TRIALS)
+    return {
+        "grid_points": opts.grid_points,
+        "timeout": opts.timeout,
+        "n_trials": n_trials,
+        "baseline": opts.baseline,
+        **opts.strategy_options,
+    }
 
 
 def _total(opts: TuneOptions, template: CellTemplate) -> int | None:

@@ -58,6 +58,31 @@ class TuneResult:
     def to_dataframe(self) -> Any:
         return self.study.to_dataframe()
 
+    def importance(self, seed: int = 0) -> Any:
+        """Which parameters mattered: fANOVA main effects of a random forest fitted to the trials.
+
+        Parameters
+        ----------
+        seed : int
+            Makes the forest repeatable.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``parameter`` and ``importance`` (shares that sum to 1), most important first.
+
+        Raises
+        ------
+        ValueError
+            With fewer than 8 complete trials.
+        """
+        import pandas as pd
+
+        from .importance import param_importance
+
+        shares = param_importance(self.study.trials, self.study.space, seed=seed)
+        return pd.DataFrame({"parameter": list(shares), "importance": list(shares.values())})
+
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in TrialState}
         for t in self.study.trials:

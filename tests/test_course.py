@@ -1,4 +1,4 @@
-"""The course notebooks (notebooks/02_* ... 08_*) run top to bottom and show what their prose claims.
+"""The course notebooks (notebooks/02_* ... 09_*) run top to bottom and show what their prose claims.
 
 Each test executes one lesson in a real kernel (nbclient, widget state stored) inside a temporary
 copy of the notebooks folder, then reads the numbers the lesson prints and checks the lesson's
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -86,7 +87,7 @@ def _inline_figures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MPLBACKEND", raising=False)
 
 
-def test_every_lesson_is_generated_and_committed_without_outputs() -> None:
+def test_every_notebook_is_in_sync_with_its_source_and_committed_without_outputs() -> None:
     import sys
 
     sys.path.insert(0, str(NOTEBOOKS.parent / "tools"))
@@ -94,21 +95,26 @@ def test_every_lesson_is_generated_and_committed_without_outputs() -> None:
         import make_notebooks
     finally:
         sys.path.pop(0)
-    assert sorted(make_notebooks.LESSONS) == LESSONS
-    for name, build in make_notebooks.LESSONS.items():
-        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-        assert [c.source for c in nb.cells] == [c.source for c in build()], (
-            f"{name} differs from tools/make_notebooks.py: run `python tools/make_notebooks.py`"
+    pairs = make_notebooks.pairs()
+    assert [nb.name for _, nb in pairs if nb.name[:2] >= "02"] == LESSONS
+    for source, path in pairs:
+        assert source.exists(), f"{path.name} has no source: run `python tools/make_notebooks.py --from-notebooks`"
+        assert path.exists(), f"{source.name} has no notebook: run `python tools/make_notebooks.py`"
+        nb = nbformat.read(path, as_version=4)
+        expected = make_notebooks.notebook_of(source)
+        assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in expected.cells], (
+            f"{path.name} differs from course/{source.name}: run `python tools/make_notebooks.py` "
+            "(source -> notebook) or `python tools/make_notebooks.py --from-notebooks` (notebook -> source)"
         )
-        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), name
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
         sources = "\n".join(c.source for c in nb.cells)
-        assert "Try it" in sources, f"{name} has no question for the reader"
+        assert "Try it" in sources, f"{path.name} has no question for the reader"
         for line in sources.splitlines():
             if line.startswith("%%tune"):
-                assert "--seed" in line or "--strategy grid" in line, f"{name}: unseeded search: {line}"
-                assert "--study" in line and "--resume" in line, f"{name}: re-running would fail: {line}"
+                assert "--seed" in line or "--strategy grid" in line, f"{path.name}: unseeded search: {line}"
+                assert "--study" in line and "--resume" in line, f"{path.name}: re-running would fail: {line}"
         assert "fetch_" not in sources and "http" not in sources.replace("https://mybinder", ""), (
-            f"{name} must not download anything"
+            f"{path.name} must not download anything"
         )
 
 
@@ -239,6 +245,14 @@ def test_lesson_hyperband(tmp_path: Path) -> None:
     assert "data budgets used: 0.11, 0.33, 1.00" in run.text
     seconds = run.number(r"\d+ trials in FLOAT s of training")
     assert seconds <= 15 + 5, "--timeout bounds the search"
+    # the same 15 s on growing fractions vs on the full data: subsets screen more configurations
+    sub_configs, sub_best = run.numbers(
+        r"growing fractions: (\d+) configurations in \d+ s, best full-data accuracy FLOAT"
+    )
+    full_configs, full_best = run.numbers(
+        r"full data only: (\d+) configurations in \d+ s, best full-data accuracy FLOAT"
+    )
+    assert sub_configs > full_configs and min(sub_best, full_best) > 0.9
 
 
 @pytest.mark.notebook
@@ -254,6 +268,32 @@ def test_lesson_genetic(tmp_path: Path) -> None:
     assert "'init': 10" in run.text and "'elite'" in run.text
     default = run.number(r"defaults: accuracy FLOAT")
     assert run.number(r"genetic: best accuracy FLOAT") > default
+
+
+@pytest.mark.notebook
+def test_lesson_hypergradients(tmp_path: Path) -> None:
+    run = execute("09_hypergradients.ipynb", tmp_path)
+    check_common(run, min_images=5)
+    exact, finite = run.numbers(r"hypergradient FLOAT, finite difference FLOAT")
+    assert exact == pytest.approx(finite, rel=1e-3), "implicit differentiation agrees with a finite difference"
+    grid_loss, grid_alpha = run.numbers(r"grid of 400 values: best validation loss FLOAT at alpha FLOAT")
+    hg_loss, hg_alpha = run.numbers(r"hypergradient descent: 10 training runs, validation loss FLOAT at alpha FLOAT")
+    assert hg_loss <= 1.03 * grid_loss, "10 hypergradient steps reach the grid's optimum within a few percent"
+    assert abs(np.log10(hg_alpha / grid_alpha)) < 0.5
+    bayes_loss = run.number(r"bayes: 10 training runs, validation loss FLOAT")
+    assert 0.99 * grid_loss <= bayes_loss, "bayes is measured on the same validation loss"
+    one_val, one_test = run.numbers(r"one penalty: validation loss FLOAT, test loss FLOAT")
+    many_val, many_test = run.numbers(r"30 penalties: validation loss FLOAT, test loss FLOAT")
+    assert many_val < one_val - 0.1 and many_test < one_test, "30 penalties by gradient also win on unseen data"
+    gap, scale = run.numbers(r"largest gap FLOAT \(weights up to FLOAT\)")
+    assert gap < 0.05 * scale, "the hypernetwork's best response tracks the true one"
+    net_alpha, net_loss, true_alpha, true_loss = run.numbers(
+        r"through the hypernetwork: alpha FLOAT, validation loss FLOAT \(true optimum: alpha FLOAT, FLOAT\)"
+    )
+    assert net_loss <= 1.01 * true_loss and abs(np.log10(net_alpha / true_alpha)) < 0.2
+    joint_alpha, joint_loss = run.numbers(r"joint training: alpha FLOAT, validation loss FLOAT")
+    assert joint_loss <= 1.01 * true_loss and abs(np.log10(joint_alpha / true_alpha)) < 0.2
+    assert any("bqplot" in m for m in run.widget_modules()), "the bayes search shows its live panel"
 
 
 @pytest.mark.notebook

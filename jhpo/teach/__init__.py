@@ -6,6 +6,8 @@
   on the same cell, interleaved (:mod:`jhpo.teach.race`, pure; the view in
   :mod:`jhpo.teach.race_view`).
 - :func:`replay`: step through a finished study or race (:mod:`jhpo.teach.replay`).
+- :mod:`jhpo.teach.course`: code the course notebooks share (the numpy network of
+  lessons 7 and 8); the lessons' sources are ``course/*.py``, paired with ``notebooks/``.
 
 Importing this package loads no widgets; the widget modules load when used.
 """

@@ -106,9 +106,7 @@ class RaceView(RaceObserver):
         self.band_toggle.observe(lambda _c: self.draw(force=True), "value")
         self.xs, self.ys = bq.LinearScale(), bq.LinearScale()
         self.x_axis = bq.Axis(scale=self.xs, label="trial", tick_format="d", grid_lines="none")
-        self.y_axis = bq.Axis(
-            scale=self.ys, orientation="vertical", label="best so far", tick_format=".3g", grid_lines="dashed"
-        )
+        self.y_axis = bq.Axis(scale=self.ys, side="left", label="best so far", tick_format=".3~g", grid_lines="dashed")
         self.figure = bq.Figure(
             marks=[],
             axes=[self.x_axis, self.y_axis],

@@ -16,7 +16,11 @@ def in_notebook() -> bool:
     except ImportError:
         return False
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return False
+    from .frontend import front_end  # Colab, VS Code: see frontend.py (prepared once, falls back to text)
+
+    return front_end().widgets
 
 
 def make_observer(quiet: bool = False, **options: Any) -> StudyObserver | None:

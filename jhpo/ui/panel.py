@@ -18,6 +18,7 @@ import ipywidgets as widgets
 from IPython.display import display, update_display
 
 from ..budget import best_note
+from ..budget import best_trial as budget_best
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -28,17 +29,29 @@ from .uipoll import UIPoller
 
 __all__ = ["Panel", "show_study"]
 
-#: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure.
+_NOT_DONE = (TrialState.RUNNING, TrialState.INTERRUPTED)  # an interrupted trial does not count as done
+
+#: Colour of each state, as tqdm's bar: blue while running, green when done, red on failure. Theme variables
+#: (JupyterLab's own, fallbacks elsewhere) so Light, Dark and high contrast each use their own shades.
+_OK, _WARN, _ERR, _RUN = (
+    "var(--jp-success-color1, #388e3c)",
+    "var(--jp-warn-color1, #f57c00)",
+    "var(--jp-error-color1, #d32f2f)",
+    "var(--jp-brand-color1, #1976d2)",
+)
 STATE_COLOURS = {
-    "running": "#1e88e5",
-    "paused": "#fb8c00",
-    "done": "#43a047",
-    "exhausted": "#43a047",
-    "timeout": "#43a047",
-    "stopped": "#fb8c00",
-    "interrupted": "#e53935",
-    "aborted": "#e53935",
-    "finished": "#43a047",
+    "running": _RUN,
+    "paused": _WARN,
+    "done": _OK,
+    "exhausted": _OK,
+    "timeout": _OK,
+    "stopped": _WARN,
+    "interrupted": _ERR,
+    "aborted": _ERR,
+    "finished": _OK,
+    "complete": _OK,
+    "failed": _ERR,
+    "pruned": "var(--jp-ui-font-color3, #999)",
 }
 BAR_STYLES = {
     "running": "info",
@@ -52,13 +65,30 @@ BAR_STYLES = {
     "finished": "success",
 }
 
+# Every colour is a JupyterLab theme variable: text keeps its contrast in Light, Dark and high contrast.
+# The state pill is an outline in the state's colour around ordinary text, since white on a light green
+# (or dark text on a dark one) would fail the contrast check in one theme or the other.
 _CSS = """<style>
-.jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;}
-.jhpo-pill {display:inline-block; padding:1px 9px; border-radius:10px; color:white; font-weight:600;}
+.jhpo-panel {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: var(--jp-ui-font-color1);}
+.jhpo-pill {display:inline-block; padding:0 8px; border-radius:10px; font-weight:600; line-height:18px;
+  color: var(--jp-ui-font-color1); border: 2px solid var(--jhpo-state, var(--jp-brand-color1));}
 .jhpo-chips {display:flex; flex-wrap:wrap; gap:4px 6px; margin-top:3px;}
-.jhpo-chip {background:#f1f3f5; border-radius:4px; padding:1px 7px; line-height:20px;}
-.jhpo-muted {color:#777;} .jhpo-best {font-size:15px; font-weight:600;}
-.jhpo-detail pre {max-height: 220px; overflow:auto; background:#f6f6f6; padding:6px; font-size:12px;}
+.jhpo-chip {background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
+  border: 1px solid var(--jp-border-color1); border-radius:4px; padding:0 7px; line-height:20px;}
+.jhpo-muted {color: var(--jp-ui-font-color2);} .jhpo-best {font-size:15px; font-weight:600;}
+.jhpo-failed {font-weight:600; border-bottom: 2px solid var(--jp-error-color1);}
+.jhpo-detail pre {max-height: 220px; overflow:auto; background: var(--jp-layout-color2);
+  color: var(--jp-content-font-color1); padding:6px; font-size:12px;}
+.jhpo-table select, .jhpo-table-head {font-family: var(--jp-code-font-family, monospace); font-size: 12px;}
+.jhpo-table-head {margin: 0 0 0 5px; padding: 0; white-space: pre; background: none; color: var(--jp-ui-font-color1);}
+.jhpo-legend {margin: 2px 8px; font-size: 12px;}
+.jhpo-ramp {display:inline-block; width:120px; height:10px; vertical-align:middle; border-radius:2px;}
+.jhpo-grid .jp-OutputArea {display:flex; flex-wrap:wrap;}
+.jhpo-grid .jp-OutputArea-child {flex: 1 1 360px; min-width: 320px;}
+.jhpo-grid .jp-OutputArea-child:first-child {flex-basis: 100%;}  /* the legend above the figures */
+.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;}  /* ipywidgets' grey on grey is 4.4:1 */
+.jhpo-panel .jhpo-parallel g.label text, .jhpo-panel .jhpo-parallel text.label {
+  fill: var(--jp-ui-font-color1) !important;}
 </style>"""
 
 
@@ -105,8 +135,12 @@ class Panel(StudyObserver):
         self.total: int | None = None
         self.started = time.monotonic()
         self.ended: float | None = None
+        # n_done counts this run's trials (the --trials budget); the others count the whole study
         self.n_done = self.n_failed = self.n_pruned = self.n_running = 0
+        self.n_study = self.n_earlier = 0
         self.running: dict[int, Trial] = {}  # trial number -> trial, in start order (parallel runs: several)
+        self.ours: set[int] = set()  # trials this panel saw start: the run's own
+        self.others: dict[int, Trial] = {}  # ended trials of other writers the study may not list yet
         self.best: Trial | None = None
         self.current: Trial | None = None
         self._last_draw = 0.0
@@ -212,6 +246,8 @@ class Panel(StudyObserver):
         self._build(study)
         self.total = n_trials
         self.started = time.monotonic()
+        self.n_earlier = sum(t.state is not TrialState.RUNNING for t in study.trials)  # a resumed study's
+        self._recount()
         self.poller = UIPoller()
         self.show()
         self._draw(force=True)
@@ -221,9 +257,10 @@ class Panel(StudyObserver):
         self._draw(force=True)
 
     def on_trial_start(self, study: Study, trial: Trial) -> None:
-        self.n_running += 1
+        self.ours.add(trial.number)
         self.current = trial
         self.running[trial.number] = trial
+        self.n_running = len(self.running)
         self._dirty = True
         self._maybe_draw()
 
@@ -233,14 +270,10 @@ class Panel(StudyObserver):
         self._poll()
 
     def on_trial_end(self, study: Study, trial: Trial) -> None:
-        self.n_running = max(0, self.n_running - 1)
         self.running.pop(trial.number, None)
-        self.n_done += trial.state is not TrialState.INTERRUPTED  # an interrupted trial does not count as done
-        self.n_failed += trial.state is TrialState.FAILED
-        self.n_pruned += trial.state is TrialState.PRUNED
-        if trial.state is TrialState.COMPLETE:
-            self.best = study.best_trial  # compared at equal budget (jhpo.budget)
-        self._dirty = True
+        if trial.number not in self.ours:  # another writer's trial (a shared study): counted in the study
+            self.others[trial.number] = trial
+        self._dirty = True  # counted when drawn: a count per trial would cost O(n) each on a big study
         self._maybe_draw()
         self._poll()
         while self.paused and not study.stop_requested:  # Pause: hold here, between trials, until Resume
@@ -264,6 +297,27 @@ class Panel(StudyObserver):
             update_display(self.bundle(final=True), raw=True, display_id=self.display_id)
 
     # -- drawing ------------------------------------------------------------------------
+
+    def all_trials(self) -> list[Trial]:
+        """The study's trials and any other writer's trial reported before the study lists it."""
+        assert self.study is not None
+        trials = self.study.trials
+        if self.others:
+            listed = {t.number for t in trials}
+            trials += [t for n, t in self.others.items() if n not in listed]
+            trials.sort(key=lambda t: t.number)
+        return trials
+
+    def _recount(self) -> None:
+        """Counters and best from the trials themselves, so they agree with the result and the DataFrame."""
+        trials = self.all_trials()
+        self.n_running = len(self.running)
+        self.n_done = sum(t.number in self.ours and t.state not in _NOT_DONE for t in trials)
+        self.n_study = sum(t.state is not TrialState.RUNNING for t in trials)
+        self.n_failed = sum(t.state is TrialState.FAILED for t in trials)
+        self.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        # the study's own rule (compared at equal budget, jhpo.budget), so the panel agrees with the result
+        self.best = budget_best(trials, self.study.direction) if self.study else None
 
     def _poll(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -294,12 +348,13 @@ class Panel(StudyObserver):
     def _draw_now(self, everything: bool) -> None:
         assert self.study is not None
         _ = self._
+        self._recount()
         state = "paused" if self.paused else self.state
-        colour = STATE_COLOURS.get(state, "#1e88e5")
+        colour = STATE_COLOURS.get(state, _RUN)
         label = _(state)
         if self.study.stop_requested and state in ("running", "paused"):
             label = _("stopping")
-        pill = f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(label)}</span>"
+        pill = f"<span class='jhpo-pill' style='--jhpo-state:{colour}'>{html.escape(label)}</span>"
         total = self.total if self.total is not None else max(self.n_done + self.n_running, 1)
         with self.bar.hold_sync():
             self.bar.max = max(1, total)
@@ -309,8 +364,10 @@ class Panel(StudyObserver):
         parts = [f"<b>{self.n_done}</b>/{self.total if self.total is not None else '?'} {_('done')}"]
         if self.n_running:
             parts.append(f"{self.n_running} {_('running')}")
+        if self.n_study != self.n_done:  # resumed or shared: the study holds more than this run made
+            parts.append(f"<b>{self.n_study}</b> {_('in the study')}")
         if self.n_failed:
-            parts.append(f"<span style='color:#e53935'>{self.n_failed} {_('failed')}</span>")
+            parts.append(f"<span class='jhpo-failed'>{self.n_failed} {_('failed')}</span>")
         if self.n_pruned:
             parts.append(f"{self.n_pruned} {_('pruned')}")
         if getattr(self, "status_text", None) and not self.n_running:
@@ -325,7 +382,7 @@ class Panel(StudyObserver):
             f"<div>{self._current_text()}</div></div>",
         )
         assert self.plots is not None
-        self.plots.refresh(self.study.trials, everything=everything)
+        self.plots.refresh(self.all_trials(), everything=everything)
 
     def _best_text(self) -> str:
         _ = self._
@@ -353,7 +410,7 @@ class Panel(StudyObserver):
         """Show one trial's details under the plots (what clicking a point does)."""
         if self.study is None:
             return
-        trial = next((t for t in self.study.trials if t.number == number), None)
+        trial = next((t for t in self.all_trials() if t.number == number), None)
         if trial is None:
             return
         self.detail.value = trial_detail_html(trial, self._)
@@ -368,11 +425,9 @@ class Panel(StudyObserver):
         panel = cls(language=language)
         panel._build(study)
         trials = study.trials
-        panel.n_done = sum(t.state is not TrialState.RUNNING for t in trials)
-        panel.n_failed = sum(t.state is TrialState.FAILED for t in trials)
-        panel.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
+        panel.ours = {t.number for t in trials}  # a stored study: every trial is the one shown
+        panel._recount()
         panel.total = len(trials)
-        panel.best = study.best_trial
         panel.state = study.stop_reason or "finished"
         starts = [t.datetime_start for t in trials if t.datetime_start]
         ends = [t.datetime_end for t in trials if t.datetime_end]
@@ -391,13 +446,11 @@ def _set(widget: widgets.HTML, value: str) -> None:
 def trial_detail_html(trial: Trial, _: Any) -> str:
     """The detail view of one trial: parameters, value, duration, output, traceback."""
     d = pd_.trial_detail(trial)
-    colour = {"complete": "#43a047", "failed": "#e53935", "pruned": "#757575", "running": "#1e88e5"}.get(
-        d["state"], "#fb8c00"
-    )
+    colour = STATE_COLOURS.get(d["state"], _WARN)
     value = pd_.fmt_value(d["value"]) if d["value"] is not None else "-"
     out = [
         f"<div class='jhpo-detail'><b>{_('Trial')} {d['number']}</b> "
-        f"<span class='jhpo-pill' style='background:{colour}'>{html.escape(_(d['state']))}</span> "
+        f"<span class='jhpo-pill' style='--jhpo-state:{colour}'>{html.escape(_(d['state']))}</span> "
         f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
         _params_table(d["params"]),
     ]

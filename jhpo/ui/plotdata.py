@@ -18,14 +18,17 @@ from typing import Any
 
 from ..space import Choice, Distribution, Space
 from ..trial import Trial, TrialState
+from .ticks import axis_ticks, linear_ticks, tick_labels
 
 __all__ = [
     "CAP",
     "best_so_far",
+    "best_trial",
     "counts",
     "eta_seconds",
     "fmt_duration",
     "fmt_value",
+    "focus_range",
     "generations",
     "history",
     "hyperband",
@@ -33,6 +36,7 @@ __all__ = [
     "learning_curves",
     "parallel",
     "param_points",
+    "table_rows",
     "trial_detail",
 ]
 
@@ -52,9 +56,15 @@ def fmt_value(v: Any) -> str:
 
 
 def fmt_duration(seconds: float | None) -> str:
-    """``1:02:03``, ``02:03`` or ``-`` for None."""
+    """``1:02:03``, ``02:03``, ``12.3 s``, ``42 ms`` or ``< 1 ms`` (short trials stay readable), ``-`` for None."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
+    if seconds < 0.001:
+        return "< 1 ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
     s = int(round(seconds))
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
@@ -74,6 +84,15 @@ def counts(trials: Sequence[Trial]) -> dict[str, int]:
     for t in trials:
         out[t.state.value] += 1
     return out
+
+
+def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
+    """The best complete trial, ties to the earliest: the same rule as :attr:`jhpo.Study.best_trial`."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    if not done:
+        return None
+    sign = 1.0 if direction == "maximize" else -1.0
+    return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
 
 
 def best_so_far(values: Sequence[float | None], direction: str) -> list[float | None]:
@@ -166,6 +185,19 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
     }
 
 
+def focus_range(
+    trials: Sequence[Trial], direction: str, quantile: float = 0.25, least: int = 4
+) -> tuple[float, float] | None:
+    """The value range of the best ``quantile`` of the complete trials, padded by a tenth (None: too few)."""
+    values = sorted(_finished_values(trials), reverse=direction == "maximize")
+    if len(values) < least:
+        return None
+    top = values[: max(2, math.ceil(len(values) * quantile))]
+    lo, hi = min(top), max(top)
+    pad = (hi - lo) * 0.1 or abs(hi) * 0.01 or 0.01
+    return lo - pad, hi + pad
+
+
 def _label(v: Any) -> str:
     return v if isinstance(v, str) else repr(v)
 
@@ -196,12 +228,16 @@ def param_points(trials: Sequence[Trial], space: Space, name: str, direction: st
     }
 
 
-def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 300) -> dict[str, Any]:
-    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters.
+def parallel(
+    trials: Sequence[Trial], space: Space, direction: str, cap: int = 300, value_name: str = "value"
+) -> dict[str, Any]:
+    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters and the value.
 
     Axes are the searched parameters in space order (log parameters on a log
-    scale, choices at their category's centre); lines are coloured by value. Only
-    the best and most recent ``cap`` trials are drawn, which keeps the plot legible.
+    scale, choices at their category's centre), then the objective itself
+    (``value_name``, scaled to the values seen, best at the top); lines are also
+    coloured by value. Only the best and most recent ``cap`` trials are drawn,
+    which keeps the plot legible.
     """
     names = [n for n in space.names]
     done = [
@@ -211,21 +247,33 @@ def parallel(trials: Sequence[Trial], space: Space, direction: str, cap: int = 3
     ]
     keep = set(_ranked(done, direction, cap // 2)) | set(range(max(0, len(done) - cap // 2), len(done)))
     done = [done[i] for i in sorted(keep)]
-    ys = [[float(space[n].to_unit(t.params[n])) for n in names] for t in done]
+    values = [float(t.value) for t in done]  # type: ignore[arg-type]
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+
+    def up(v: float) -> float:  # the best value at the top of its axis, in either direction
+        u = (v - lo) / span
+        return u if direction == "maximize" else 1.0 - u
+
+    ys = [[float(space[n].to_unit(t.params[n])) for n in names] + [up(v)] for t, v in zip(done, values)]
+    vticks = linear_ticks(lo, hi) if hi > lo else [lo]
+    ticks = {n: _ticks(space[n]) for n in names}
+    ticks[value_name] = [(up(v), lab) for v, lab in zip(vticks, tick_labels(vticks, "linear", False))]
     return {
-        "names": names,
+        "names": [*names, value_name],
         "y": ys,
-        "color": [t.value for t in done],
+        "color": values,
         "numbers": [t.number for t in done],
-        "ticks": {n: _ticks(space[n]) for n in names},
+        "ticks": ticks,
     }
 
 
 def _ticks(dist: Distribution) -> list[tuple[float, str]]:
-    """A few (unit position, label) pairs for an axis of the parallel plot."""
-    if isinstance(dist, Choice):
-        return [(float(dist.to_unit(c)), _label(c)) for c in dist.choices]
-    return [(u, fmt_value(dist.from_unit(u))) for u in (0.0, 0.5, 1.0)]
+    """(unit position, label) pairs for a parameter's axis of the parallel plot."""
+    t = axis_ticks(dist)
+    if t["scale"] == "ordinal":
+        return [(float(dist.to_unit(c)), lab) for c, lab in zip(dist.choices, t["labels"])]  # type: ignore[attr-defined]
+    return [(float(dist.to_unit(v)), lab) for v, lab in zip(t["values"], t["labels"])]
 
 
 def learning_curves(trials: Sequence[Trial], cap: int = 200) -> dict[str, Any]:
@@ -279,6 +327,60 @@ def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
         "numbers": [t.number for t in rows],
         "links_x": links_x[-400:],
         "links_y": links_y[-400:],
+    }
+
+
+def table_rows(
+    trials: Sequence[Trial],
+    names: Sequence[str],
+    sort: str = "number",
+    descending: bool = False,
+    state: str | None = None,
+    cap: int = 500,
+) -> dict[str, Any]:
+    """The trials table: a header and one fixed-width text row per trial, sorted and filtered.
+
+    ``sort`` is ``"number"``, ``"value"``, ``"duration"``, ``"state"`` or a parameter
+    name; trials without that column sort last either way. ``state`` keeps one
+    state only. At most ``cap`` rows are returned.
+    """
+    rows = [t for t in trials if state in (None, "all") or t.state.value == state]
+
+    def key(t: Trial) -> Any:
+        if sort == "state":
+            return t.state.value
+        v = {"number": t.number, "value": t.value, "duration": t.duration}.get(sort, t.params.get(sort))
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) if v is not None else None
+
+    present = [t for t in rows if key(t) is not None]
+    absent = [t for t in rows if key(t) is None]
+    try:
+        present.sort(key=key, reverse=descending)
+    except TypeError:  # mixed numbers and labels in a choice: sort by text
+        present.sort(key=lambda t: str(key(t)), reverse=descending)
+    ordered = (present + absent)[:cap]
+    columns = ["#", "state", "value", *names, "duration"]
+    cells = [
+        [
+            str(t.number),
+            t.state.value,
+            fmt_value(t.value) if t.value is not None else "-",
+            *(fmt_value(t.params[n]) if n in t.params else "" for n in names),
+            fmt_duration(t.duration),
+        ]
+        for t in ordered
+    ]
+    widths = [max(len(c[i]) for c in [columns, *cells]) for i in range(len(columns))]
+
+    def line(cs: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i != 1 else c.ljust(w) for i, (c, w) in enumerate(zip(cs, widths)))
+
+    return {
+        "header": line(columns),
+        "rows": [line(c) for c in cells],
+        "numbers": [t.number for t in ordered],
+        "shown": len(ordered),
+        "matching": len(rows),
     }
 
 

@@ -16,26 +16,38 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from ..importance import MIN_TRIALS, param_importance
 from ..space import Space
-from ..trial import Trial
+from ..trial import Trial, TrialState
 from . import plotdata as pd_
+from .ticks import Ticks, axis_ticks, js_number, range_ticks
 
 __all__ = ["TrialPlots"]
 
 BLUE, GREEN, GREY, RED, ORANGE = "#1f77b4", "#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"
+# Colour ramps of middling lightness, so both ends stand out on a white and on a near-black plot area
+# (a ramp ending in white or black vanishes in one of the themes).
+TRIAL_ORDER = ["#9e9ac8", "#2171b5"]  # early trials lavender, recent ones blue
+WORST_BEST = ["#9e9ac8", "#1a9850"]  # worst lavender, best green
 _SELECTED = {"stroke": ORANGE, "stroke-width": 2.5, "opacity": 1.0}
 _UNSELECTED = {"opacity": 0.4}
 _MARGIN = {"top": 30, "bottom": 45, "left": 70, "right": 20}
 
 
 def _figure(
-    marks: list[Any], axes: list[Any], title: str, height: str = "300px", width: str = "100%", interaction: Any = None
+    marks: list[Any],
+    axes: list[Any],
+    title: str,
+    height: str = "300px",
+    width: str = "100%",
+    interaction: Any = None,
+    margin: dict[str, int] | None = None,
 ) -> bq.Figure:
     fig = bq.Figure(
         marks=marks,
         axes=axes,
         title=title,
-        fig_margin=dict(_MARGIN),
+        fig_margin=dict(margin or _MARGIN),
         animation_duration=0,
         layout=widgets.Layout(width=width, height=height, min_width="260px"),
         title_style={"font-size": "13px"},
@@ -43,6 +55,48 @@ def _figure(
     if interaction is not None:
         fig.interaction = interaction
     return fig
+
+
+def _ticked_axis(scale: Any, ticks: Ticks, label: str, **kw: Any) -> bq.Axis:
+    """An axis showing exactly ``ticks`` (see :mod:`jhpo.ui.ticks`); long category names are turned."""
+    if ticks["scale"] == "ordinal":
+        longest = max((len(x) for x in ticks["labels"]), default=0)
+        turn = -30 if longest * len(ticks["labels"]) > 40 else 0
+        return bq.Axis(scale=scale, label=label, tick_rotate=turn, **kw)
+    return bq.Axis(
+        scale=scale,
+        label=label,
+        tick_values=np.asarray(ticks["values"], dtype=float),
+        tick_labels={js_number(v): lab for v, lab in zip(ticks["values"], ticks["labels"])},
+        **kw,
+    )
+
+
+def _scale_for(ticks: Ticks) -> Any:
+    if ticks["scale"] == "ordinal":
+        return bq.OrdinalScale(domain=list(ticks["domain"]))
+    lo, hi = (float(v) for v in ticks["domain"])
+    return (bq.LogScale if ticks["scale"] == "log" else bq.LinearScale)(min=lo, max=hi)
+
+
+def _legend(colours: list[str], low: str, high: str) -> str:
+    """A colour ramp between two labels, for views whose colour encodes something."""
+    ramp = f"linear-gradient(to right, {', '.join(colours)})"
+    return (
+        f"<div class='jhpo-legend'>{html.escape(low)} <span class='jhpo-ramp' style='background:{ramp}'></span> "
+        f"{html.escape(high)}</div>"
+    )
+
+
+def _page() -> widgets.Output:
+    return widgets.Output(layout=widgets.Layout(width="100%"))
+
+
+def _view(widget: Any) -> dict[str, Any]:
+    """The output that displays ``widget`` (what ``display(widget)`` would record)."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    data = {"application/vnd.jupyter.widget-view+json": view, "text/plain": ""}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
 def _arr(values: Sequence[Any]) -> np.ndarray:
@@ -133,32 +187,52 @@ class TrialPlots:
         self.param_points: dict[str, _Points] = {}
         self.par_numbers: list[int] = []
         self.curve_numbers: list[int] = []
+        self.value_scales: list[Any] = []  # every value axis, for the full-range / best-trials toggle
+        self.focus = widgets.ToggleButtons(
+            options=[(_("all trials"), "all"), (_("best 25 %"), "best")],
+            value="all",
+            tooltip=_("Value axes: the full range, or the best quarter of the trials"),
+            style={"button_width": "auto"},
+        )
+        self.focus.observe(lambda _c: self._apply_focus(), "value")
         self._build_history()
         self.strategy_box: Any = None  # made when the strategy records what its view needs
         self._strategy_built: str | None = None
         # Pages other than the history are built the first time they are shown, and only the visible
-        # page is updated: a search pays for the plots someone looks at, nothing more.
+        # page is updated: a search pays for the plots someone looks at, nothing more. Only the visible
+        # page holds its figure: a figure laid out in a hidden tab has no size (bqplot then logs negative
+        # widths and NaN translations), so a page gets its figure back when it is shown. Each page is an
+        # Output that displays each of its widgets on its own: the front end lays out a displayed widget
+        # after attaching it, with its size known, whereas a Box child added later (or a figure inside a
+        # displayed Box) is laid out before it is attached.
         self._lazy: dict[int, Callable[[], None]] = {}
+        self._content: dict[int, list[Any]] = {id(self.history_box): self.history_content}
         self.pages: list[tuple[str, Any, Callable[[], None] | None]] = [
             (_("History"), self.history_box, None),
-            (_("Parameters"), self._placeholder(self._build_params), self._update_params),
+            (_("Parameters"), self._placeholder(self._build_params, grid=True), self._update_params),
         ]
         if len(self.space) >= 2:  # parallel coordinates need two axes
             self.pages.append(
                 (_("Parallel coordinates"), self._placeholder(self._build_parallel), self._update_parallel)
             )
-        self.pages.append((_("Learning curves"), self._placeholder(self._build_curves), self._update_curves))
+        self.pages.append((_("Trials"), self._placeholder(self._build_table), self._update_table))
+        self.curves_box = self._placeholder(self._build_curves)  # a page once a trial reports a value
+        self.importance_box = self._placeholder(self._build_importance)  # a page once there are enough trials
+        self._importance_at = -1
         self.tabs = widgets.Tab(children=[p[1] for p in self.pages], layout=widgets.Layout(width="100%"))
         self.tabs.titles = tuple(p[0] for p in self.pages)
         self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
+        self._show_only(0)
 
     # -- building ------------------------------------------------------------------------
 
-    def _placeholder(self, build: Callable[[], Any]) -> widgets.VBox:
-        box = widgets.VBox([], layout=widgets.Layout(width="100%"))
+    def _placeholder(self, build: Callable[[], list[Any]], grid: bool = False) -> widgets.Output:
+        box = _page()
+        if grid:  # figures side by side (panel CSS): the outputs wrap like a grid
+            box.add_class("jhpo-grid")
 
         def fill() -> None:
-            box.children = [build()]
+            self._content[id(box)] = build()
 
         self._lazy[id(box)] = fill
         return box
@@ -167,6 +241,22 @@ class TrialPlots:
         fill = self._lazy.pop(id(box), None)
         if fill is not None:
             fill()
+
+    def _show_only(self, shown: int | None) -> None:
+        """Give the shown page its content and take it from the hidden ones (see ``__init__``)."""
+        for i, (_title, box, _update) in enumerate(self.pages):
+            content = self._content.get(id(box))
+            want = tuple(_view(w) for w in content) if i == shown and content is not None else ()
+            if tuple(box.outputs) != want:
+                box.outputs = want
+
+    def _add_page(self, title: str, box: Any, update: Callable[[], None] | None) -> None:
+        shown = self.tabs.selected_index
+        self.pages = [p for p in self.pages if p[1] is not box] + [(title, box, update)]
+        with self.tabs.hold_sync():
+            self.tabs.children = [p[1] for p in self.pages]
+            self.tabs.titles = tuple(p[0] for p in self.pages)
+            self.tabs.selected_index = shown if shown is not None and shown < len(self.pages) else 0
 
     def _build_history(self) -> None:
         _ = self._
@@ -215,9 +305,9 @@ class TrialPlots:
             self.h_xaxis,
             bq.Axis(
                 scale=ys,
-                orientation="vertical",
+                side="left",
                 label=_("value"),
-                tick_format=".3g",
+                tick_format=".3~g",
                 grid_lines="dashed",
                 label_offset="45px",
             ),
@@ -235,9 +325,10 @@ class TrialPlots:
             layout=widgets.Layout(width="auto"),
         )
         self.brush_toggle.observe(self._brush_mode, "value")
-        self.history_box = widgets.VBox(
-            [widgets.HBox([self.brush_toggle], layout=widgets.Layout(justify_content="flex-end")), self.history_fig]
-        )
+        self.value_scales.append(ys)
+        bar = widgets.HBox([self.focus, self.brush_toggle], layout=widgets.Layout(justify_content="space-between"))
+        self.history_content = [bar, self.history_fig]
+        self.history_box = _page()
 
     def _brush_mode(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -267,16 +358,9 @@ class TrialPlots:
         _ = self._
         figs = []
         for name in self.space.names:
-            dist: Any = self.space[name]
-            kind = "choice" if hasattr(dist, "choices") else ("log" if getattr(dist, "log", False) else "linear")
-            if kind == "choice":
-                xs: Any = bq.OrdinalScale(domain=[c if isinstance(c, str) else repr(c) for c in dist.choices])
-            elif kind == "log":
-                xs = bq.LogScale(min=float(dist.low), max=float(dist.high))
-                ticks = _decades(float(dist.low), float(dist.high))
-            else:
-                xs = bq.LinearScale(min=float(dist.low), max=float(dist.high))
-            ys, cs = bq.LinearScale(), bq.ColorScale(colors=["#c6dbef", "#08306b"])
+            ticks = axis_ticks(self.space[name])
+            xs, ys = _scale_for(ticks), bq.LinearScale()
+            cs = bq.ColorScale(colors=TRIAL_ORDER)
             mark = bq.Scatter(
                 x=[],
                 y=[],
@@ -291,28 +375,25 @@ class TrialPlots:
             pts = _Points(mark, self)
             self.param_points[name] = pts
             self.points.append(pts)
-            label = name + (" (log)" if kind == "log" else "")
-            fmt = None if kind == "choice" else ".0g" if kind == "log" else ".3g"
+            self.value_scales.append(ys)
             axes = [
-                bq.Axis(
-                    scale=xs,
-                    label=label,
-                    tick_format=fmt,
-                    **({"tick_values": np.asarray(ticks)} if kind == "log" else {}),
-                ),
-                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g", label_offset="45px"),
+                _ticked_axis(xs, ticks, name + (" (log)" if ticks["scale"] == "log" else "")),
+                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3~g", label_offset="45px"),
             ]
-            figs.append(_figure([mark], axes, name, height="260px"))
-        self.params_box = widgets.GridBox(
-            figs, layout=widgets.Layout(grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", width="100%")
-        )
-        return self.params_box
+            margin = {"top": 30, "bottom": 50, "left": 70, "right": 20}
+            figs.append(_figure([mark], axes, name, height="260px", margin=margin))
+        self.params_figs = figs
+        # the points' colour is their trial number: an HTML legend (bqplot's colour bar came out squeezed)
+        self.params_legend = widgets.HTML(_legend(TRIAL_ORDER, _("first trial"), _("latest trial")))
+        self._apply_focus()
+        return [self.params_legend, *figs]
 
     def _build_parallel(self) -> Any:
         _ = self._
-        names = list(self.space.names)
+        d = pd_.parallel([], self.space, self.direction, value_name=_("value"))
+        names = d["names"]
         xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
-        cs = bq.ColorScale(scheme="viridis", reverse=self.direction == "minimize")  # yellow is always best
+        cs = bq.ColorScale(colors=WORST_BEST if self.direction == "maximize" else WORST_BEST[::-1])
         self.par_lines = bq.Lines(
             x=names,
             y=[],
@@ -323,13 +404,14 @@ class TrialPlots:
             unselected_style={"opacity": 0.15},
         )
         self.par_numbers = []
-        ticks = [(n, u, lab) for n in names for u, lab in pd_._ticks(self.space[n])]
-        labels = bq.Label(
+        self.par_names = names
+        ticks = [(n, u, lab) for n in names for u, lab in d["ticks"][n]]
+        # the tick labels are text marks; their colour comes from the theme (panel CSS, .jhpo-parallel)
+        self.par_labels = bq.Label(
             x=[t[0] for t in ticks],
             y=[t[1] for t in ticks],
             text=[t[2] for t in ticks],
             scales={"x": xs, "y": ys},
-            colors=["#333"],
             font_weight="normal",
             default_size=11,
             x_offset=4,
@@ -343,13 +425,119 @@ class TrialPlots:
         )
         axes = [bq.Axis(scale=xs)]
         self.parallel_fig = _figure(
-            [rules, self.par_lines, labels],
+            [rules, self.par_lines, self.par_labels],
             axes,
-            _("Parallel coordinates (yellow: best values, purple: worst)"),
+            _("Parallel coordinates (best value at the top)"),
             height="320px",
+            margin={"top": 30, "bottom": 45, "left": 30, "right": 60},
         )
-        self.parallel_fig.fig_margin = {"top": 30, "bottom": 45, "left": 30, "right": 60}
-        return self.parallel_fig
+        self.parallel_fig.add_class("jhpo-parallel")
+        self.par_brush = self._build_axis_brush(names)
+        self.par_legend = widgets.HTML(_legend(WORST_BEST, _("worst value"), _("best value")))
+        return [self.par_legend, self.parallel_fig, self.par_brush]
+
+    def _build_axis_brush(self, names: list[str]) -> Any:
+        """Brushing on the parallel plot: pick an axis and the span of it to keep (bottom 0, top 1)."""
+        _ = self._
+        self.par_axis = widgets.Dropdown(options=names, value=names[-1], description=_("select on"))
+        self.par_range = widgets.FloatRangeSlider(
+            value=(0.0, 1.0),
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description=_("span"),
+            readout_format=".2f",
+            continuous_update=False,
+            layout=widgets.Layout(width="360px"),
+        )
+        self.par_count = widgets.HTML()
+        self.par_axis.observe(lambda _c: self._axis_brushed(), "value")
+        self.par_range.observe(lambda _c: self._axis_brushed(), "value")
+        row = [self.par_axis, self.par_range, self.par_count]
+        return widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap"))
+
+    def _axis_brushed(self) -> None:
+        lo, hi = self.par_range.value
+        if lo <= 0.0 and hi >= 1.0:  # the whole axis: no selection
+            self.par_count.value = ""
+            self.highlight(set())
+            return
+        col = self.par_names.index(self.par_axis.value)
+        rows = self.par_lines.y if self.par_lines.y is not None else []
+        chosen = {n for n, row in zip(self.par_numbers, rows) if lo - 1e-9 <= float(row[col]) <= hi + 1e-9}
+        self.par_count.value = f"<span class='jhpo-muted'>{len(chosen)} {self._('trials selected')}</span>"
+        self.highlight(chosen)
+
+    def _build_importance(self) -> list[Any]:
+        _ = self._
+        names = list(self.space.searched.names)
+        xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=0.0, max=1.0)
+        self.imp_bars = bq.Bars(x=names, y=np.zeros(len(names)), scales={"x": xs, "y": ys}, colors=[BLUE])
+        self.imp_xaxis = bq.Axis(scale=xs, label=_("parameter"))
+        axes = [self.imp_xaxis, bq.Axis(scale=ys, side="left", label=_("share of the variance"), tick_format=".0%")]
+        self.imp_note = widgets.HTML()
+        fig = _figure([self.imp_bars], axes, _("Parameter importance (fANOVA on a random forest)"), height="280px")
+        return [self.imp_note, fig]
+
+    def _update_importance(self) -> None:
+        done = sum(t.state is TrialState.COMPLETE for t in self.trials)
+        # a forest per redraw would slow the search: refit when the trials grew by a tenth
+        if self._importance_at >= 0 and done < self._importance_at * 1.1 + 1:
+            return
+        self._importance_at = done
+        try:
+            shares = param_importance(self.trials, self.space)
+        except ValueError as exc:
+            self.imp_note.value = f"<span class='jhpo-muted'>{html.escape(str(exc))}</span>"
+            return
+        names = list(shares)
+        with self.imp_bars.hold_sync():
+            self.imp_bars.scales["x"].domain = names
+            self.imp_bars.x, self.imp_bars.y = names, _arr(list(shares.values()))
+        self.imp_note.value = (
+            f"<span class='jhpo-muted'>{self._('from')} {done} {self._('complete trials')}; "
+            "<code>result.importance()</code></span>"
+        )
+
+    def _build_table(self) -> list[Any]:
+        _ = self._
+        states = ["all", "complete", "failed", "pruned", "running", "interrupted"]
+        self.tbl_state = widgets.Dropdown(
+            options=[(_(s) if s != "all" else _("all trials"), s) for s in states], value="all", description=_("show")
+        )
+        columns = ["number", "value", *self.space.names, "duration", "state"]
+        self.tbl_sort = widgets.Dropdown(options=columns, value="number", description=_("sort by"))
+        self.tbl_desc = widgets.ToggleButton(value=False, description=_("descending"), icon="sort-amount-desc")
+        self.tbl_head = widgets.HTML()
+        self.tbl_rows = widgets.Select(options=[], rows=14, layout=widgets.Layout(width="100%"))
+        self.tbl_rows.add_class("jhpo-table")
+        self.tbl_numbers: list[int] = []
+        for w in (self.tbl_state, self.tbl_sort, self.tbl_desc):
+            w.observe(lambda _c: self._update_table(), "value")
+        self.tbl_rows.observe(self._row_chosen, "index")
+        bar = widgets.HBox([self.tbl_state, self.tbl_sort, self.tbl_desc], layout=widgets.Layout(flex_flow="row wrap"))
+        return [bar, self.tbl_head, self.tbl_rows]
+
+    def _update_table(self) -> None:
+        d = pd_.table_rows(
+            self.trials, self.space.names, self.tbl_sort.value, self.tbl_desc.value, self.tbl_state.value
+        )
+        more = f" ({d['shown']} / {d['matching']})" if d["shown"] < d["matching"] else ""
+        head = f"<pre class='jhpo-table-head'>{html.escape(d['header'])}{html.escape(more)}</pre>"
+        if self.tbl_head.value != head:
+            self.tbl_head.value = head
+        options = list(zip(d["rows"], range(len(d["rows"]))))
+        if list(self.tbl_rows.options) != options:
+            chosen = self.tbl_numbers[self.tbl_rows.index] if self.tbl_rows.index is not None else None
+            self.tbl_numbers = d["numbers"]
+            with self.tbl_rows.hold_sync():
+                self.tbl_rows.options = options
+                self.tbl_rows.index = d["numbers"].index(chosen) if chosen in d["numbers"] else None
+
+    def _row_chosen(self, change: dict[str, Any]) -> None:
+        i = change["new"]
+        if isinstance(i, int) and 0 <= i < len(self.tbl_numbers):
+            self.on_click(self.tbl_numbers[i])
 
     def _build_curves(self) -> Any:
         _ = self._
@@ -370,12 +558,10 @@ class TrialPlots:
         self.c_xaxis = bq.Axis(scale=xs, label=_("step"), tick_format="d")
         axes = [
             self.c_xaxis,
-            bq.Axis(
-                scale=ys, orientation="vertical", label=_("intermediate value"), tick_format=".3g", label_offset="45px"
-            ),
+            bq.Axis(scale=ys, side="left", label=_("intermediate value"), tick_format=".3~g", label_offset="45px"),
         ]
         self.curves_fig = _figure([self.curves], axes, _("Learning curves (grey: pruned; hover for the reason)"))
-        return self.curves_fig
+        return [self.curves_fig]
 
     # -- hover, click, selection ---------------------------------------------------------
 
@@ -384,7 +570,7 @@ class TrialPlots:
         if t is None:
             return
         rows = "".join(
-            f"<div><span style='color:#777'>{html.escape(str(k))}</span> <b>{html.escape(pd_.fmt_value(v))}</b></div>"
+            f"<div><span class='jhpo-muted'>{html.escape(str(k))}</span> <b>{html.escape(pd_.fmt_value(v))}</b></div>"
             for k, v in t.params.items()
         )
         value = pd_.fmt_value(t.value) if t.value is not None else self._(t.state.value)
@@ -411,13 +597,31 @@ class TrialPlots:
     def refresh(self, trials: Sequence[Trial], everything: bool = False) -> None:
         """Update the visible tab (all tabs when ``everything``) from ``trials``."""
         self.set_trials(trials)
+        if not any(p[1] is self.curves_box for p in self.pages):
+            if any(t.intermediate for t in self.trials):  # no empty tab: curves appear with the first report
+                self._add_page(self._("Learning curves"), self.curves_box, self._update_curves)
+        if len(self.space.searched) >= 2 and not any(p[1] is self.importance_box for p in self.pages):
+            done = sum(t.state is TrialState.COMPLETE for t in self.trials)
+            if done >= MIN_TRIALS:
+                self._add_page(self._("Importance"), self.importance_box, self._update_importance)
         self._update_history()
+        self._apply_focus()
         shown = self.tabs.selected_index
         self._update_strategy(everything or (shown is not None and self.pages[shown][1] is self.strategy_box))
         for i, (_title, box, update) in enumerate(self.pages):
             if update is not None and (everything or i == shown):
                 self._ensure(box)
                 update()
+        self._show_only(shown)
+
+    def _apply_focus(self) -> None:
+        """Value axes over every trial, or over the best quarter (a few poor trials squeeze the rest)."""
+        span = pd_.focus_range(self.trials, self.direction) if self.focus.value == "best" else None
+        lo, hi = span if span is not None else (None, None)
+        for scale in self.value_scales:
+            if (scale.min, scale.max) != (lo, hi):
+                with scale.hold_sync():
+                    scale.min, scale.max = lo, hi
 
     def refresh_visible(self) -> None:
         if self.trials:
@@ -441,8 +645,8 @@ class TrialPlots:
             pts.assign(d["x"], d["y"], d["numbers"], color=_arr(d["numbers"]))
 
     def _update_parallel(self) -> None:
-        d = pd_.parallel(self.trials, self.space, self.direction)
-        if not d["y"] or len(d["names"]) < 2:
+        d = pd_.parallel(self.trials, self.space, self.direction, value_name=self._("value"))
+        if not d["y"]:
             return
         self.par_numbers = d["numbers"]
         with self.par_lines.hold_sync():
@@ -451,6 +655,14 @@ class TrialPlots:
             self.par_lines.opacities = [0.8] * len(d["y"])
             if self.selection:
                 self.par_lines.selected = [i for i, n in enumerate(self.par_numbers) if n in self.selection]
+        # the value axis is scaled to the values seen: its labels follow them
+        ticks = [(n, u, lab) for n in d["names"] for u, lab in d["ticks"][n]]
+        text = [t[2] for t in ticks]
+        if list(self.par_labels.text) != text:
+            with self.par_labels.hold_sync():
+                self.par_labels.x = [t[0] for t in ticks]
+                self.par_labels.y = _arr([t[1] for t in ticks])
+                self.par_labels.text = text
 
     def _update_curves(self) -> None:
         d = pd_.learning_curves(self.trials)
@@ -511,7 +723,7 @@ class TrialPlots:
         _ = self._
         self._strategy_built = kind
         if self.strategy_box is None:
-            self.strategy_box = widgets.VBox([])
+            self.strategy_box = _page()
         self.strategy_note = widgets.HTML()
         xs, ys = (bq.LogScale() if kind == "hyperband" else bq.LinearScale()), bq.LinearScale()
         cs = bq.OrdinalColorScale(colors=["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"])
@@ -519,7 +731,7 @@ class TrialPlots:
             self._build_bayes()
             title = _("Surrogate")
         else:
-            self.s_links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#cccccc"], stroke_width=1)
+            self.s_links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#999"], stroke_width=1)
             mark = bq.Scatter(
                 x=[],
                 y=[],
@@ -539,16 +751,20 @@ class TrialPlots:
                 if kind == "hyperband"
                 else _("Population per generation (lines: parents)")
             )
+            self.s_xaxis = bq.Axis(scale=xs, label=xlabel, tick_format="d")
             axes = [
-                bq.Axis(scale=xs, label=xlabel, tick_format=".3g" if kind == "hyperband" else "d"),
-                bq.Axis(scale=ys, orientation="vertical", label=_("value"), tick_format=".3g"),
+                self.s_xaxis,
+                bq.Axis(scale=ys, side="left", label=_("value"), tick_format=".3~g", label_offset="45px"),
             ]
-            self.strategy_box.children = [self.strategy_note, _figure([self.s_links, mark], axes, title)]
+            margin = dict(_MARGIN)
+            if kind == "hyperband":  # colour is the bracket: a legend says which
+                axes.append(bq.ColorAxis(scale=cs, side="right", label=_("bracket")))
+                margin["right"] = 70
+            self.value_scales.append(ys)
+            fig = _figure([self.s_links, mark], axes, title, margin=margin)
+            self._content[id(self.strategy_box)] = [self.strategy_note, fig]
             title = _("Hyperband") if kind == "hyperband" else _("Generations")
-        self.pages = [p for p in self.pages if p[1] is not self.strategy_box]
-        self.pages.append((title, self.strategy_box, None))
-        self.tabs.children = [p[1] for p in self.pages]
-        self.tabs.titles = tuple(p[0] for p in self.pages)
+        self._add_page(title, self.strategy_box, None)
 
     def _update_hyperband(self, d: dict[str, Any]) -> None:
         keep = [i for i, v in enumerate(d["value"]) if v is not None]
@@ -558,6 +774,15 @@ class TrialPlots:
             [d["numbers"][i] for i in keep],
             color=np.asarray([d["bracket"][i] for i in keep]),
         )
+        budgets = [d["budget"][i] for i in keep if d["budget"][i] > 0]
+        if budgets:  # a budget axis in whole epochs (or a fraction), never "1.00 ... 9.00"
+            integer = all(float(b).is_integer() for b in budgets)
+            t = range_ticks(min(budgets), max(budgets), log=True, integer=integer)
+            labels = {js_number(v): lab for v, lab in zip(t["values"], t["labels"])}
+            if self.s_xaxis.tick_labels != labels:
+                with self.s_xaxis.hold_sync():
+                    self.s_xaxis.tick_values = np.asarray(t["values"], dtype=float)
+                    self.s_xaxis.tick_labels = labels
         brackets = sorted(set(d["bracket"]))
         self.strategy_note.value = (
             f"<small>{len(brackets)} {self._('brackets')}, {max(d['rung']) + 1} {self._('rungs')}</small>"
@@ -593,7 +818,7 @@ class TrialPlots:
             stroke_width=0,
         )
         self.b_mean = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[BLUE], stroke_width=2)
-        self.b_obs = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ys}, colors=["black"], default_size=20)
+        self.b_obs = bq.Scatter(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#777"], default_size=20)
         self.b_next = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[RED], line_style="dashed")
         self.b_acq = bq.Lines(
             x=[], y=[], scales={"x": xs, "y": ay}, colors=[ORANGE], stroke_width=2, fill="bottom", fill_opacities=[0.2]
@@ -601,17 +826,17 @@ class TrialPlots:
         self.b_next2 = bq.Scatter(
             x=[], y=[], scales={"x": xs, "y": ay}, colors=[RED], marker="diamond", default_size=60
         )
-        self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
-        self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3g")
+        self.b_xaxis = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3~g")
+        self.b_xaxis2 = bq.Axis(scale=xs, label=self._slice_param, tick_format=".3~g")
         top = _figure(
             [self.b_band, self.b_mean, self.b_obs, self.b_next],
             [
                 self.b_xaxis,
                 bq.Axis(
                     scale=ys,
-                    orientation="vertical",
+                    side="left",
                     label=_("model of the value"),
-                    tick_format=".3g",
+                    tick_format=".3~g",
                     num_ticks=5,
                     label_offset="45px",
                 ),
@@ -625,9 +850,9 @@ class TrialPlots:
                 self.b_xaxis2,
                 bq.Axis(
                     scale=ay,
-                    orientation="vertical",
+                    side="left",
                     label=_("acquisition"),
-                    tick_format=".2g",
+                    tick_format=".2~g",
                     num_ticks=4,
                     label_offset="45px",
                 ),
@@ -635,23 +860,37 @@ class TrialPlots:
             _("Acquisition (expected improvement); diamond: next point"),
             height="200px",
         )
-        self.strategy_box.children = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
+        self._bayes_x: str | None = None
+        self._content[id(self.strategy_box)] = [widgets.HBox([self.slice_choice, self.strategy_note]), top, bottom]
+
+    def _bayes_axis(self, name: str) -> None:
+        """The slice's x axis in the parameter's own units (a log scale for a log parameter)."""
+        if self._bayes_x == name:
+            return
+        self._bayes_x = name
+        ticks = axis_ticks(self.space[name])
+        xs = _scale_for(ticks)
+        for mark in (self.b_band, self.b_mean, self.b_obs, self.b_next, self.b_acq, self.b_next2):
+            mark.scales = {**mark.scales, "x": xs}
+        label = name + (" (log)" if ticks["scale"] == "log" else "")
+        for axis in (self.b_xaxis, self.b_xaxis2):
+            with axis.hold_sync():
+                axis.scale, axis.label = xs, label
+                axis.tick_values = np.asarray(ticks["values"], dtype=float)
+                axis.tick_labels = {js_number(v): lab for v, lab in zip(ticks["values"], ticks["labels"])}
 
     def _update_bayes(self) -> None:
         name = self.slice_choice.value
         done = [t for t in self.trials if t.state.value != "running"]
         s = self.strategy.slice(done, [name])
         axis = np.asarray(s["axes"][0] if isinstance(s["axes"], (list, tuple)) else s["axes"][name], dtype=float)
-        log = bool(getattr(self.space[name], "log", False))  # log parameters: plotted against log10
+        self._bayes_axis(name)
         mean, std = np.asarray(s["mean"], dtype=float).ravel(), np.asarray(s["std"], dtype=float).ravel()
         acq = np.asarray(s["acquisition"], dtype=float).ravel()
         nxt = s.get("next") or {}
         nx = nxt.get(name) if isinstance(nxt, dict) else None
         obs = s.get("observed") or {}
         ox, oy = _observed(obs, name)
-        if log:
-            axis, ox = np.log10(axis), list(np.log10(np.asarray(ox, dtype=float)))
-            nx = math.log10(nx) if isinstance(nx, (int, float)) and nx > 0 else None
         with self.b_band.hold_sync():
             self.b_band.x, self.b_band.y = axis, np.vstack([mean - 2 * std, mean + 2 * std])
         with self.b_mean.hold_sync():
@@ -666,7 +905,6 @@ class TrialPlots:
                 self.b_next.x, self.b_next.y = _arr([nx, nx]), _arr([lo, hi])
             with self.b_next2.hold_sync():
                 self.b_next2.x, self.b_next2.y = _arr([nx]), _arr([float(np.interp(nx, axis, acq))])
-        self.b_xaxis.label = self.b_xaxis2.label = f"log10({name})" if log else name
         self.strategy_note.value = f"<small>{self._('other parameters held at the best trial')}</small>"
 
 

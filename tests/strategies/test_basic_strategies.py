@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import pytest
+
 import jhpo
 
 from .contract import StrategyContract
@@ -51,3 +56,88 @@ def test_sobol_points_are_more_even_than_random() -> None:
             worst.append(np.abs(counts - 4).max())
         gaps[name] = np.mean(worst)
     assert gaps["sobol"] < gaps["random"]
+
+
+# -- a grid that respects the budget --------------------------------------------------------
+
+BUDGET_SPACE = {
+    "depth": jhpo.integer(1, 30),
+    "lr": jhpo.loguniform(1e-4, 1.0),
+    "frac": jhpo.uniform(0.05, 1.0),
+    "kind": jhpo.choice("gini", "entropy", "log_loss"),
+}
+
+
+def _levels(trials: list[jhpo.Trial]) -> dict[str, set[object]]:
+    return {name: {t.params[name] for t in trials} for name in trials[0].params}
+
+
+def test_grid_fits_the_budget_and_every_parameter_varies() -> None:
+    # The full grid has 30 * 5 * 5 * 3 = 2,250 points; 30 trials (one the baseline) must still
+    # vary every parameter, not only the last one as a lexicographic walk would.
+    space = jhpo.Space(BUDGET_SPACE)
+    assert space.grid_size(5) == 2250
+    with pytest.warns(UserWarning, match="smaller than the full grid"):
+        s = jhpo.Study(BUDGET_SPACE, strategy="grid", storage=":memory:", strategy_options={"n_trials": 30})
+    s.optimize(lambda t: 0.0, n_trials=30)
+    assert len(s.trials) <= 30 and s.stop_reason == "exhausted"  # the fitted grid is used up within budget
+    levels = _levels(s.trials)
+    assert all(len(v) >= 2 for v in levels.values()), levels
+    assert levels["kind"] == {"gini", "entropy", "log_loss"}  # a choice keeps every value
+    assert len(levels["lr"]) >= len(levels["frac"])  # a log range gets at least as many levels
+    assert len(s.trials) == math.prod(len(v) for v in levels.values())  # a full factorial of those levels
+
+
+def test_grid_counts_the_baseline_against_the_budget() -> None:
+    space = {"x": jhpo.uniform(0.0, 1.0), "y": jhpo.uniform(0.0, 1.0)}  # 5 x 5 = 25 points
+    full = jhpo.Study(space, strategy="grid", storage=":memory:", strategy_options={"n_trials": 25})
+    full.optimize(lambda t: 0.0, n_trials=25)
+    assert len(full.trials) == 25  # the whole grid fits: no note, the usual grid
+    opts = {"n_trials": 25, "baseline": True}
+    with pytest.warns(UserWarning, match="5 x 4 levels"):
+        s = jhpo.Study(space, strategy="grid", storage=":memory:", strategy_options=opts)
+    s.enqueue({"x": 0.33, "y": 0.66}, {"baseline": True})
+    s.optimize(lambda t: 0.0, n_trials=25)
+    assert len(s.trials) == 1 + 20 and s.stop_reason == "exhausted"
+
+
+def test_grid_too_large_for_two_levels_is_visited_in_a_spread_order() -> None:
+    space = {f"x{i}": jhpo.uniform(0.0, 1.0) for i in range(8)}  # 2^8 = 256 points even at two levels
+    with pytest.warns(UserWarning, match="space-filling order"):
+        s = jhpo.Study(space, strategy="grid", storage=":memory:", strategy_options={"n_trials": 20})
+    s.optimize(lambda t: 0.0, n_trials=20)
+    assert all(len(v) >= 2 for v in _levels(s.trials[:2]).values())  # every parameter varies from the start
+    grid = set(jhpo.Space(space).grid_levels(5)["x0"])
+    for name in space:  # and every level of the full grid shows up, evenly
+        values, counts = np.unique([t.params[name] for t in s.trials], return_counts=True)
+        assert set(values) == grid and counts.max() - counts.min() <= 2, (name, counts)
+
+
+def test_grid_in_order_mode_walks_the_full_grid_spread_out() -> None:
+    opts = {"n_trials": 30, "fit": "order", "grid_points": 3}
+    with pytest.warns(UserWarning, match="space-filling order"):
+        s = jhpo.Study(BUDGET_SPACE, strategy="grid", storage=":memory:", strategy_options=opts)
+    s.optimize(lambda t: 0.0, n_trials=30)
+    levels = _levels(s.trials)
+    assert len(levels["depth"]) >= 15 and len(levels["lr"]) == 3 and len(levels["kind"]) == 3
+    # The same strategy without a budget walks the whole grid, each point once.
+    full = jhpo.Study(BUDGET_SPACE, strategy="grid", storage=":memory:", strategy_options={"grid_points": 2})
+    full.optimize(lambda t: 0.0, n_trials=1000)
+    assert len({tuple(t.params.values()) for t in full.trials}) == len(full.trials) == 30 * 2 * 2 * 3
+
+
+def test_grid_magic_fits_trials_and_says_so(ip) -> None:  # type: ignore[no-untyped-def]
+    ip.run_cell("def depth_penalty(d):\n    return abs(d - 12) / 30")  # an earlier cell
+    cell = (
+        "depth = 30  # tune: integer(1, 30)\n"
+        "lr = 0.1  # tune: loguniform(1e-4, 1.0)\n"
+        "frac = 1.0  # tune: uniform(0.05, 1.0)\n"
+        "kind = 'gini'  # tune: choice('gini', 'entropy', 'log_loss')\n"
+        "score = -depth_penalty(depth) - abs(lr - 0.01) - (kind != 'entropy')\n"
+    )
+    with pytest.warns(UserWarning, match="fits"):
+        res = ip.run_cell_magic("tune", "--strategy grid --trials 30 --maximize score --quiet", cell)
+    df = res.to_dataframe()
+    assert len(df) <= 30
+    assert all(df[f"params_{n}"].nunique() >= 2 for n in ("depth", "lr", "frac", "kind"))
+    assert res.best_params["kind"] == "entropy"

@@ -149,7 +149,7 @@ def test_strategy_views_appear_with_their_data(fake_comm):
         trial.info.update({"generation": i // 2, "parents": [i - 2] if i >= 2 else []})
         study.tell(trial, float(i))
     panel.on_search_end(study, "done")
-    assert panel.plots.tabs.titles[-1] == "Generations"
+    assert "Generations" in panel.plots.tabs.titles
     _open_every_page(panel.plots)
     assert sorted(panel.plots.s_points.numbers) == [0, 1, 2, 3]
 
@@ -224,8 +224,8 @@ def test_views_of_the_real_strategies(fake_comm, strategy, title):
     study.observers.append(panel)
     study.optimize(lambda t: -((t.params["x"] - 1) ** 2), n_trials=30)
     plots = panel.plots
-    assert plots.tabs.titles[-1] == title
-    plots.tabs.selected_index = len(plots.tabs.children) - 1
+    assert title in plots.tabs.titles
+    plots.tabs.selected_index = plots.tabs.titles.index(title)
     assert "not available" not in plots.strategy_note.value
     if strategy == "bayes":
         assert len(plots.b_mean.x) > 10 and len(plots.b_next2.x) == 1
@@ -250,3 +250,102 @@ def test_running_trials_show_their_workers(fake_comm):
     panel.on_trial_end(study, a)
     text = panel._current_text()
     assert "worker-1" not in text and "worker-2 (pid 12)" in text
+
+
+def _bowl(trial):
+    return -((trial.params["x"] - 1) ** 2)
+
+
+def test_resumed_study_panel_agrees_with_result_dataframe_and_snapshot(fake_comm, tmp_path):
+    from jhpo.result import TuneResult
+    from jhpo.ui.panel import Panel
+    from jhpo.ui.snapshot import snapshot_html
+
+    db = str(tmp_path / "s.db")
+    first = jhpo.Study(SPACE, strategy="random", seed=0, storage=db, name="again")
+    first.optimize(_bowl, n_trials=10)
+    earlier_best = first.best_trial
+    resumed = jhpo.load_study("again", db)
+    panel = Panel()
+    resumed.observers.append(panel)
+    panel.on_search_start(resumed, 5)  # right after the resume, before any new trial
+    assert panel.n_done == 0 and panel.n_study == 10
+    assert panel.best.number == earlier_best.number and f"{earlier_best.value:.4g}" in panel.best_html.value
+    panel.on_search_end(resumed, "done")
+    resumed.observers.remove(panel)
+    panel = Panel()
+    resumed.observers.append(panel)
+    # new trials are all worse: the best stays the earlier one, everywhere
+    resumed.optimize(lambda t: _bowl(t) - 100, n_trials=5)
+    result = TuneResult(resumed)
+    df = result.to_dataframe()
+    best_row = df.loc[df["value"].idxmax()]
+    assert panel.n_done == 5 and panel.n_study == 15 == len(df)
+    assert panel.best.number == result.best_trial.number == int(best_row["number"]) == earlier_best.number
+    assert (
+        f"{result.best_value:.4g}" in panel.best_html.value and f"trial {earlier_best.number}" in panel.best_html.value
+    )
+    assert "<b>5</b>/5" in panel.pill.value and "<b>15</b> in the study" in panel.pill.value
+    assert f"{result.best_value:.4g}" in snapshot_html(resumed)
+    assert max(panel.plots.h_done.numbers) == 14 and len(panel.plots.h_done.numbers) == 15
+
+
+def test_trials_of_other_writers_count_in_the_study_not_in_the_run(fake_comm, tmp_path):
+    from jhpo.trial import Trial
+    from jhpo.ui.panel import Panel
+
+    study = jhpo.Study(SPACE, strategy="random", seed=0, storage=str(tmp_path / "s.db"), name="shared")
+    panel = Panel()
+    study.observers.append(panel)
+    panel.on_search_start(study, 3)
+    for i in range(3):
+        mine = study.ask()
+        panel.on_trial_start(study, mine)
+        # another kernel's trial, better than ours, reported though this panel never saw it start
+        # (and perhaps before the study lists it)
+        theirs = Trial(number=100 + i, params=dict(mine.params), state=TrialState.COMPLETE, value=50.0 + i)
+        panel.on_trial_end(study, theirs)
+        study.tell(mine, float(i))
+    panel.on_search_end(study, "done")
+    assert panel.n_done == 3 and panel.n_running == 0 and panel.n_study == 6
+    assert panel.best.value == 52.0 and "52" in panel.best_html.value
+    assert sorted(panel.plots.h_done.numbers) == sorted(t.number for t in panel.all_trials())
+
+
+def test_trials_table_sorts_filters_and_opens_a_trial(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 20)
+    plots = panel.plots
+    plots.tabs.selected_index = plots.tabs.titles.index("Trials")
+    assert plots.tbl_numbers == [t.number for t in study.trials]  # every trial, in order
+    plots.tbl_sort.value, plots.tbl_desc.value = "value", True
+    done = sorted((t for t in study.trials if t.value is not None), key=lambda t: -t.value)
+    assert plots.tbl_numbers[: len(done)] == [t.number for t in done]
+    plots.tbl_state.value = "failed"
+    failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
+    assert sorted(plots.tbl_numbers) == failed and len(plots.tbl_rows.options) == len(failed)
+    plots.tbl_rows.index = 0  # a click on the row
+    assert f"Trial {plots.tbl_numbers[0]}" in panel.detail.value and "a failing trial" in panel.detail.value
+    # kept in sync: a new trial shows up while the table is open
+    study.observers.append(panel)
+    study.optimize(_objective, n_trials=9)
+    failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
+    assert sorted(plots.tbl_numbers) == failed and len(failed) >= 3
+
+
+def test_importance_page_appears_with_enough_trials(fake_comm):
+    from jhpo.importance import MIN_TRIALS
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    _run(panel, MIN_TRIALS - 3)
+    assert "Importance" not in panel.plots.tabs.titles  # no empty view
+    panel = Panel()
+    study = _run(panel, 30)
+    plots = panel.plots
+    plots.tabs.selected_index = plots.tabs.titles.index("Importance")
+    assert list(plots.imp_bars.x)[0] == "x"  # the value depends on x alone
+    assert float(plots.imp_bars.y[0]) > 0.7 and abs(float(sum(plots.imp_bars.y)) - 1) < 1e-6
+    assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.imp_note.value

@@ -86,9 +86,12 @@ def test_parallel_unit_coordinates_and_ticks():
         _trial(2, None, TrialState.FAILED, params={"lr": 1.0, "k": "b"}),
     ]
     d = pd_.parallel(trials, space, "maximize")
-    assert d["names"] == ["lr", "k"] and d["color"] == [1.0, 2.0] and d["numbers"] == [0, 1]
-    assert d["y"][0] == pytest.approx([0.0, 0.25]) and d["y"][1] == pytest.approx([1.0, 0.75])
+    # the objective is an axis too, best at the top whichever the direction
+    assert d["names"] == ["lr", "k", "value"] and d["color"] == [1.0, 2.0] and d["numbers"] == [0, 1]
+    assert d["y"][0] == pytest.approx([0.0, 0.25, 0.0]) and d["y"][1] == pytest.approx([1.0, 0.75, 1.0])
     assert [lab for _, lab in d["ticks"]["k"]] == ["a", "b"]
+    assert [lab for _, lab in d["ticks"]["lr"]] == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "10⁰"]
+    assert pd_.parallel(trials, space, "minimize")["y"][0][-1] == pytest.approx(1.0)
 
 
 def test_learning_curves_with_pruning_reason():
@@ -122,7 +125,54 @@ def test_detail_eta_and_formats():
     t = _trial(3, 0.5, params={"x": 0.123456}, info={"why": {"text": "high expected improvement"}})
     t.stdout = "x" * 10_000
     d = pd_.trial_detail(t, limit=100)
-    assert d["params"] == {"x": "0.1235"} and d["duration"] == "00:02" and d["why"] == "high expected improvement"
+    assert d["params"] == {"x": "0.1235"} and d["duration"] == "1.5 s" and d["why"] == "high expected improvement"
     assert d["stdout"].startswith("...") and len(d["stdout"]) < 200
     assert pd_.eta_seconds(5, 10, 50.0) == 50.0 and pd_.eta_seconds(0, 10, 1.0) is None
     assert pd_.fmt_duration(3725) == "1:02:05" and pd_.fmt_duration(None) == "-"
+    # trials shorter than a second stay readable instead of all showing 00:00
+    assert (
+        pd_.fmt_duration(0.042) == "42 ms"
+        and pd_.fmt_duration(5e-5) == "< 1 ms"
+        and pd_.fmt_duration(12.34) == "12.3 s"
+    )
+    assert pd_.fmt_duration(75) == "01:15"
+
+
+def test_integer_ticks_are_whole_numbers_that_do_not_crowd():
+    from jhpo.ui.ticks import axis_ticks
+
+    t = axis_ticks(jhpo.integer(2, 10))
+    assert t["values"] == [2, 4, 6, 8, 10] and t["labels"] == ["2", "4", "6", "8", "10"]
+    t = axis_ticks(jhpo.integer(1, 500))
+    assert all(float(v).is_integer() for v in t["values"]) and len(t["values"]) <= 6
+    assert all("." not in lab for lab in t["labels"])
+
+
+def test_log_ticks_are_decades_in_the_parameters_units():
+    from jhpo.ui.ticks import axis_ticks, js_number
+
+    t = axis_ticks(jhpo.loguniform(1e-3, 1))
+    assert t["scale"] == "log" and t["values"] == [1e-3, 1e-2, 1e-1, 1.0]
+    assert t["labels"] == ["10⁻³", "10⁻²", "10⁻¹", "10⁰"]
+    wide = axis_ticks(jhpo.loguniform(1e-8, 1e4))  # thinned, never more than 7 labels
+    assert len(wide["values"]) <= 7 and all(lab.startswith("10") for lab in wide["labels"])
+    # a short log range: 1-2-5 steps in plain numbers; integers stay integers
+    assert axis_ticks(jhpo.loguniform(0.01, 0.5))["labels"] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5"]
+    assert axis_ticks(jhpo.integer(4, 64, log=True))["labels"] == ["5", "10", "20", "50"]
+    # bqplot finds a label by the JavaScript string of its tick value
+    assert [js_number(v) for v in (1e-7, 1e-5, 0.001, 100.0, 2.5)] == ["1e-7", "0.00001", "0.001", "100", "2.5"]
+
+
+def test_linear_ticks_keep_the_decimals_their_step_needs():
+    from jhpo.ui.ticks import linear_ticks, tick_labels
+
+    values = linear_ticks(-9.5, 0.95)
+    assert tick_labels(values, "linear", False) == ["-7.5", "-5.0", "-2.5", "0.0"]
+    assert tick_labels(linear_ticks(0, 1), "linear", False) == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+
+
+def test_categorical_ticks_are_the_names():
+    from jhpo.ui.ticks import axis_ticks
+
+    t = axis_ticks(jhpo.choice("rbf", "poly", None, True))
+    assert t["scale"] == "ordinal" and t["labels"] == ["rbf", "poly", "None", "True"] == t["domain"]

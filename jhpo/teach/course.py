@@ -1,0 +1,139 @@
+"""Code the course lessons share: the small numpy network of lessons 7 and 8.
+
+The network is written out in numpy so that every hyperparameter the lessons discuss is an argument,
+and dropout, weight decay and early stopping are a few visible lines each. Lesson 7 prints this code
+(``inspect.getsource``); a lesson imports it rather than pasting it, so there is one copy to edit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["lr_factor", "train_mlp"]
+
+
+def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
+    """The fraction of the base learning rate that epoch `epoch` of `epochs` uses."""
+    if schedule == "step":  # divide by 10 at half and again at three quarters of training
+        return 0.1 ** ((epoch >= epochs // 2) + (epoch >= 3 * epochs // 4))
+    if schedule == "cosine":  # glide from 1 down to 0 along half a cosine
+        return float(0.5 * (1 + np.cos(np.pi * epoch / epochs)))
+    if schedule == "cyclic":  # triangles between 0.1 and 1, three of them
+        period = max(2, epochs // 3)
+        return 0.1 + 0.9 * (1 - abs(2 * (epoch % period) / period - 1))
+    return 1.0  # "constant"
+
+
+def train_mlp(
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    hidden: int = 64,
+    lr: float = 0.1,
+    epochs: int = 20,
+    batch_size: int = 32,
+    optimizer: str = "sgd",
+    momentum: float = 0.0,
+    schedule: str = "constant",
+    weight_decay: float = 0.0,
+    dropout: float = 0.0,
+    patience: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train a one-hidden-layer ReLU network with a softmax output by minibatch gradient descent.
+
+    The weights are the *parameters* (learned); every argument after `y_val` is a *hyperparameter*.
+    Returns the per-epoch history (lr, loss, train_acc, val_loss, val_acc) and the final scores.
+    """
+    rng = np.random.default_rng(seed)
+    n_out = int(max(y.max(), y_val.max())) + 1
+    params = [
+        rng.normal(0, np.sqrt(2 / X.shape[1]), (X.shape[1], hidden)),
+        np.zeros(hidden),
+        rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)),
+        np.zeros(n_out),
+    ]
+    m = [np.zeros_like(p) for p in params]  # SGD's velocity, or Adam's running mean of gradients
+    v = [np.zeros_like(p) for p in params]  # Adam's running mean of squared gradients
+    Y = np.eye(n_out)[y]
+
+    def forward(Xb: np.ndarray, p: list[np.ndarray]) -> np.ndarray:
+        z = np.maximum(Xb @ p[0] + p[1], 0) @ p[2] + p[3]
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        prob: np.ndarray = e / e.sum(axis=1, keepdims=True)
+        return prob
+
+    def evaluate(Xe: np.ndarray, ye: np.ndarray, p: list[np.ndarray]) -> tuple[float, float]:
+        prob = forward(Xe, p)
+        loss = -np.mean(np.log(np.clip(prob[np.arange(len(ye)), ye], 1e-12, None)))
+        return float(loss), float(np.mean(prob.argmax(axis=1) == ye))
+
+    hist: dict[str, list[float]] = {k: [] for k in ("lr", "loss", "train_acc", "val_loss", "val_acc")}
+    best_loss, best_params, waited, t, diverged = np.inf, [p.copy() for p in params], 0, 0, False
+    with np.errstate(all="ignore"):
+        for epoch in range(epochs):
+            step_lr = lr * lr_factor(schedule, epoch, epochs)
+            order = rng.permutation(len(X))
+            for start in range(0, len(X), batch_size):
+                i = order[start : start + batch_size]
+                z1 = X[i] @ params[0] + params[1]
+                h = np.maximum(z1, 0)
+                if dropout > 0:  # inverted dropout: silence hidden units at random, scale the rest up
+                    mask = (rng.random(h.shape) >= dropout) / (1 - dropout)
+                    h = h * mask
+                z = h @ params[2] + params[3]
+                prob = np.exp(z - z.max(axis=1, keepdims=True))
+                prob /= prob.sum(axis=1, keepdims=True)
+                d2 = (prob - Y[i]) / len(i)
+                dh = (d2 @ params[2].T) * (z1 > 0)
+                if dropout > 0:
+                    dh = dh * mask
+                # weight decay: the gradient of (weight_decay / 2) * ||W||^2 pulls every weight toward 0
+                grads = [
+                    X[i].T @ dh + weight_decay * params[0],
+                    dh.sum(0),
+                    h.T @ d2 + weight_decay * params[2],
+                    d2.sum(0),
+                ]
+                t += 1
+                for k, (p, g) in enumerate(zip(params, grads)):
+                    if optimizer == "adam":  # a step per weight, scaled by its own gradient history
+                        m[k] = 0.9 * m[k] + 0.1 * g
+                        v[k] = 0.999 * v[k] + 0.001 * g * g
+                        p -= step_lr * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+                    else:  # SGD; momentum > 0 keeps a velocity of past gradients
+                        m[k] = momentum * m[k] - step_lr * g
+                        p += m[k]
+            loss, acc = evaluate(X, y, params)
+            val_loss, val_acc = evaluate(X_val, y_val, params)
+            for key, value in zip(hist, (step_lr, loss, acc, val_loss, val_acc)):
+                hist[key].append(value)
+            if not np.isfinite(loss) or loss > 1e3:
+                diverged = True
+                break
+            if val_loss < best_loss:
+                best_loss, best_params, waited = val_loss, [p.copy() for p in params], 0
+            else:
+                waited += 1
+                if patience is not None and waited >= patience:
+                    break  # early stopping: no better validation loss for `patience` epochs
+    if patience is not None:
+        params = best_params  # ... and keep the weights of the best epoch
+    loss, acc = evaluate(X, y, params)
+    val_loss, val_acc = evaluate(X_val, y_val, params)
+    # "diverged": the loss blew up, or training ended worse than guessing uniformly (log of the classes)
+    diverged = diverged or not np.isfinite(loss) or loss > np.log(n_out)
+    return {
+        "history": hist,
+        "diverged": diverged,
+        "epochs_run": len(hist["loss"]),
+        "loss": loss,
+        "train_acc": acc,
+        "val_acc": val_acc if np.isfinite(val_loss) else 0.0,
+        "val_loss": val_loss,
+        "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
+    }

@@ -161,6 +161,11 @@ def open_study(
     Teaching modes (a race's per-strategy studies, the manual form) open their
     studies here, so they are stored exactly as ``%%tune`` stores its own.
     """
+    options = _strategy_options(opts)
+    if (strategy or opts.strategy) in BUDGETED:
+        # n_trials as the search will count it (hyperband without --trials runs one whole bracket);
+        # not for grid, whose default is the whole grid (a count would make it fit the levels)
+        options["n_trials"] = _total(opts, template)
     return Study(
         template.space,
         strategy=strategy or opts.strategy,
@@ -172,8 +177,7 @@ def open_study(
         pruner=opts.pruner,
         allow_changes=opts.allow_changes,
         meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
-        # n_trials as the search will count it (hyperband without --trials runs one whole bracket)
-        strategy_options={**_strategy_options(opts), "n_trials": _total(opts, template)},
+        strategy_options=options,
     )
 
 

@@ -15,6 +15,7 @@ from .cell import TuneOptions, tune_cell
 from .result import TuneResult
 from .storage import DEFAULT_PATH
 from .study import ObjectiveError, StudyExists, StudyMismatch, load_study
+from .trial import TrialState
 from .ui import make_observer
 
 _ABSENT = "\0"
@@ -77,6 +78,34 @@ def _refuse_shell_lines(cell: str, source: str) -> None:
         f"{where} uses a %magic or !command, which needs this kernel's IPython; trials in --n-jobs, --executor "
         "or --trial-timeout workers run without it. Move that line to another cell, or run without those options"
     )
+
+
+def _interrupted(result: TuneResult, output: str | None) -> KeyboardInterrupt:
+    """Show what an interrupted search found; returns the error that ends its cell as interrupted.
+
+    The kernel's stop button means "stop this cell": Jupyter aborts the cells queued
+    behind an interrupted cell (Run All), so a search must not end its cell normally and
+    let them run on. The panel's Stop button is different ("stop searching, keep going",
+    ``stop_reason == "stopped"``) and never comes here. Finished trials are already in
+    storage and the best trial's names in the notebook (:func:`jhpo.cell.tune_cell`).
+    """
+    from IPython.display import display
+
+    display(result)  # right after a live panel this adds nothing: the panel is the result (ui.show_result)
+    study = result.study
+    done = sum(t.state.is_finished and t.state is not TrialState.INTERRUPTED for t in study.trials)
+    where = study.storage.location
+    message = f"the search was interrupted: its {done} finished trials are kept in study {study.name!r} ({where})"
+    if result.applied and study.best_trial is not None:
+        message += f"; the notebook holds what trial {study.best_trial.number} (the best) set"
+    if output:
+        message += f"; `{output}` holds the result"
+    if where != "memory":
+        message += f"; `%tune_show {study.name} {where}` shows it again"
+    exc = KeyboardInterrupt(message)
+    # IPython shows what this returns instead of a traceback through its own frames and jhpo's
+    exc._render_traceback_ = lambda: [f"KeyboardInterrupt: {message}"]  # type: ignore[attr-defined]
+    return exc
 
 
 @magics_class
@@ -201,6 +230,8 @@ class TuneMagics(Magics):
             result._shown_live = self.shell.execution_count  # type: ignore[attr-defined]
         if result is not None and args.output:
             self.shell.user_ns[args.output] = result
+        if result is not None and result.study.stop_reason == "interrupted":
+            raise _interrupted(result, args.output)  # the queued cells are aborted, as after any interrupted cell
         return result
 
     def _executor(self, var: str, n_jobs: int | None) -> Any:

@@ -67,13 +67,18 @@ def start_kernel(tmp_path: Path, which: str, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture(params=KERNELS)
-def kernel(request, tmp_path, monkeypatch):
+def kernel_and_manager(request, tmp_path, monkeypatch):
     km, kc = start_kernel(tmp_path, request.param, monkeypatch)
     try:
-        yield kc
+        yield kc, km
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(kernel_and_manager):
+    return kernel_and_manager[0]
 
 
 def run_all(kc, cells, during=None, timeout=180.0):
@@ -218,3 +223,87 @@ def test_cells_read_past_are_run_even_if_the_poller_is_never_closed(kernel):
     ]
     assert_in_order(run_all(kernel, cells, timeout=60))
     check_seen(kernel, ["A", "B", "C"])
+
+
+def test_interrupting_a_search_ends_its_cell_as_interrupted_and_aborts_the_queued_cells(kernel_and_manager, tmp_path):
+    # The kernel's stop button (SIGINT, as the server sends it) during a search: the cell ends as an
+    # interrupted cell does, so the front end's queued cells are aborted; what the search found is kept.
+    from jhpo.trial import TrialState
+
+    kc, km = kernel_and_manager
+    db = str(tmp_path / "s.db")
+
+    def interrupt_during_search(kc):
+        deadline = time.time() + 90
+        while not (os.path.exists(db) and len(trials(db, "first")) >= 4):
+            assert time.time() < deadline, "the search never got going"
+            time.sleep(0.1)
+        km.interrupt_kernel()
+
+    replies = run_all(kc, notebook(db, first=400), during=interrupt_during_search)
+    statuses = [r["status"] for r in replies]
+    assert statuses == ["ok", "ok", "error"] + ["aborted"] * 6, replies
+    assert replies[2]["ename"] == "KeyboardInterrupt", replies[2]
+    assert "finished trials are kept in study 'first'" in replies[2]["evalue"], replies[2]
+    # the message alone, not a traceback through IPython's and jhpo's frames
+    assert replies[2]["traceback"] == ["KeyboardInterrupt: " + replies[2]["evalue"]], replies[2]["traceback"]
+    # the cell showed its result before it ended: the live panel, then the interruption
+    shown = iopub_of(kc, replies)
+    assert "display_data" in shown and shown[-1] == "error", shown
+
+    stored = trials(db, "first")
+    complete = [t for t in stored if t.state is TrialState.COMPLETE]
+    assert 3 <= len(complete) < 400, len(complete)  # the interrupt reached the running search
+    assert all(t.state in (TrialState.COMPLETE, TrialState.INTERRUPTED) for t in stored), stored
+    assert sum(t.state is TrialState.INTERRUPTED for t in stored) <= 1
+    assert not trials(db, "second")  # the next search, queued behind it, never ran
+    best = max(complete, key=lambda t: t.value)
+    check = (
+        f"assert seen == ['setup'], seen\nassert x == {best.params['x']!r}, x\nassert score == {best.value!r}, score\n"
+        f"assert r1.best_trial.number == {best.number} and r1.study.stop_reason == 'interrupted'"
+    )
+    reply = kc.execute_interactive(check, timeout=60, output_hook=lambda m: None)
+    assert reply["content"]["status"] == "ok", reply["content"]
+
+
+def iopub_of(kc, replies):
+    """The iopub message types of the cell that failed, in order (read after the run)."""
+    by_parent: dict[str, list[str]] = {}
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=2)
+        except queue.Empty:
+            break
+        if msg["msg_type"] in ("display_data", "error", "execute_result", "update_display_data"):
+            by_parent.setdefault(msg["parent_header"].get("msg_id"), []).append(msg["msg_type"])
+    failed = [types for types in by_parent.values() if "error" in types]
+    assert len(failed) == 1, by_parent
+    return failed[0]
+
+
+def test_interrupting_a_paused_search_ends_its_cell_as_interrupted(kernel_and_manager, tmp_path):
+    # Pause holds the search between trials; the kernel's stop button must still end the cell (and the run)
+    from jhpo.trial import TrialState
+
+    kc, km = kernel_and_manager
+    db = str(tmp_path / "s.db")
+    held: list[int] = []
+
+    def pause_then_interrupt(kc):
+        found = comms(kc, {"Pause"})
+        time.sleep(0.6)
+        click(kc, found["Pause"])
+        time.sleep(0.8)
+        held.append(len(trials(db, "first")))
+        km.interrupt_kernel()
+
+    replies = run_all(kc, notebook(db, first=60), during=pause_then_interrupt)
+    assert [r["status"] for r in replies] == ["ok", "ok", "error"] + ["aborted"] * 6, replies
+    assert replies[2]["ename"] == "KeyboardInterrupt", replies[2]
+    stored = trials(db, "first")
+    assert len(stored) == held[0] < 60  # nothing ran after the pause
+    assert all(t.state is TrialState.COMPLETE for t in stored), stored  # paused between trials: none was cut
+    best = max(stored, key=lambda t: t.value)
+    check = f"assert seen == ['setup'], seen\nassert x == {best.params['x']!r}, x"
+    reply = kc.execute_interactive(check, timeout=60, output_hook=lambda m: None)
+    assert reply["content"]["status"] == "ok", reply["content"]

@@ -79,23 +79,24 @@ class GridStrategy(Strategy):
         searched = space.searched
         self.levels: Levels = searched.grid_levels(grid_points)
         self.spread = False  # lexicographic walk
-        full = _size(self.levels)
+        full = self.size
         budget = None if n_trials is None else n_trials - (1 if baseline else 0)
         if budget is not None and 0 < budget < full:
             fitted = fit_levels(searched, budget, grid_points)
-            if fit == "levels" and _size(fitted) <= budget:
+            if fit == "levels" and _count(searched, fitted) <= budget:
                 self.levels = fitted
-            self.spread = _size(self.levels) > budget
+            self.spread = self.size > budget
             warnings.warn(_note(n_trials or 0, full, self.levels, self.spread), UserWarning, stacklevel=2)
 
     @property
     def size(self) -> int:
-        """Points in the grid this strategy walks."""
-        return _size(self.levels)
+        """Points in the grid this strategy walks (distinct configurations of a conditional space)."""
+        return _count(self.space.searched, self.levels)
 
     def points(self) -> Iterator[dict[str, Value]]:
         """The grid points in the order they are visited."""
-        return _spread(self.levels) if self.spread else _lexicographic(self.levels)
+        raw = _spread(self.levels) if self.spread else _lexicographic(self.levels)
+        return _distinct(self.space.searched, raw)
 
     def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
         searched = self.space.searched
@@ -113,6 +114,28 @@ class GridStrategy(Strategy):
 
 def _size(levels: Levels) -> int:
     return math.prod(len(v) for v in levels.values())
+
+
+def _distinct(space: Space, points: Iterator[dict[str, Value]]) -> Iterator[dict[str, Value]]:
+    """With conditions, each combination pruned to its active parameters, each configuration once
+    (an inactive parameter does not multiply the grid)."""
+    if not space.conditions:
+        yield from points
+        return
+    seen: set[tuple[object, ...]] = set()
+    for params in points:
+        params = space.prune(params)
+        key = space.key(params)
+        if key not in seen:
+            seen.add(key)
+            yield params
+
+
+def _count(space: Space, levels: Levels) -> int:
+    full = _size(levels)
+    if not space.conditions or full > 1_000_000:
+        return full
+    return sum(1 for _ in _distinct(space, _lexicographic(levels)))
 
 
 def _note(n_trials: int, full: int, levels: Levels, spread: bool) -> str:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,99 @@ RUN_ALL = """async ([name, ms]) => {
   };
   return Promise.race([run(), timeout]);
 }"""
+
+
+# -- Notebook 7 (the same server recipe, another front end) ---------------------------------------
+
+
+def _serve(tmp_path: Path, argv: list[str]) -> Iterator[Lab]:
+    """Run the Jupyter server ``argv`` (its module and app options) on 127.0.0.1; yield it, then shut it down."""
+    root = tmp_path / "root"
+    root.mkdir()
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+        IPYTHONDIR=str(tmp_path / "ipy"),
+    )
+    for rel, value in SETTINGS.items():
+        f = tmp_path / "cfg/lab/user-settings/@jupyterlab" / f"{rel}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(value))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = os.urandom(16).hex()
+    cmd = [sys.executable, "-m", *argv, "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
+    cmd += ["--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    cmd.append(f"--FileCheckpoints.checkpoint_dir={tmp_path / 'ckpt'}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    app = Lab(f"http://127.0.0.1:{port}", token, root)
+    try:
+        deadline = time.time() + 90
+        while True:
+            if server.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{argv[0]} did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+            try:
+                app.api("/api/status")
+                break
+            except OSError:
+                time.sleep(0.25)
+        yield app
+    finally:
+        try:
+            app.api("/api/shutdown", method="POST")
+            server.wait(timeout=20)
+        except Exception:  # noqa: BLE001
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.close()
+
+
+def _require_browser() -> None:
+    missing = pytest.fail if os.environ.get("JHPO_REQUIRE_BROWSER") else pytest.skip
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("playwright is not installed (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=...)")
+
+
+@pytest.fixture
+def notebook7(tmp_path):
+    """A Notebook 7 server (``pip install notebook``) exposing its app as ``window.jupyterapp``."""
+    _require_browser()
+    try:
+        import notebook
+
+        major = int(notebook.__version__.split(".")[0])
+    except (ImportError, ValueError):
+        major = 0
+    if major < 7:
+        (pytest.fail if os.environ.get("JHPO_REQUIRE_BROWSER") else pytest.skip)("Notebook 7 is not installed")
+    yield from _serve(tmp_path, ["notebook", "--JupyterNotebookApp.expose_app_in_browser=True"])
+
+
+@pytest.fixture
+def notebook7_page(notebook7):
+    """A headless Chromium page for the Notebook 7 server (as ``page`` is for JupyterLab)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
+            pg.errors = []
+            pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+            yield pg
+        finally:
+            browser.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -583,20 +583,28 @@ class Space(Mapping[str, Distribution]):
         full = math.prod(counts)
         return full if full > 1_000_000 else self.grid_size(max(counts, default=1))
 
+    def distinct(self, points: Iterable[Mapping[str, Value]]) -> Iterator[dict[str, Value]]:
+        """``points`` pruned to their active parameters, each distinct configuration once, in order.
+
+        Without conditions the points pass through unchanged: a grid over a tree need not
+        know the tree, it walks its product through this.
+        """
+        seen: set[tuple[Any, ...]] = set()
+        for point in points:
+            if not self.conditions:
+                yield dict(point)
+                continue
+            params = self.prune(point)
+            key = self.key(params)
+            if key not in seen:
+                seen.add(key)
+                yield params
+
     def grid(self, k: int) -> Iterator[dict[str, Value]]:
         """All grid points in lexicographic order (lazily); with conditions, only the distinct
         configurations (an inactive parameter does not multiply the grid)."""
         levels = self.grid_levels(k)
-        seen: set[tuple[Any, ...]] = set()
-        for combo in itertools.product(*levels.values()):
-            params = dict(zip(levels, combo))
-            if self.conditions:
-                params = self.prune(params)
-                key = self.key(params)
-                if key in seen:
-                    continue
-                seen.add(key)
-            yield params
+        return self.distinct(dict(zip(levels, combo)) for combo in itertools.product(*levels.values()))
 
     def key(self, params: Mapping[str, Value]) -> tuple[Any, ...]:
         """A hashable identity of a configuration (for duplicate checks)."""

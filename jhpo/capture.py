@@ -56,6 +56,8 @@ def _marker(dropped: int) -> str:
 
 def clean_text(text: str) -> str:
     """``text`` with lone surrogates escaped (``\\udcff``), so UTF-8 storage and JSON accept it."""
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -65,6 +67,8 @@ def clean_text(text: str) -> str:
 
 def bound_text(text: str, limit: int | None = None) -> str:
     """``text`` cut to its head and tail when longer than ``limit``, saying how much was dropped."""
+    if len(text) <= 2:  # the common empty stream: no limit to look up
+        return text
     limit = output_limit() if limit is None else limit
     if len(text) <= limit:
         return text

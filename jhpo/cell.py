@@ -263,6 +263,12 @@ def tune_cell(
         template, namespace, opts.objective, opts.direction, checkpoint=checkpoint, ast_transform=ast_transform
     )
     study = open_study(template, opts)
+    if opts.resume and study.created:  # never silently: say that --resume started a new study
+        print(
+            f"jhpo: no study named {study.name!r} was stored in {study.storage.location} yet, so --resume "
+            "started it (the next --resume continues it)",
+            file=err or sys.stderr,
+        )
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
         study.enqueue(_baseline(template), {"baseline": True})
@@ -318,9 +324,11 @@ def _apply_best(
             )
         return names, None
     started = time.perf_counter()
+    _status(study, f"re-running the best configuration (trial {best.number}) in the notebook")
     try:
         names, value, _, _ = runner.refit(best.params)
     except Exception as exc:  # noqa: BLE001 - re-running the best config can fail like any trial
+        _status(study, f"re-running the best configuration (trial {best.number}) failed: {type(exc).__name__}")
         print(
             f"jhpo: re-running the best configuration (trial {best.number}) in the notebook failed, so its "
             f"variables hold the cell's state before the search: {type(exc).__name__}: {exc}",
@@ -328,6 +336,11 @@ def _apply_best(
         )
         return {}, {"trial": best.number, "seconds": time.perf_counter() - started, "error": str(exc)}
     refit = {"trial": best.number, "seconds": round(time.perf_counter() - started, 4), "value": _number(value)}
+    _status(
+        study,
+        f"re-ran the best configuration (trial {best.number}, {refit['seconds']:.2g} s): the notebook holds its "
+        "results (--no-refit skips this)",
+    )
     if (
         refit["value"] is not None
         and best.value is not None
@@ -340,6 +353,11 @@ def _apply_best(
             file=out,
         )
     return names, refit
+
+
+def _status(study: Study, text: str) -> None:
+    for obs in study.observers:
+        getattr(obs, "on_status", lambda *_: None)(study, text)  # observers written before the event
 
 
 def _number(value: Any) -> float | None:

@@ -12,7 +12,9 @@ and for PyTorch ``done = jhpo.checkpoint(net, optimizer)`` (a scheduler too, if
 any). :func:`checkpoint` registers the objects; when the trial ends jhpo keeps
 their *state*, and when Hyperband, ASHA or PBT promotes that configuration
 the new trial's ``jhpo.checkpoint`` loads it into the freshly built objects and
-returns the budget already trained. What "state" means:
+returns the budget already trained. The new trial's hyperparameters win over
+the saved ones (an optimizer's learning rate and momentum are set back to
+what this trial built it with; PBT relies on it). What "state" means:
 
 * an object with ``state_dict``/``load_state_dict`` (PyTorch modules,
   optimizers, LR schedulers): a deep copy of its ``state_dict()``;
@@ -24,7 +26,8 @@ returns the budget already trained. What "state" means:
 
 Outside a search ``jhpo.checkpoint`` returns 0 and does nothing, so the cell still
 runs as plain Python; a cell that does not call it restarts at every rung.
-States live in memory only (storage holds JSON, never pickle): they travel
+States live in memory only (storage holds JSON, never pickle), for one search
+(one ``%%tune``, one ``Study.optimize`` call): they travel
 to and from worker processes and Dask workers with the trials, and a study
 resumed in a new kernel restarts the configurations it promotes.
 """
@@ -59,10 +62,25 @@ def _state(obj: Any) -> Any:
 
 
 def _load(obj: Any, state: Any) -> None:
+    """Load the parent's training state, keeping this trial's hyperparameters.
+
+    PBT changes hyperparameters between intervals, and a saved optimizer carries
+    the old ones (a PyTorch optimizer's ``param_groups``, the ``_optimizer`` of a
+    scikit-learn MLP): they are set back to what the fresh object was built with.
+    """
     if callable(getattr(obj, "load_state_dict", None)) and callable(getattr(obj, "state_dict", None)):
+        groups = getattr(obj, "param_groups", None)
+        fresh = [{k: v for k, v in g.items() if k != "params"} for g in groups] if groups is not None else None
         obj.load_state_dict(state)
-    else:
-        vars(obj).update(copy.deepcopy(state))
+        for group, hyper in zip(obj.param_groups if fresh else (), fresh or ()):
+            group.update(hyper)
+        return
+    vars(obj).update(copy.deepcopy(state))
+    opt = vars(obj).get("_optimizer")
+    if opt is not None and hasattr(obj, "learning_rate_init"):  # sklearn MLP's SGD/Adam state
+        opt.learning_rate_init = opt.learning_rate = obj.learning_rate_init
+        if hasattr(opt, "momentum") and hasattr(obj, "momentum"):
+            opt.momentum = obj.momentum
 
 
 def checkpoint(*objects: Any) -> Any:
@@ -134,12 +152,16 @@ def collect(trial: Trial) -> Checkpoint | None:
 
 
 def take(study: Any, trial: Trial) -> tuple[int, Checkpoint] | None:
-    """Main process: the checkpoint ``trial`` continues from (its parent's), handed over once."""
+    """Main process: the checkpoint ``trial`` continues from (its parent's).
+
+    A Hyperband/ASHA rung trial is promoted once, so its state is handed over and
+    dropped; a PBT member's state may seed several members (exploit), so it stays.
+    """
     parent = trial.info.get("parent")
     store = _stores.get(study)
     if parent is None or store is None or parent not in store:
         return None
-    return int(parent), store.pop(parent)
+    return int(parent), store.pop(parent) if "rung" in trial.info else store[parent]
 
 
 class _Forget:
@@ -177,4 +199,10 @@ def keep(study: Any, trial: Trial, checkpoint: Checkpoint | None) -> None:
         return
     if study not in _stores and not any(isinstance(o, _Forget) for o in study.observers):
         study.observers.append(_Forget())
-    _stores.setdefault(study, {})[trial.number] = checkpoint
+    store = _stores.setdefault(study, {})
+    store[trial.number] = checkpoint
+    k = trial.info.get("interval")
+    if isinstance(k, int) and k >= 2:  # PBT: interval k-2 seeded k-1, which has all started; nobody needs it now
+        trials = study.trials
+        for n in [n for n in store if n < len(trials) and trials[n].info.get("interval", k) < k - 1]:
+            del store[n]

@@ -134,7 +134,7 @@ class TuneMagics(Magics):
         help="maximize variable NAME after the cell ran (or the cell's last expression without NAME)",
     )
     @argument("--minimize", nargs="?", const=_ABSENT, metavar="NAME", help="minimize NAME (see --maximize)")
-    @argument("-s", "--strategy", help="grid, random, sobol, bayes (default), genetic, hyperband, asha")
+    @argument("-s", "--strategy", help="grid, random, sobol, bayes (default), genetic, hyperband, asha, pbt")
     @argument("-n", "--trials", type=int, help="trials in the study (grid: the whole grid; else 20)")
     @argument("--timeout", type=float, metavar="SECONDS", help="stop starting trials after this long")
     @argument("--seed", type=int, help="make the whole search repeatable")
@@ -173,7 +173,7 @@ class TuneMagics(Magics):
     @argument("--pruner", help="median: stop trials whose reports trail the median")
     @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
     @argument("--sampler", help="hyperband/asha: random or bayes")
-    @argument("--population", type=int, metavar="N", help="genetic: individuals per generation")
+    @argument("--population", type=int, metavar="N", help="genetic: individuals per generation; pbt: members")
     @argument("--checkpoint", metavar="VAR", help="hyperband/asha: keep VAR between rungs so trials continue")
     @argument("--manual", action="store_true", help="you are the optimizer: a form with Run and Suggest (--strategy)")
     @argument("--race", metavar="LIST", help="race strategies on this cell, interleaved: e.g. random,sobol,grid,bayes")

@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from ._records import RecordProblem, meta_from_json, trial_from_row
 from .capture import bound_text, clean_text
+from .storage_errors import StorageError, StorageFull, StorageReadOnly, fault
 from .trial import Trial, TrialState
 
 __all__ = [
@@ -110,54 +111,15 @@ _COLUMNS = (
 )
 
 
-class StorageError(ValueError):
-    """The study file cannot be used; the message is one line naming the file and the fix.
-
-    A ``ValueError`` so that ``%%tune`` reports it as one line, like its other usage errors.
-    """
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class StorageFull(StorageError):
-    """No space left on the device holding the study file (finished trials are kept)."""
-
-
-class StorageReadOnly(StorageError):
-    """The study file or its folder cannot be written; reading still works."""
-
-
-def _fault(exc: BaseException, path: str) -> StorageError:
-    """Translate a sqlite3/OS error into one line naming ``path`` and the fix."""
-    text = str(exc).lower()
-    if "disk is full" in text or getattr(exc, "errno", None) == 28:
-        return StorageFull(
-            f"no space left on the device holding {path}: the search stopped; every finished trial is kept. "
-            "Free some space and run again with --resume to continue",
-            path,
-        )
-    if "readonly" in text or "read-only" in text or getattr(exc, "errno", None) in (1, 13, 30):
-        return StorageReadOnly(
-            f"cannot write to {path} (read-only file or folder); reading it works. To continue the study, "
-            "copy the file to a writable folder and pass that copy as --storage",
-            path,
-        )
-    if "not a database" in text:
-        return StorageError(
-            f"{path} is not a jhpo study file (not a SQLite database); pass another --storage path or move it away",
-            path,
-        )
-    if "malformed" in text or "corrupt" in text:
-        return StorageError(
-            f"{path} is damaged ({exc}); restore it from a backup, or recover what is left with "
-            f"`sqlite3 {path} .recover | sqlite3 recovered.db`, or pass another --storage path",
-            path,
-        )
-    if "locked" in text or "busy" in text:
-        return StorageError(f"{path} stayed locked by another process for 30 s; retry when that process is done", path)
-    return StorageError(f"cannot use the study file {path}: {exc}; pass another --storage path", path)
+_NEXT_REVISION = "(SELECT COALESCE(MAX(revision), 0) + 1 FROM trials WHERE study = ?)"
+_INSERT = (
+    f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
+    f"VALUES (?, ?, {_NEXT_REVISION}, {', '.join('?' * len(_COLUMNS))})"
+)
+_UPDATE = (
+    f"UPDATE trials SET revision = {_NEXT_REVISION}, {', '.join(f'{c} = ?' for c in _COLUMNS[1:])} "
+    "WHERE study = ? AND number = ?"
+)
 
 
 def _text(text: str) -> str:
@@ -250,7 +212,7 @@ class Storage:
         raise NotImplementedError
 
     def load_trials(self, name: str) -> list[Trial]:
-        return self.changes(name, 0)[0]
+        return self.changes(name, -1)[0]
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         """Trials written after revision ``since`` (any writer), but those numbered in ``skip``
@@ -376,12 +338,12 @@ class SQLiteStorage(Storage):
         try:
             self._db = self._open_writable()
         except sqlite3.Error as exc:
-            fault = _fault(exc, self.location)
-            if not self.path.is_file() or "not a jhpo" in str(fault) or "damaged" in str(fault):
-                raise fault from None
-            self._db = self._open_readonly(fault)  # a read-only place: reading must still work
+            problem = fault(exc, self.location)
+            if not self.path.is_file() or "not a jhpo" in str(problem) or "damaged" in str(problem):
+                raise problem from None
+            self._db = self._open_readonly(problem)  # a read-only place: reading must still work
         except OSError as exc:
-            raise _fault(exc, self.location) from None
+            raise fault(exc, self.location) from None
 
     def _open_writable(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -403,7 +365,7 @@ class SQLiteStorage(Storage):
             raise
         return db
 
-    def _open_readonly(self, fault: StorageError) -> sqlite3.Connection:
+    def _open_readonly(self, problem: StorageError) -> sqlite3.Connection:
         # mode=ro reads a write-ahead log left by a killed writer when its -shm file exists;
         # without one WAL cannot start in a read-only folder, and immutable=1 reads the
         # file as it is (nothing can have been left in a log that does not exist).
@@ -417,11 +379,11 @@ class SQLiteStorage(Storage):
                 db.execute("SELECT name FROM studies LIMIT 1").fetchall()
             except sqlite3.Error as exc:
                 db.close()
-                fault = _fault(exc, self.location)
+                problem = fault(exc, self.location)
                 continue
             self.readonly = True
             return db
-        raise fault
+        raise problem
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -430,7 +392,7 @@ class SQLiteStorage(Storage):
             try:
                 return self._db.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
-                raise _fault(exc, self.location) from None
+                raise fault(exc, self.location) from None
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -457,7 +419,7 @@ class SQLiteStorage(Storage):
 
     def _writable(self) -> None:
         if self.readonly:
-            raise _fault(PermissionError(13, "read-only"), self.location)
+            raise fault(PermissionError(13, "read-only"), self.location)
 
     def _has(self, column: str) -> bool:
         if self._columns is None:
@@ -515,34 +477,26 @@ class SQLiteStorage(Storage):
         with self.exclusive():
             if time.time() - self._registered > HEARTBEAT:  # a fresh writer row, not one per trial
                 self._beat_register()
-            rev = self._revision(name)
-            for i, t in enumerate(trials, 1):
-                self._exec(
-                    f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * 14)})",
-                    (name, self.writer, rev + i, *_row(t)),
-                )
+            for t in trials:
+                self._exec(_INSERT, (name, self.writer, name, *_row(t)))
             self._running += sum(t.state is TrialState.RUNNING for t in trials)
             if self._running:
                 _LIVE.add(self.writer)
         self._beat_start()
 
     def save_trials(self, name: str, trials: Sequence[Trial]) -> None:
-        sets = ", ".join(f"{c} = ?" for c in _COLUMNS[1:])
-        with self.exclusive():
-            rev = self._revision(name)
-            for i, t in enumerate(trials, 1):
+        # One statement per trial, each atomic with its revision (a subquery): no
+        # BEGIN/COMMIT round trip for the common case of one told trial.
+        with self._lock:
+            self._writable()
+            for t in trials:
                 row = _row(t)
-                self._exec(
-                    f"UPDATE trials SET revision = ?, {sets} WHERE study = ? AND number = ?",
-                    (rev + i, *row[1:], name, t.number),
-                )
-                if not self._exec("SELECT changes()")[0][0]:  # a trial not yet stored (an old caller)
-                    self._exec(
-                        f"INSERT INTO trials (study, writer, revision, {', '.join(_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * 14)})",
-                        (name, self.writer, rev + i, *row),
-                    )
+                try:
+                    updated = self._db.execute(_UPDATE, (name, *row[1:], name, t.number)).rowcount
+                    if not updated:  # a trial not yet stored (a caller that skipped add_trials)
+                        self._db.execute(_INSERT, (name, self.writer, name, *row))
+                except sqlite3.Error as exc:
+                    raise fault(exc, self.location) from None
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
         cols = ", ".join(_COLUMNS)
@@ -550,13 +504,17 @@ class SQLiteStorage(Storage):
             rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? ORDER BY number", (name,))
             return _usable(trial_from_row(name, r, self.problems) for r in rows), 0
         # Numbers first: a writer's own trials (usually all of them) are not read back.
-        fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
-        latest = max((r for _, r in fresh if isinstance(r, int)), default=since)
+        if since < 0:  # a first look: every row, whatever its revision (0 in files from before revisions)
+            fresh = self._exec("SELECT number, revision FROM trials WHERE study = ?", (name,))
+        else:
+            fresh = self._exec("SELECT number, revision FROM trials WHERE study = ? AND revision > ?", (name, since))
+        latest = max((r for _, r in fresh if isinstance(r, int)), default=max(since, 0))
         wanted = sorted((n for n, _ in fresh if n not in skip), key=str)
         if not wanted:
             return [], latest
         if len(wanted) == len(fresh):
-            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? AND revision > ?", (name, since))
+            where, args = ("", (name,)) if since < 0 else (" AND revision > ?", (name, since))
+            rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ?{where}", args)
         else:
             rows = []
             for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters

@@ -148,6 +148,14 @@ class Study:
     strategy_options : dict, optional
         Passed to the strategy (``grid_points``, ``population``, ``eta``, ...).
 
+    Notes
+    -----
+    Several processes, kernels and ``Study`` objects may run one stored study
+    at once (each with ``resume=True``): trial numbers are allocated in the
+    database, each ``ask`` first reads the other writers' trials (observers
+    hear of them through ``on_trial_start`` / ``on_trial_end``), and a trial
+    whose process died is marked interrupted (see :mod:`jhpo.storage`).
+
     Examples
     --------
     >>> import jhpo
@@ -202,11 +210,13 @@ class Study:
         self._trials: list[Trial] = []
         self._by_number: dict[int, Trial] = {}
         self._own: set[int] = set()  # numbers of the trials this Study started
-        self._revision = 0  # the storage revision read so far
+        self._revision = -1  # the storage revision read so far (-1: nothing yet)
         self._lost_checked = time.monotonic()
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []
         stored = self.storage.load_meta(self.name)
+        #: Whether this Study made its stored study (``resume`` of a name not stored yet starts it).
+        self.created = stored is None
         if stored is None:
             if resume:
                 self._refuse_missing()
@@ -216,6 +226,7 @@ class Study:
                 stored = self.storage.load_meta(self.name)
                 if stored is None:
                     raise
+                self.created = False
                 self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)
@@ -380,7 +391,17 @@ class Study:
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
-            for key in ("budget", "baseline", "generation", "bracket", "rung", "feasible"):
+            for key in (
+                "budget",
+                "baseline",
+                "generation",
+                "bracket",
+                "rung",
+                "member",
+                "interval",
+                "parent",
+                "feasible",
+            ):
                 if key in t.info:
                     row[key] = t.info[key]
             row["error"] = (t.error or "").strip().splitlines()[-1] if t.error else None
@@ -536,7 +557,8 @@ class Study:
             with self._lock:
                 self.storage.save_trial(self.name, trial)
         finally:
-            self.storage.trial_finished()
+            if trial.number in self._own:
+                self.storage.trial_finished()
         for obs in self.observers:
             obs.on_trial_end(self, trial)
         return trial
@@ -606,6 +628,7 @@ class Study:
         if n_jobs is not None or executor is not None or trial_timeout is not None:
             from .executors import optimize_parallel
 
+            before = set(self._own)
             try:
                 return optimize_parallel(
                     self,
@@ -618,6 +641,7 @@ class Study:
                     show_progress=show_progress,
                 )
             finally:
+                self._abandon(before)
                 self._last_look(notify=False)  # the panel has had its search end
         if show_progress:
             from .ui.text import TextProgress
@@ -625,6 +649,7 @@ class Study:
             self.observers.append(TextProgress())
         self._stop.clear()
         self.stop_reason = None
+        before = set(self._own)
         started = time.monotonic()
         ran: list[Trial] = []
         for obs in self.observers:
@@ -666,11 +691,22 @@ class Study:
             raise
         finally:
             self.stop_reason = reason
+            self._abandon(before)
             self._last_look()
             for obs in self.observers:
                 obs.on_search_end(self, reason)
             if show_progress:
                 self.observers.pop()
+
+    def _abandon(self, before: set[int]) -> None:
+        """Trials this search started but never told (an error escaped it) become interrupted:
+        otherwise they would stay "running" for as long as this process lives, and count."""
+        for t in self._trials:
+            if t.number in self._own and t.number not in before and t.state is TrialState.RUNNING:
+                try:
+                    self.tell(t, state=TrialState.INTERRUPTED, error="the search stopped before this trial finished")
+                except StorageError:
+                    pass  # the fault that stopped the search; a later open marks it interrupted
 
     def _last_look(self, notify: bool = True) -> None:
         """Read what other writers stored during the search, so the result and the panel count it."""

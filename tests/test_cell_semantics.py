@@ -297,3 +297,22 @@ def test_an_objective_equal_to_the_notebooks_old_value_still_counts(ip: Any) -> 
     ip.run_cell("score = 1")
     res = ip.run_cell_magic("tune", GRID, "k = 0  # tune: [0, 1]\nscore = 1\n")
     assert [t.state.value for t in res.trials] == ["complete", "complete"]
+
+
+def test_resume_of_a_name_not_stored_yet_says_it_starts_the_study(ip: Any, capsys: Any, tmp_path: Any) -> None:
+    line = f"--strategy random --trials 2 --maximize score --study fresh --resume --quiet --storage {tmp_path}/s.db"
+    ip.run_cell_magic("tune", line, "C = 1  # tune: [1, 2]\nscore = C\n")
+    assert "no study named 'fresh' was stored" in capsys.readouterr().err
+    ip.run_cell_magic("tune", line.replace("--trials 2", "--trials 3"), "C = 1  # tune: [1, 2]\nscore = C\n")
+    assert "no study named" not in capsys.readouterr().err  # the second time it continues, quietly
+
+
+def test_the_panel_is_told_that_the_best_configuration_is_re_run() -> None:
+    from jhpo.cell import TuneOptions, tune_cell
+
+    spy = _StatusSpy()
+    opts = TuneOptions(strategy="grid", storage=":memory:", quiet=True, baseline=False, objective="score")
+    tune_cell("k = 0  # tune: [0, 1, 2]\nscore = -abs(k - 1)\n", {}, opts, observers=[spy])  # type: ignore[list-item]
+    texts = [t for kind, t in spy.events if kind == "status" and t]
+    assert texts[0] == "re-running the best configuration (trial 1) in the notebook"
+    assert texts[1].startswith("re-ran the best configuration (trial 1,")

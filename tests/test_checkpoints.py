@@ -62,6 +62,7 @@ def _promoted(res: Any) -> list[Any]:
     return [t for t in res.trials if t.info.get("parent") is not None]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["", "--n-jobs 2"])
 def test_partial_fit_continues_from_the_parent(shell, tmp_path: Path, jobs: str) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 40 --seed 0 --maximize score --quiet --storage {tmp_path / 'c.db'} -o res"
@@ -85,6 +86,7 @@ def test_partial_fit_continues_from_the_parent(shell, tmp_path: Path, jobs: str)
     assert shell.user_ns["done"] == 0 and shell.user_ns["score"] == pytest.approx(top.value)
 
 
+@pytest.mark.slow
 def test_warm_start_forest_keeps_its_trees(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     line = f"--strategy hyperband --trials 13 --seed 0 --maximize score --quiet --storage {tmp_path / 'f.db'} -o res"
     shell.run_cell_magic("tune", line, WARM_START)
@@ -145,6 +147,7 @@ for epoch in range(done + 1, epochs + 1):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 def test_torch_module_and_optimizer_continue(shell, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     shell.run_cell(TORCH).raise_error()
@@ -162,3 +165,36 @@ def test_torch_module_and_optimizer_continue(shell, tmp_path: Path) -> None:  # 
     shell.run_cell(f"lr, epochs = {top.params['lr']!r}, 9").raise_error()
     shell.run_cell(TORCH_CELL.split("\n", 2)[2]).raise_error()
     assert shell.user_ns["score"] == pytest.approx(top.value, abs=1e-6)
+
+
+def test_loaded_state_keeps_the_new_trials_hyperparameters() -> None:
+    # PBT: a member copies its donor's weights and optimizer state but trains with its own new lr.
+    import numpy as np
+    from sklearn.neural_network import MLPClassifier
+
+    from jhpo.checkpoints import _load, _state
+
+    X, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 3
+    old = MLPClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=0.1, momentum=0.9, random_state=0)
+    old.partial_fit(X, y, classes=[0, 1, 2])
+    new = MLPClassifier(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=0.01, momentum=0.5, random_state=0)
+    _load(new, _state(old))
+    assert [w.tolist() for w in new.coefs_] == [w.tolist() for w in old.coefs_]
+    assert new._optimizer.learning_rate == 0.01 and new._optimizer.momentum == 0.5
+    if importlib.util.find_spec("torch") is None:
+        return
+    import torch
+
+    net = torch.nn.Linear(3, 2)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    net(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    net2 = torch.nn.Linear(3, 2)
+    opt2 = torch.optim.SGD(net2.parameters(), lr=0.01, momentum=0.5)
+    _load(net2, _state(net))
+    _load(opt2, _state(opt))
+    assert torch.equal(net2.weight, net.weight)
+    assert opt2.param_groups[0]["lr"] == 0.01 and opt2.param_groups[0]["momentum"] == 0.5
+    assert torch.equal(
+        next(iter(opt2.state.values()))["momentum_buffer"], next(iter(opt.state.values()))["momentum_buffer"]
+    )

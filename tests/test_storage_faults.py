@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
@@ -175,13 +176,55 @@ def test_a_full_disk_stops_the_search_cleanly_and_it_resumes_later(small_disk: P
 
 def test_the_full_disk_error_names_the_file(tmp_path: Path) -> None:
     exc = sqlite3.OperationalError("database or disk is full")
-    from jhpo.storage import _fault
+    from jhpo.storage_errors import fault
 
-    fault = _fault(exc, "/data/s.db")
-    assert isinstance(fault, StorageFull) and "/data/s.db" in str(fault)
+    error = fault(exc, "/data/s.db")
+    assert isinstance(error, StorageFull) and "/data/s.db" in str(error)
 
 
 def test_storage_opened_read_write_is_not_read_only(tmp_path: Path) -> None:
     st = SQLiteStorage(tmp_path / "s.db")
     assert not st.readonly
     st.close()
+
+
+OLD_SCHEMA = """
+CREATE TABLE studies (name TEXT PRIMARY KEY, created REAL NOT NULL, meta TEXT NOT NULL);
+CREATE TABLE trials (
+    study TEXT NOT NULL REFERENCES studies(name) ON DELETE CASCADE, number INTEGER NOT NULL,
+    state TEXT NOT NULL, value REAL, params TEXT NOT NULL, info TEXT NOT NULL, intermediate TEXT NOT NULL,
+    datetime_start REAL, datetime_end REAL, stdout TEXT NOT NULL DEFAULT '', stderr TEXT NOT NULL DEFAULT '',
+    error TEXT, PRIMARY KEY (study, number)
+);
+"""
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_file_from_before_shared_studies_opens_and_continues(tmp_path: Path, readonly: bool) -> None:
+    folder = tmp_path / "old"
+    folder.mkdir()
+    db = folder / "studies.db"
+    meta = {"direction": "maximize", "space": jhpo.Space(SPACE).to_json(), "strategy": "random", "seed": 0}
+    with sqlite3.connect(db) as con:
+        con.executescript(OLD_SCHEMA)
+        con.execute("INSERT INTO studies VALUES ('s', 1.0, ?)", (json.dumps(meta),))
+        for n, state, value in ((0, "complete", 0.3), (1, "complete", 0.7), (2, "running", None)):
+            con.execute(
+                "INSERT INTO trials (study, number, state, value, params, info, intermediate)"
+                " VALUES ('s', ?, ?, ?, ?, '{}', '{}')",
+                (n, state, value, json.dumps({"x": value or 0.5})),
+            )
+    con.close()
+    if readonly:
+        with _immutable(folder):
+            study = jhpo.load_study("s", str(db))
+            assert study.storage.readonly and [t.state.value for t in study.trials] == [
+                "complete",
+                "complete",
+                "running",
+            ]
+        return
+    study = jhpo.Study(SPACE, strategy="random", seed=0, storage=str(db), name="s", resume=True)
+    assert [t.state for t in study.trials][2] is TrialState.INTERRUPTED  # left running by an old version
+    study.optimize(lambda t: t.params["x"], n_trials=2)
+    assert [t.number for t in jhpo.load_study("s", str(db)).trials] == [0, 1, 2, 3, 4]

@@ -237,3 +237,19 @@ def test_three_kernels_running_one_grid_cell_share_it(tmp_path: Path) -> None:
     assert sorted(r[0] for r in rows) == list(range(36))
     # the kernel that looked last saw every trial (the others had told all theirs): its result has the best
     assert any(out.strip().endswith("best 25.0") for out, _ in outs), outs
+
+
+def test_a_trial_a_search_never_told_does_not_stay_running(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", storage=db, name="s", seed=0)
+
+    def objective(t: Trial) -> float:
+        if t.number == 2:
+            raise SystemExit("an exit the trial does not catch")
+        return t.params["x"]
+
+    with pytest.raises(SystemExit):
+        study.optimize(objective, n_trials=5)
+    again = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", storage=db, name="s", resume=True)
+    assert [t.state.value for t in again.trials] == ["complete", "complete", "interrupted"]
+    assert storage_mod._LIVE.isdisjoint({study.storage.writer})  # its heartbeat has stopped

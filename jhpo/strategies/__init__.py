@@ -22,6 +22,7 @@ _STRATEGIES = {
     "genetic": "jhpo.strategies.genetic:GeneticStrategy",
     "hyperband": "jhpo.strategies.hyperband:HyperbandStrategy",
     "asha": "jhpo.strategies.hyperband:ASHAStrategy",
+    "pbt": "jhpo.strategies.pbt:PBTStrategy",
 }
 _PRUNERS = {
     "none": "jhpo.strategies.base:Pruner",

@@ -4,8 +4,10 @@ Both hand out the budget named by the cell's ``resource(lo, hi)`` annotation
 (epochs, boosting rounds, a fraction of the data). The budgets form a ladder
 ``hi / eta**k, ..., hi / eta, hi`` (rungs); a configuration that did well at
 one rung is *promoted*: it runs again as a **new trial** with the same
-parameters and the next rung's budget. Without ``--checkpoint`` a promoted
-trial restarts training from scratch; with ``--checkpoint VAR`` the runner
+parameters and the next rung's budget. A cell that calls
+``done = jhpo.checkpoint(model, ...)`` continues from its parent's training
+state (:mod:`jhpo.checkpoints`; in process, worker processes and Dask); a
+cell that does nothing special restarts from scratch. With ``--checkpoint VAR`` the runner
 hands it the object its parent trial left in ``VAR`` so it continues (see
 :class:`jhpo.runner.CellRunner`). The cell knows which case it is in because
 ``VAR`` is absent from a fresh trial's namespace, and the object carries how
@@ -25,6 +27,12 @@ The kept objects live in the kernel's memory: trials run in other processes
 (``--n-jobs``, ``--executor``) and trials promoted after a ``--resume`` in a
 new kernel restart instead. Report with ``step`` = budget units done (epochs
 from 1), so the last report of a trial is at its budget.
+
+The cell's defaults (the baseline) take the first slot of bracket 0 at the
+lowest rung (:meth:`_Scheduler.adopt`), and the best trial is compared at equal
+budget (:mod:`jhpo.budget`). Given ``n_trials``, Hyperband starts no new bracket
+with trials the brackets under way still need to reach their top rung (parallel
+workers would otherwise spend them while a rung waits).
 
 Everything the schedule needs is written into each trial's ``info``
 (``bracket``, ``rung``, ``budget``, ``parent``, ``bracket_size``), so the
@@ -477,7 +485,10 @@ class ASHAStrategy(_Scheduler):
         promoted = {t.info.get("parent") for t in scheduled}
         out: list[Suggestion] = []
         while len(out) < n:
-            s = self._promotion(by_rung, promoted)
+            end = self._endgame(by_rung, promoted, self._left(trials, len(out)))
+            if end == "wait" or (end is not None and out):
+                break  # the trials left are owed to taking a configuration to the top rung
+            s = end if isinstance(end, Suggestion) else self._promotion(by_rung, promoted)
             if s is None:
                 fresh = self._n_fresh(trials) + sum(s.info["parent"] is None for s in out)
                 params = self._fresh(trials, 1, fresh)[0]
@@ -492,6 +503,34 @@ class ASHAStrategy(_Scheduler):
             "rungs": self.schedule([*trials]),
         }
         return out
+
+    def _endgame(self, by_rung: list[list[Trial]], promoted: set[Any], left: int | None) -> Suggestion | str | None:
+        """When the trials left just suffice to take one configuration to the top rung, do that.
+
+        Returns the promotion to run, ``"wait"`` when the shortest way up goes
+        through a trial still running, or None (no trial limit, a top-rung
+        trial exists already, or trials to spare: ordinary ASHA).
+        """
+        top = len(self.budgets) - 1
+        if left is None or top == 0 or by_rung[top]:
+            return None
+        paths: list[tuple[int, bool, float, Trial]] = []
+        for k in range(top):
+            for t in by_rung[k]:
+                if t.state is TrialState.RUNNING:
+                    paths.append((top - k, True, 0.0, t))
+                elif math.isfinite(self.loss(t)) and t.number not in promoted:
+                    paths.append((top - k, False, self.loss(t), t))
+        if not paths or left > min(p[0] for p in paths):
+            return None
+        need = min(p[0] for p in paths)
+        ready = sorted((p for p in paths if p[0] == need and not p[1]), key=lambda p: (p[2], p[3].number))
+        if not ready:
+            return "wait"
+        t, k = ready[0][3], top - need
+        promoted.add(t.number)
+        info = {"bracket": 0, "rung": k + 1, "budget": self.budgets[k + 1], "parent": t.number}
+        return Suggestion(self._searched_params(t), info)
 
     def _promotion(self, by_rung: list[list[Trial]], promoted: set[Any]) -> Suggestion | None:
         for k in range(len(self.budgets) - 2, -1, -1):

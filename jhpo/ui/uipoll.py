@@ -49,13 +49,36 @@ button still works).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["UIPoller"]
 
 _COMM_TYPES = {"comm_msg", "comm_open", "comm_close", "comm_info_request"}
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (the kernel's interrupt is a SIGINT) until the block is done, then raise it.
+
+    The poller briefly holds queued cells outside the kernel's own queue; an interrupt landing
+    there would lose them (the front end would wait for their replies forever).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
 
 
 def _run_now(result: Any) -> None:
@@ -153,13 +176,14 @@ class UIPoller:
         concurrent = "concurrent" in inspect.signature(kernel.dispatch_shell).parameters
         handled = 0
         while handled < limit:
-            try:
-                frames = socket.recv_multipart(zmq.NOBLOCK, copy=False)
-            except zmq.Again:
-                break
-            if _msg_type(kernel, frames) not in _COMM_TYPES:
-                self._held.append(frames)
-                continue
+            with _sigint_deferred():  # a message read must be kept or dispatched, never dropped by Ctrl-C
+                try:
+                    frames = socket.recv_multipart(zmq.NOBLOCK, copy=False)
+                except zmq.Again:
+                    break
+                if _msg_type(kernel, frames) not in _COMM_TYPES:
+                    self._held.append(frames)
+                    continue
             if concurrent:  # no busy/idle status, as ipykernel does for comms during an async cell
                 self._dispatch(lambda f=frames: kernel.dispatch_shell(f, subshell_id=None, concurrent=True))
             else:  # ipykernel 7.0 / 7.1
@@ -186,17 +210,18 @@ class UIPoller:
         kernel.shell_stream.flush()  # the socket's waiting messages into msg_queue, in order
         queue = kernel.msg_queue
         items: list[Any] = []
-        while True:
-            try:
-                items.append(queue.get_nowait())
-            except Exception:  # noqa: BLE001 - asyncio.QueueEmpty (queue.Empty on old kernels)
-                break
         comms: list[Any] = []
-        for item in items:
-            if len(comms) < limit and self._is_comm6(item):
-                comms.append(item[-1][0])
-            else:
-                queue.put_nowait(item)  # back into the queue, in the same order: the kernel runs it later
+        with _sigint_deferred():  # the queued cells are out of the queue here: Ctrl-C must not drop them
+            while True:
+                try:
+                    items.append(queue.get_nowait())
+                except Exception:  # noqa: BLE001 - asyncio.QueueEmpty (queue.Empty on old kernels)
+                    break
+            for item in items:
+                if len(comms) < limit and self._is_comm6(item):
+                    comms.append(item[-1][0])
+                else:
+                    queue.put_nowait(item)  # back into the queue, in the same order: the kernel runs it later
         for frames in comms:
             self._dispatch(lambda f=frames: kernel.dispatch_shell(f))
         return len(comms)

@@ -284,6 +284,7 @@ def test_a_branch_on_an_untuned_value_records_activity_from_what_ran(ip) -> None
     assert {("momentum" in t.params) for t in r.trials} == {True, False}
 
 
+@pytest.mark.slow  # worker processes
 def test_conditional_parameters_in_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
     cell = (
         "lr = 0.01  # tune: uniform(0.001, 0.1)\n"
@@ -378,6 +379,7 @@ def test_manual_form_on_a_conditional_cell_stores_only_active_parameters(ip) -> 
     assert second.params == {"kernel": "rbf", "gamma": 0.1} and second.value == pytest.approx(0.1)
 
 
+@pytest.mark.slow  # worker processes
 def test_loop_parameters_in_worker_processes_with_an_earlier_cell_function(ip) -> None:  # type: ignore[no-untyped-def]
     ip.run_cell(EARLIER_CELL)
     line = "--strategy random --trials 6 --maximize score --seed 3 --quiet --n-jobs 2"

@@ -45,6 +45,7 @@ def test_metrics_option_and_log_store_numbers_with_each_trial(ip) -> None:  # ty
     assert "metrics_precision" in out and "f1" in out
 
 
+@pytest.mark.slow  # worker processes
 def test_metrics_travel_back_from_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
     line = "--strategy random --trials 4 --maximize score --seed 1 --quiet --metrics precision --n-jobs 2"
     r = ip.run_cell_magic("tune", line, CELL)
@@ -112,6 +113,7 @@ def test_a_constraint_on_an_unknown_metric_fails_the_trial_with_the_fix(ip) -> N
     assert "neither set nor logged `mb`" in r.trials[0].error
 
 
+@pytest.mark.slow  # worker processes
 def test_constraints_are_checked_in_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
     line = '--strategy random --trials 6 --maximize score --seed 2 --quiet --n-jobs 2 --constraint "size_mb < 5"'
     r = ip.run_cell_magic("tune", line, CONSTRAINED)

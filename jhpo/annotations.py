@@ -28,7 +28,7 @@ from .placement import Place, Scope, literal_default
 from .space import Clause, Condition, Distribution, Space, Value
 from .trial import _current
 
-__all__ = ["Annotation", "AnnotationError", "CellTemplate", "parse_cell", "read"]
+__all__ = ["Annotation", "AnnotationError", "CellTemplate", "parse_cell", "read", "start_reading"]
 
 PARAMS = "__jhpo_params__"
 #: Loops may multiply one annotation into at most this many parameters.
@@ -126,6 +126,7 @@ class CellTemplate:
     loaded: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
+    constraints: tuple[Clause, ...] = ()  # --constraint: what a feasible trial's metrics satisfy
 
     @property
     def written(self) -> dict[str, Value]:
@@ -141,6 +142,11 @@ class CellTemplate:
             tree.body[-1] = ast.copy_location(
                 ast.Assign(targets=[ast.Name(RESULT, ast.Store())], value=last.value), last
             )
+        if any(a.record for a in self.annotations):
+            # Start the record of what this trial reads (empty: it read none of them).
+            at = next((i for i, n in enumerate(tree.body) if not _is_future(n)), len(tree.body))
+            start = ast.Expr(ast.Call(ast.Attribute(_this_module(), "start_reading", ast.Load()), [], []))
+            tree.body.insert(at, ast.copy_location(start, tree.body[at] if at < len(tree.body) else tree))
         ast.fix_missing_locations(tree)
         if self.line_offset:
             ast.increment_lineno(tree, self.line_offset)
@@ -196,19 +202,34 @@ def _key(a: Annotation) -> ast.expr:
     return ast.JoinedStr(parts)
 
 
+def _is_future(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ImportFrom) and node.module == "__future__"
+
+
+def _this_module() -> ast.expr:
+    # Reached through __import__ so the template adds no name to the trial's namespace.
+    return ast.Call(
+        ast.Name("__import__", ast.Load()),
+        [ast.Constant(__name__)],
+        [ast.keyword("fromlist", ast.List([ast.Constant("read")], ast.Load()))],
+    )
+
+
 def _read(a: Annotation, default: ast.expr) -> ast.expr:
     params = ast.Name(PARAMS, ast.Load())
     extra = [default] if a.fallback else []
     if a.record:
-        module = ast.Call(
-            ast.Name("__import__", ast.Load()),
-            [ast.Constant(__name__)],
-            [ast.keyword("fromlist", ast.List([ast.Constant("read")], ast.Load()))],
-        )
-        return ast.Call(ast.Attribute(module, "read", ast.Load()), [params, _key(a), *extra], [])
+        return ast.Call(ast.Attribute(_this_module(), "read", ast.Load()), [params, _key(a), *extra], [])
     if a.fallback:
         return ast.Call(ast.Attribute(params, "get", ast.Load()), [_key(a), *extra], [])
     return ast.Subscript(params, _key(a), ast.Load())
+
+
+def start_reading() -> None:
+    """Called first by a template with parameters known only from what ran: the record starts empty."""
+    trial = _current.get()
+    if trial is not None:
+        trial.info["read"] = []
 
 
 def read(params: dict[str, Value], key: str, *default: Value) -> Value:

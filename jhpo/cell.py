@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from .annotations import CellTemplate, parse_cell
 from .errors import UsageProblem
+from .metrics import parse_constraint
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
@@ -51,6 +52,7 @@ class TuneOptions:
     refit: bool = True
     strategy_options: dict[str, Any] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
 
     @classmethod
     def names(cls) -> list[str]:
@@ -244,6 +246,7 @@ def tune_cell(
     """
     template = parse_tunable(source, line_offset)
     template.metrics = tuple(opts.metrics)
+    template.constraints = tuple(parse_constraint(c) for c in opts.constraints)
     for note in template.notes if not opts.dry_run else ():
         print(f"jhpo: {note}", file=err or sys.stderr)
     check_cell(template, opts)

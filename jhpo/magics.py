@@ -60,6 +60,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         grid_points=args.grid_points,
         n_jobs=args.n_jobs,
         metrics=tuple(m.strip() for m in (args.metrics or "").split(",") if m.strip()),
+        constraints=tuple(args.constraint or ()),
         trial_timeout=args.trial_timeout,
         pruner=args.pruner,
         refit=not args.no_refit,
@@ -161,6 +162,12 @@ class TuneMagics(Magics):
         type=float,
         metavar="SECONDS",
         help="fail a trial that runs longer and replace its worker (alone: one worker process)",
+    )
+    @argument(
+        "--constraint",
+        action="append",
+        metavar="EXPR",
+        help='a feasible trial satisfies METRIC OP NUMBER, e.g. "size_mb < 5" (repeatable)',
     )
     @argument("--metrics", metavar="A,B", help="also store these variables with each trial (e.g. precision,fit_time)")
     @argument("--pruner", help="median: stop trials whose reports trail the median")

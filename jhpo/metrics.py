@@ -1,4 +1,5 @@
-"""Extra numbers stored with each trial: ``jhpo.log(name=value)`` and ``--metrics a,b``.
+"""Extra numbers stored with each trial: ``jhpo.log(name=value)``, ``--metrics a,b``, and
+constraints on them (``--constraint "size_mb < 5"``).
 
 They travel in ``trial.info["metrics"]`` (JSON, like everything stored), appear as
 ``metrics_<name>`` columns of the DataFrame and in ``jhpo show``; the objective
@@ -8,13 +9,18 @@ alone drives the search.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .conditions import Clause
+from .errors import UsageProblem
 from .study import ObjectiveError
 from .trial import _current
 
-__all__ = ["log", "record"]
+__all__ = ["log", "parse_constraint", "record"]
+
+_CONSTRAINT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
 
 
 def _number(name: str, value: Any) -> float:
@@ -53,7 +59,47 @@ def log(**metrics: Any) -> None:
         trial.info.setdefault("metrics", {}).update({k: (v if math.isfinite(v) else None) for k, v in values.items()})
 
 
-def record(ns: Mapping[str, Any], names: Iterable[str]) -> None:
+def parse_constraint(text: str) -> Clause:
+    """``"size_mb < 5"`` -> the clause a feasible trial's metric must satisfy.
+
+    Raises
+    ------
+    ValueError
+        With the form that would be right.
+    """
+    m = _CONSTRAINT.match(text.strip().strip("\"'"))  # the magic's line keeps the user's quotes
+    number = None
+    if m:
+        try:
+            number = float(m.group(3))
+        except ValueError:
+            number = None
+    if m is None or number is None or not math.isfinite(number):
+        raise UsageProblem(
+            f"cannot read the constraint {text!r}; write METRIC OP NUMBER with OP one of < <= > >=, "
+            'e.g. --constraint "size_mb < 5" (the metric is a variable the cell sets, or one it logs)'
+        )
+    return Clause(m.group(1), m.group(2), number)
+
+
+def _check(constraints: Iterable[Clause]) -> None:
+    trial = _current.get()
+    if trial is None:
+        return
+    metrics = trial.info.get("metrics", {})
+    unknown = [c.param for c in constraints if c.param not in metrics]
+    if unknown:
+        raise ObjectiveError(
+            f"the cell neither set nor logged `{unknown[0]}`, the metric of a --constraint; "
+            f"assign it in the cell or call jhpo.log({unknown[0]}=...)"
+        )
+    broken = [c for c in constraints if metrics[c.param] is None or not c.holds(metrics[c.param])]
+    trial.info["feasible"] = not broken
+    if broken:
+        trial.info["violated"] = [f"{c.param} {c.op} {c.value:g} (was {metrics.get(c.param)!r})" for c in broken]
+
+
+def record(ns: Mapping[str, Any], names: Iterable[str], constraints: Iterable[Clause] = ()) -> None:
     """After the cell ran: store the variables ``--metrics`` names with the running trial.
 
     Raises
@@ -61,7 +107,8 @@ def record(ns: Mapping[str, Any], names: Iterable[str]) -> None:
     ObjectiveError
         When the cell did not set one of them (the trial fails and says how to fix it).
     """
-    names = list(names)
+    constraints = list(constraints)
+    names = list(dict.fromkeys([*names, *(c.param for c in constraints if c.param in ns)]))
     missing = [n for n in names if n not in ns]
     if missing:
         raise ObjectiveError(
@@ -72,3 +119,5 @@ def record(ns: Mapping[str, Any], names: Iterable[str]) -> None:
         log(**{n: ns[n] for n in names})
     except TypeError as exc:
         raise ObjectiveError(str(exc)) from None
+    if constraints:
+        _check(constraints)

@@ -92,6 +92,8 @@ class TuneResult:
     def summary(self, top: int = 5) -> str:
         s = self.study
         counts = ", ".join(f"{v} {k}" for k, v in self.counts().items())
+        infeasible = sum(t.info.get("feasible") is False for t in s.trials)
+        counts += f"; {infeasible} broke a --constraint" if infeasible else ""
         lines = [f"Study {s.name!r} ({s.meta.get('strategy')}, {s.direction}): {len(s.trials)} trials ({counts})"]
         failures = describe_failures(s.trials)
         if failures:

@@ -156,7 +156,7 @@ class CellRunner:
         return produced, out.getvalue(), err.getvalue()
 
     def read_objective(self, ns: Mapping[str, Any]) -> Any:
-        record_metrics(ns, self.template.metrics)  # --metrics: stored with the running trial
+        record_metrics(ns, self.template.metrics, self.template.constraints)  # --metrics, --constraint
         if self.objective is None:
             return ns.get(RESULT)
         if self.objective not in ns:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
+
+from .conditions import INACTIVE_UNIT, Clause, Condition
 
 Value = Union[int, float, str, bool, None]  # noqa: UP007 - a runtime alias, py3.10 safe
 
@@ -378,95 +380,6 @@ def distribution_from_json(d: Mapping[str, Any]) -> Distribution:
     raise ValueError(f"unknown distribution type {kind!r}")
 
 
-# -- conditional parameters -----------------------------------------------------------
-
-#: The unit-cube position an inactive parameter is given when a configuration is encoded.
-INACTIVE_UNIT = 0.5
-
-_OPS: dict[str, Any] = {
-    "==": lambda a, b: _same(a, b),
-    "!=": lambda a, b: not _same(a, b),
-    "in": lambda a, b: any(_same(a, x) for x in b),
-    "not in": lambda a, b: not any(_same(a, x) for x in b),
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "truthy": lambda a, b: bool(a) is b,
-}
-_NEGATED = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-
-
-def _same(a: Any, b: Any) -> bool:
-    # True == 1 in Python, but choice(True, 1) holds two values: compare booleans by type too.
-    return bool(a == b) and isinstance(a, bool) == isinstance(b, bool)
-
-
-@dataclass(frozen=True)
-class Clause:
-    """``param OP value``: one test of a tuned parameter's value (``kernel == "rbf"``, ``n_layers > 2``).
-
-    ``op`` is one of ``==  !=  in  not in  <  <=  >  >=`` or ``truthy`` (``if flag:``,
-    with ``value`` True, or False for ``if not flag:``).
-    """
-
-    param: str
-    op: str
-    value: Any
-
-    def __post_init__(self) -> None:
-        if self.op not in _OPS:
-            raise ValueError(f"unknown comparison {self.op!r}; use one of {', '.join(_OPS)}")
-        if self.op in ("in", "not in"):
-            object.__setattr__(self, "value", tuple(self.value))
-
-    def holds(self, value: Value) -> bool:
-        try:
-            return bool(_OPS[self.op](value, self.value))
-        except TypeError:  # None < 3 and the like: the branch would have raised, so it did not run
-            return False
-
-    def negated(self) -> Clause:
-        if self.op == "truthy":
-            return Clause(self.param, "truthy", not self.value)
-        return Clause(self.param, _NEGATED[self.op], self.value)
-
-    def describe(self) -> str:
-        if self.op == "truthy":
-            return self.param if self.value else f"not {self.param}"
-        value = list(self.value) if self.op in ("in", "not in") else self.value
-        return f"{self.param} {self.op} {value!r}"
-
-    def to_json(self) -> list[Any]:
-        return [self.param, self.op, list(self.value) if isinstance(self.value, tuple) else self.value]
-
-
-@dataclass(frozen=True)
-class Condition:
-    """When a parameter is active: all ``clauses`` hold (known before the trial), and,
-    with ``runtime``, the cell actually read it (known only after the trial ran)."""
-
-    clauses: tuple[Clause, ...] = ()
-    runtime: bool = False
-
-    def holds(self, params: Mapping[str, Value]) -> bool:
-        """Whether the known clauses hold (a clause on an inactive parameter does not)."""
-        return all(c.param in params and c.holds(params[c.param]) for c in self.clauses)
-
-    def describe(self) -> str:
-        parts = [c.describe() for c in self.clauses]
-        if self.runtime:
-            parts.append("the cell reads it")
-        return " and ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"clauses": [c.to_json() for c in self.clauses], "runtime": self.runtime}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Condition:
-        return cls(tuple(Clause(p, op, v) for p, op, v in d["clauses"]), bool(d.get("runtime")))
-
-
 class Space(Mapping[str, Distribution]):
     """An ordered mapping from parameter name to distribution, with optional conditions.
 
@@ -670,20 +583,28 @@ class Space(Mapping[str, Distribution]):
         full = math.prod(counts)
         return full if full > 1_000_000 else self.grid_size(max(counts, default=1))
 
+    def distinct(self, points: Iterable[Mapping[str, Value]]) -> Iterator[dict[str, Value]]:
+        """``points`` pruned to their active parameters, each distinct configuration once, in order.
+
+        Without conditions the points pass through unchanged: a grid over a tree need not
+        know the tree, it walks its product through this.
+        """
+        seen: set[tuple[Any, ...]] = set()
+        for point in points:
+            if not self.conditions:
+                yield dict(point)
+                continue
+            params = self.prune(point)
+            key = self.key(params)
+            if key not in seen:
+                seen.add(key)
+                yield params
+
     def grid(self, k: int) -> Iterator[dict[str, Value]]:
         """All grid points in lexicographic order (lazily); with conditions, only the distinct
         configurations (an inactive parameter does not multiply the grid)."""
         levels = self.grid_levels(k)
-        seen: set[tuple[Any, ...]] = set()
-        for combo in itertools.product(*levels.values()):
-            params = dict(zip(levels, combo))
-            if self.conditions:
-                params = self.prune(params)
-                key = self.key(params)
-                if key in seen:
-                    continue
-                seen.add(key)
-            yield params
+        return self.distinct(dict(zip(levels, combo)) for combo in itertools.product(*levels.values()))
 
     def key(self, params: Mapping[str, Value]) -> tuple[Any, ...]:
         """A hashable identity of a configuration (for duplicate checks)."""

@@ -365,7 +365,8 @@ class Study:
     @property
     def best_trial(self) -> Trial | None:
         """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
-        return budget.best_trial(self._trials, self.direction)
+        feasible = [t for t in self._trials if t.info.get("feasible") is not False]  # --constraint
+        return budget.best_trial(feasible, self.direction)
 
     @property
     def best_params(self) -> dict[str, Value] | None:
@@ -393,7 +394,17 @@ class Study:
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
-            for key in ("budget", "baseline", "generation", "bracket", "rung", "member", "interval", "parent"):
+            for key in (
+                "budget",
+                "baseline",
+                "generation",
+                "bracket",
+                "rung",
+                "member",
+                "interval",
+                "parent",
+                "feasible",
+            ):
                 if key in t.info:
                     row[key] = t.info[key]
             row["error"] = (t.error or "").strip().splitlines()[-1] if t.error else None
@@ -541,8 +552,8 @@ class Study:
                 pass
         trial.state, trial.error = state, bound_text(clean_text(error)) if error is not None else None
         trial.stdout, trial.stderr = clean_text(trial.stdout), clean_text(trial.stderr)
-        if "read" in trial.info or self.space.has_runtime_conditions:  # keep what the cell actually read
-            trial.params = self.space.settle(trial.params, trial.info.pop("read", []))
+        if "read" in trial.info:  # a cell recorded which parameters it read: the others did nothing
+            trial.params = self.space.settle(trial.params, trial.info.pop("read"))
         trial.datetime_end = time.time()
         trial._should_prune = None
         try:

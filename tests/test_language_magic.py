@@ -284,6 +284,7 @@ def test_a_branch_on_an_untuned_value_records_activity_from_what_ran(ip) -> None
     assert {("momentum" in t.params) for t in r.trials} == {True, False}
 
 
+@pytest.mark.slow  # worker processes
 def test_conditional_parameters_in_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
     cell = (
         "lr = 0.01  # tune: uniform(0.001, 0.1)\n"
@@ -378,6 +379,7 @@ def test_manual_form_on_a_conditional_cell_stores_only_active_parameters(ip) -> 
     assert second.params == {"kernel": "rbf", "gamma": 0.1} and second.value == pytest.approx(0.1)
 
 
+@pytest.mark.slow  # worker processes
 def test_loop_parameters_in_worker_processes_with_an_earlier_cell_function(ip) -> None:  # type: ignore[no-untyped-def]
     ip.run_cell(EARLIER_CELL)
     line = "--strategy random --trials 6 --maximize score --seed 3 --quiet --n-jobs 2"
@@ -386,3 +388,24 @@ def test_loop_parameters_in_worker_processes_with_an_earlier_cell_function(ip) -
         assert t.state is TrialState.COMPLETE, t.error
         layers = [t.params[f"n_units[{i}]"] for i in range(t.params["n_layers"])]
         assert t.value == pytest.approx(-sum((u - 40) ** 2 for u in layers) / 1000 - abs(len(layers) - 2))
+
+
+def test_runtime_record_starts_empty_and_respects_future_imports(ip) -> None:  # type: ignore[no-untyped-def]
+    cell = (
+        "from __future__ import annotations\n"
+        "lr = 0.01  # tune: uniform(0.001, 0.1)\n"
+        "if str(lr) == 'never':\n"
+        "    momentum = 0.9  # tune: uniform(0.5, 0.99)\n"
+        "score = lr\n"
+    )
+    r = ip.run_cell_magic("tune", "--strategy random --trials 3 --maximize score --seed 0 --quiet", cell)
+    assert all(set(t.params) == {"lr"} and t.state is TrialState.COMPLETE for t in r.trials)
+
+
+def test_the_python_api_keeps_runtime_parameters_it_cannot_track() -> None:
+    from jhpo.space import Condition
+
+    space = jhpo.Space({"x": jhpo.uniform(0, 1)}, conditions={"x": Condition(runtime=True)})
+    study = jhpo.Study(space, strategy="random", seed=0, storage=":memory:")
+    study.optimize(lambda t: t.params["x"], n_trials=2)
+    assert all("x" in t.params for t in study.trials)  # only a cell template records what it read

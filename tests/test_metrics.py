@@ -45,6 +45,7 @@ def test_metrics_option_and_log_store_numbers_with_each_trial(ip) -> None:  # ty
     assert "metrics_precision" in out and "f1" in out
 
 
+@pytest.mark.slow  # worker processes
 def test_metrics_travel_back_from_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
     line = "--strategy random --trials 4 --maximize score --seed 1 --quiet --metrics precision --n-jobs 2"
     r = ip.run_cell_magic("tune", line, CELL)
@@ -65,3 +66,56 @@ def test_log_is_a_no_op_outside_a_search_and_checks_numbers() -> None:
     jhpo.log(a=1.0)
     with pytest.raises(TypeError, match="`a` is a str, not a number"):
         jhpo.log(a="high")
+
+
+CONSTRAINED = """\
+x = 0.1  # tune: uniform(0, 1)
+size_mb = 10 * x
+score = x
+"""
+
+
+def test_constrained_search_marks_infeasible_trials_and_steers_away(ip) -> None:  # type: ignore[no-untyped-def]
+    line = '--strategy bayes --trials 24 --maximize score --seed 0 --quiet --constraint "size_mb < 5"'
+    r = ip.run_cell_magic("tune", line, CONSTRAINED)
+    for t in r.trials:
+        assert t.state is TrialState.COMPLETE
+        assert t.info["feasible"] is (t.params["x"] < 0.5)
+        assert t.info["metrics"]["size_mb"] == pytest.approx(10 * t.params["x"])
+        if not t.info["feasible"]:
+            assert t.info["violated"][0].startswith("size_mb < 5 (was ")
+    best = r.best_trial
+    assert best.info["feasible"] and 0.4 < best.params["x"] < 0.5  # the best feasible, near the boundary
+    assert ip.user_ns["size_mb"] < 5  # the notebook holds the best feasible trial's results
+    # bayes learns the infeasible half is as bad as a failure: most late proposals are feasible
+    late = r.trials[-10:]
+    assert sum(t.info["feasible"] for t in late) >= 7
+    df = r.to_dataframe()
+    assert df["feasible"].tolist() == [t.info["feasible"] for t in r.trials]
+    assert "broke a --constraint" in r.summary()
+
+
+@pytest.mark.parametrize(
+    "constraint, message",
+    [("size_mb <", "cannot read the constraint"), ("size_mb ~ 5", "cannot read the constraint")],
+)
+def test_a_malformed_constraint_is_refused_before_anything_runs(ip, constraint, message) -> None:  # type: ignore[no-untyped-def]
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        ip.run_cell_magic("tune", f'--maximize score --quiet --constraint "{constraint}"', CONSTRAINED)
+
+
+def test_a_constraint_on_an_unknown_metric_fails_the_trial_with_the_fix(ip) -> None:  # type: ignore[no-untyped-def]
+    r = ip.run_cell_magic(
+        "tune", '--strategy random --trials 3 --maximize score --quiet --constraint "mb < 5"', CONSTRAINED
+    )
+    assert "neither set nor logged `mb`" in r.trials[0].error
+
+
+@pytest.mark.slow  # worker processes
+def test_constraints_are_checked_in_worker_processes(ip) -> None:  # type: ignore[no-untyped-def]
+    line = '--strategy random --trials 6 --maximize score --seed 2 --quiet --n-jobs 2 --constraint "size_mb < 5"'
+    r = ip.run_cell_magic("tune", line, CONSTRAINED)
+    assert all(t.info["feasible"] is (t.params["x"] < 0.5) for t in r.trials)
+    assert r.best_trial is not None and r.best_trial.params["x"] < 0.5

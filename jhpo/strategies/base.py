@@ -89,6 +89,8 @@ class Strategy:
         """The trial's value turned into something to minimize (inf when it has none)."""
         if trial.state is not TrialState.COMPLETE or trial.value is None or not math.isfinite(trial.value):
             return math.inf
+        if trial.info.get("feasible") is False:  # broke a --constraint: as bad as a failure, so steer away
+            return math.inf
         return -trial.value if self.direction == "maximize" else trial.value
 
 

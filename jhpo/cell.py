@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
@@ -207,7 +208,9 @@ def tune_cell(
             namespace.update(applied)
         except Exception as exc:  # noqa: BLE001 - re-running the best config can fail like any trial
             print(f"jhpo: could not restore the best trial's variables: {exc}", file=err or sys.stderr)
-    result = TuneResult(study, applied=sorted(applied), template=template)
+    # modules the cell imports are not results: "Variables now hold..." names what the trial made
+    made = sorted(k for k, v in applied.items() if not isinstance(v, types.ModuleType))
+    result = TuneResult(study, applied=made, template=template)
     if aborted is not None:
         print(f"jhpo: {aborted}", file=err or sys.stderr)
     return result

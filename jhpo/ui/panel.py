@@ -92,7 +92,7 @@ _CSS = """<style>
 
 def _params_table(params: dict[str, Any]) -> str:
     # inline "name value" chips: compact, and untouched by the notebook's table styles
-    chips = "".join(
+    chips = " ".join(
         f"<span class='jhpo-chip'><span class='jhpo-muted'>{html.escape(str(k))}</span> "
         f"<b>{html.escape(pd_.fmt_value(v))}</b></span>"
         for k, v in params.items()

@@ -349,3 +349,14 @@ def test_importance_page_appears_with_enough_trials(fake_comm):
     assert list(plots.imp_bars.x)[0] == "x"  # the value depends on x alone
     assert float(plots.imp_bars.y[0]) > 0.7 and abs(float(sum(plots.imp_bars.y)) - 1) < 1e-6
     assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.imp_note.value
+
+
+def test_snapshot_shows_the_space_labelled_axes_and_importance(fake_comm):
+    from jhpo.ui.snapshot import snapshot_html
+
+    study = _study()
+    study.optimize(_objective, n_trials=30)
+    page = snapshot_html(study)
+    assert "loguniform(0.0001, 1)" in page and ">value</text>" in page and ">trial</text>" in page
+    assert "parameter importance" in page and page.count("<rect") == 3  # one bar per parameter
+    assert "parameter importance" not in snapshot_html(study, final=False)

@@ -84,7 +84,8 @@ _CSS = """<style>
 .jhpo-grid .jp-OutputArea {display:flex; flex-wrap:wrap;}
 .jhpo-grid .jp-OutputArea-child {flex: 0 1 calc(50% - 4px); min-width: 320px;}
 .jhpo-grid .jp-OutputArea-child:first-child {flex-basis: 100%;}  /* the legend above the figures */
-.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;}  /* ipywidgets' grey on grey is 4.4:1 */
+.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;  /* ipywidgets' grey on grey is 4.4:1 */
+  flex: 0 1 auto !important; max-width: none !important;}  /* as wide as its title: seven tabs stay legible */
 .jhpo-panel .jhpo-parallel g.label text, .jhpo-panel .jhpo-parallel text.label {
   fill: var(--jp-ui-font-color1) !important;}
 </style>"""

@@ -360,3 +360,23 @@ def test_snapshot_shows_the_space_labelled_axes_and_importance(fake_comm):
     assert "loguniform(0.0001, 1)" in page and ">value</text>" in page and ">trial</text>" in page
     assert "parameter importance" in page and page.count("<rect") == 3  # one bar per parameter
     assert "parameter importance" not in snapshot_html(study, final=False)
+
+
+def test_value_axes_can_focus_on_the_best_trials(fake_comm):
+    from jhpo.ui import plotdata as pd_
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _study()
+    study.observers.append(panel)
+    study.optimize(lambda t: -100.0 if t.number == 3 else -((t.params["x"] - 1) ** 2), n_trials=24)
+    plots = panel.plots
+    _open_every_page(plots)
+    assert all(s.min is None and s.max is None for s in plots.value_scales)  # full range by default
+    plots.focus.value = "best"
+    lo, hi = pd_.focus_range(study.trials, "maximize")
+    values = sorted((t.value for t in study.trials if t.value is not None), reverse=True)
+    assert lo > -100 and hi >= values[0] and lo <= values[len(values) // 4 - 1]
+    assert all((s.min, s.max) == (lo, hi) for s in plots.value_scales)
+    plots.focus.value = "all"
+    assert all(s.min is None for s in plots.value_scales)

@@ -380,3 +380,23 @@ def test_value_axes_can_focus_on_the_best_trials(fake_comm):
     assert all((s.min, s.max) == (lo, hi) for s in plots.value_scales)
     plots.focus.value = "all"
     assert all(s.min is None for s in plots.value_scales)
+
+
+def test_parallel_axis_brush_selects_trials_everywhere(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 30)
+    plots = panel.plots
+    _open_every_page(plots)
+    assert plots.par_names[-1] == "value"  # the objective is an axis
+    plots.par_axis.value = "value"
+    plots.par_range.value = (0.8, 1.0)  # the top fifth of the value axis: the best trials
+    done = [t for t in study.trials if t.value is not None]
+    lo, hi = min(t.value for t in done), max(t.value for t in done)
+    expected = {t.number for t in done if (t.value - lo) / (hi - lo) >= 0.8 - 1e-9}
+    assert plots.selection == expected and expected
+    x = plots.param_points["x"]
+    assert {x.numbers[i] for i in x.mark.selected} == expected
+    plots.par_range.value = (0.0, 1.0)  # the whole axis: no selection
+    assert plots.selection == set()

@@ -71,6 +71,18 @@ def history_svg(study: Study, cap: int = 600) -> str:
     return "".join(parts)
 
 
+def _importance_is_cheap(study: Study) -> bool:
+    """Whether the static copy can afford the importance chart.
+
+    Importing scikit-learn takes a second or more; a search of trivial trials would pay that many
+    times its own length for a chart (``result.importance()`` and the panel's page still have it).
+    """
+    import sys
+
+    spent = sum(t.duration or 0.0 for t in study.trials)
+    return "sklearn.ensemble" in sys.modules or spent >= 10.0
+
+
 def importance_svg(study: Study) -> str:
     """The importance bars (fANOVA, as in the panel) as an inline SVG; empty with too few trials."""
     from ..importance import param_importance
@@ -78,7 +90,7 @@ def importance_svg(study: Study) -> str:
     if len(study.space.searched) < 2:
         return ""
     try:
-        shares = param_importance(study.trials, study.space)
+        shares = param_importance(study.trials, study.space, n_trees=32, n_samples=128)
     except ValueError:  # too few complete trials: no chart rather than a misleading one
         return ""
     row, left, width = 18, 140, 300
@@ -123,6 +135,6 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
             f"<b>{pd_.fmt_value(best.value)}</b> ({_('trial')} {best.number}): {chips}</div>"
         )
     body.append(history_svg(study))
-    if final:
+    if final and _importance_is_cheap(study):
         body.append(importance_svg(study))
     return "<div class='jhpo-snapshot'>" + "".join(body) + "</div>"

@@ -352,6 +352,8 @@ def test_importance_page_appears_with_enough_trials(fake_comm):
 
 
 def test_snapshot_shows_the_space_labelled_axes_and_importance(fake_comm):
+    import sklearn.ensemble  # noqa: F401 - once imported, the chart costs a tenth of a second
+
     from jhpo.ui.snapshot import snapshot_html
 
     study = _study()

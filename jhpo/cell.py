@@ -288,7 +288,9 @@ def tune_cell(
         aborted = exc
     out = err or sys.stderr
     applied, refit = _apply_best(study, runner, opts, out)
-    result = TuneResult(study, applied=sorted(applied), template=template)
+    # modules the cell imports are not results: "Variables now hold..." names what the trial made
+    made = sorted(k for k, v in applied.items() if not isinstance(v, types.ModuleType))
+    result = TuneResult(study, applied=made, template=template)
     result.refit = refit  # type: ignore[attr-defined]
     if aborted is not None:
         print(f"jhpo: {aborted}", file=out)

@@ -25,6 +25,7 @@ __all__ = ["MIN_TRIALS", "param_importance"]
 
 #: Fewer complete trials than this say nothing reliable about importance.
 MIN_TRIALS = 8
+MAX_ROWS = 2000
 _MISSING = -0.5  # an inactive conditional parameter: outside [0, 1], so a tree can split it off
 
 
@@ -68,11 +69,14 @@ def param_importance(
     x, y = _encode(trials, space, names)
     if len(y) < MIN_TRIALS:
         raise ValueError(f"importance needs at least {MIN_TRIALS} complete trials, but the study has {len(y)}")
+    rng = np.random.default_rng(seed)
+    if len(y) > MAX_ROWS:  # a forest on 10,000 trials would stall the panel for seconds: a sample tells as much
+        keep = rng.choice(len(y), MAX_ROWS, replace=False)
+        x, y = x[keep], y[keep]
     if np.ptp(y) == 0:
         return {n: 1.0 / len(names) for n in names}
     forest = RandomForestRegressor(n_estimators=n_trees, min_samples_leaf=2, random_state=seed, n_jobs=1)
     forest.fit(x, y)
-    rng = np.random.default_rng(seed)
     base = rng.random((n_samples, len(names)))
     total = float(np.var(forest.predict(base)))
     shares: dict[str, float] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -224,7 +225,8 @@ class TuneMagics(Magics):
                 ast_transform=self.shell.transform_ast,  # the user's AST transformers, as for a cell run by hand
             )
         except JhpoError as exc:  # a mistake the user can fix; anything else is a bug and keeps its traceback
-            raise UsageError(str(exc)) from None
+            # the core names both spellings ("--resume (resume=True)"); a magic user needs the option only
+            raise UsageError(re.sub(r" \(\w+=True\)", "", str(exc))) from None
         if result is not None and getattr(observer, "displayed", False):
             # the live panel is this cell's display of the result (ui.show_result checks the cell)
             result._shown_live = self.shell.execution_count  # type: ignore[attr-defined]
@@ -282,3 +284,8 @@ class TuneMagics(Magics):
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
         return TuneResult(study)
+
+
+# magic_arguments writes the usage of a line magic ("%tune ..."); this one is a cell magic
+TuneMagics.tune.parser.prog = "%%tune"
+TuneMagics.tune.__doc__ = (TuneMagics.tune.__doc__ or "").replace("%tune [", "%%tune [", 1)

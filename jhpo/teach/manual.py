@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -217,11 +218,13 @@ class ManualForm:
     def _header(self, note: str) -> str:
         s = self.study
         target = s.meta.get("objective") or "the cell's last expression"
-        extra = f"<div style='color:#b71c1c'>{html.escape(note)}</div>" if note else ""
-        return (
+        extra = f"<div class='jhpo-failed'>{html.escape(note)}</div>" if note else ""
+        from ..ui.panel import _CSS  # the chips and colours of the trial details, from the theme
+
+        return _CSS + (
             f"<div><b>jhpo manual search</b>: you are the optimizer &middot; study <code>"
             f"{html.escape(s.name)}</code> &middot; {s.direction} <code>{html.escape(target)}</code></div>"
-            "<div style='color:#777'>Set the values, press Run; press Suggest to see what "
+            "<div class='jhpo-muted'>Set the values, press Run; press Suggest to see what "
             f"{html.escape(str(s.meta.get('strategy')))} would try next.</div>{extra}"
         )
 
@@ -264,8 +267,33 @@ class ManualForm:
 
     # -- the buttons -----------------------------------------------------------------------
 
+    def _settle(self, quiet: float = 0.15, limit: float = 0.6) -> None:
+        """Take in the value changes the front end sent before the click but which arrive after it.
+
+        ipywidgets' front end holds a control's next change back until the kernel has answered its
+        previous one, while a click goes out at once: under load Run could overtake the dropdown
+        the user just changed. Handling the waiting widget messages first makes the click act on
+        the values shown.
+        """
+        try:
+            from ..ui.uipoll import UIPoller
+
+            poller = UIPoller()
+        except Exception:  # noqa: BLE001 - no kernel: nothing can be in flight
+            return
+        if poller.mode == "none":
+            return
+        start = last = time.monotonic()
+        while time.monotonic() - start < limit and time.monotonic() - last < quiet:
+            if poller.poll():
+                last = time.monotonic()
+            time.sleep(0.02)
+        poller.close()
+
     def run(self, _button: Any = None) -> Trial:
         """Run the cell once with the form's values; the trial is recorded in the study."""
+        if _button is not None:  # a click from the front end, not a call from Python
+            self._settle()
         params = self.params()
         info: dict[str, Any] = {"manual": True}
         if self.suggestion is not None and _same(params, self.suggestion.params):
@@ -295,7 +323,7 @@ class ManualForm:
         """Ask the strategy for its next point given the trials so far and put it into the form."""
         proposals = self.study.strategy.suggest(self.study.trials, 1)
         if not proposals:
-            self.why.value = "<div style='color:#777'>The strategy has nothing left to propose.</div>"
+            self.why.value = "<div class='jhpo-muted'>The strategy has nothing left to propose.</div>"
             self.suggestion = None
             return None
         s = proposals[0]
@@ -316,7 +344,7 @@ class ManualForm:
             value = (
                 f"<b>{t.value:.6g}</b>"
                 if t.state is TrialState.COMPLETE and t.value is not None
-                else f"<span style='color:#e53935'>{html.escape(t.state.value)}</span>"
+                else f"<span class='jhpo-failed'>{html.escape(t.state.value)}</span>"
             )
             parts.append(f"trial {t.number}: {value}")
         if best is not None:
@@ -367,7 +395,12 @@ def why_html(strategy: str, info: Mapping[str, Any]) -> str:
     why = info.get("why")
     if isinstance(why, dict):
         mode = str(why.get("mode", ""))
-        colour = {"exploit": "#2e7d32", "explore": "#6a1b9a", "initial": "#1565c0"}.get(mode, "#555")
+        # an outlined pill as the panel's state pill: readable in every theme
+        colour = {
+            "exploit": "var(--jp-success-color1, #2e7d32)",
+            "explore": "var(--jp-warn-color1, #6a1b9a)",
+            "initial": "var(--jp-brand-color1, #1565c0)",
+        }.get(mode, "var(--jp-border-color1, #555)")
         numbers = []
         if why.get("ei") is not None:
             numbers.append(f"expected improvement {why['ei']:.3g}")
@@ -375,9 +408,9 @@ def why_html(strategy: str, info: Mapping[str, Any]) -> str:
             numbers.append(f"model {why['mean']:.4g} ± {why['std']:.2g}")
         if why.get("best") is not None:
             numbers.append(f"best so far {why['best']:.4g}")
-        extra = f"<div style='color:#777'>{' &middot; '.join(numbers)}</div>" if numbers else ""
+        extra = f"<div class='jhpo-muted'>{' &middot; '.join(numbers)}</div>" if numbers else ""
         return (
-            f"<div><span style='background:{colour};color:white;border-radius:8px;padding:0 8px'>"
+            f"<div><span class='jhpo-pill' style='--jhpo-state:{colour}'>"
             f"{html.escape(mode)}</span> {html.escape(str(why.get('text', '')))}{extra}</div>"
         )
     shown = {k: v for k, v in info.items() if k not in ("budget",)}

@@ -22,6 +22,8 @@ from .race import Race, RaceObserver, RaceResult
 
 __all__ = ["RaceView", "ranking_html", "show_race_result"]
 
+_MUTED, _ERROR = "color:var(--jp-ui-font-color2, #777)", "color:var(--jp-error-color1, #b71c1c)"  # theme colours
+
 #: One colour per strategy, in --race order (colour-blind friendly Tableau 10 order).
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
 
@@ -52,16 +54,16 @@ def ranking_html(result: RaceResult) -> str:
         "trials to 95%</th><th>trials</th></tr>"
     )
     notes = "".join(
-        f"<div style='color:#b71c1c'>not raced: <b>{html.escape(n)}</b> ({html.escape(w)})</div>"
+        f"<div style='{_ERROR}'>not raced: <b>{html.escape(n)}</b> ({html.escape(w)})</div>"
         for n, w in result.missing.items()
     )
     if result.stop_reason not in (None, "done"):
         notes += (
-            f"<div style='color:#777'>The race ended early ({html.escape(result.stop_reason)}); every "
+            f"<div style='{_MUTED}'>The race ended early ({html.escape(result.stop_reason)}); every "
             "strategy had the same number of trials, so the table is still a fair comparison.</div>"
         )
     return (
-        f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='color:#777'>({seeds})</span>"
+        f"<div class='jhpo-race-ranking'><b>Ranking</b> <span style='{_MUTED}'>({seeds})</span>"
         f"<style>.jhpo-race-ranking td, .jhpo-race-ranking th {{padding: 1px 12px 1px 0; text-align: left}}"
         f"</style><table style='border-collapse:collapse'>{head}{''.join(rows)}</table>{notes}</div>"
     )

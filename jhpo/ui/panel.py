@@ -84,9 +84,10 @@ _CSS = """<style>
 .jhpo-legend {margin: 2px 8px; font-size: 12px;}
 .jhpo-ramp {display:inline-block; width:120px; height:10px; vertical-align:middle; border-radius:2px;}
 .jhpo-grid .jp-OutputArea {display:flex; flex-wrap:wrap;}
-.jhpo-grid .jp-OutputArea-child {flex: 1 1 360px; min-width: 320px;}
+.jhpo-grid .jp-OutputArea-child {flex: 0 1 calc(50% - 4px); min-width: 320px;}
 .jhpo-grid .jp-OutputArea-child:first-child {flex-basis: 100%;}  /* the legend above the figures */
-.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;}  /* ipywidgets' grey on grey is 4.4:1 */
+.jhpo-panel .lm-TabBar-tab {color: var(--jp-ui-font-color1) !important;  /* ipywidgets' grey on grey is 4.4:1 */
+  flex: 0 1 auto !important; max-width: none !important;}  /* as wide as its title: seven tabs stay legible */
 .jhpo-panel .jhpo-parallel g.label text, .jhpo-panel .jhpo-parallel text.label {
   fill: var(--jp-ui-font-color1) !important;}
 </style>"""
@@ -99,7 +100,7 @@ def _budget_note(best: Trial, study: Study | None) -> str:
 
 def _params_table(params: dict[str, Any]) -> str:
     # inline "name value" chips: compact, and untouched by the notebook's table styles
-    chips = "".join(
+    chips = " ".join(
         f"<span class='jhpo-chip'><span class='jhpo-muted'>{html.escape(str(k))}</span> "
         f"<b>{html.escape(pd_.fmt_value(v))}</b></span>"
         for k, v in params.items()

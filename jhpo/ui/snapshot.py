@@ -16,7 +16,7 @@ from ..budget import best_note
 from ..study import Study
 from . import plotdata as pd_
 
-__all__ = ["history_svg", "snapshot_html"]
+__all__ = ["history_svg", "importance_svg", "snapshot_html"]
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 560, 230, 56, 14, 12, 40
 
@@ -64,6 +64,48 @@ def history_svg(study: Study, cap: int = 600) -> str:
         for x, y in zip(d["failed_x"], d["failed_y"])
     ]
     parts.append(f"<text x='{(PAD_L + W - PAD_R) / 2}' y='{H - 4}' text-anchor='middle' fill='#555'>trial</text>")
+    mid = (PAD_T + H - PAD_B) / 2
+    parts.append(
+        f"<text x='12' y='{mid}' text-anchor='middle' fill='#555' transform='rotate(-90 12 {mid})'>value</text>"
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _importance_is_cheap(study: Study) -> bool:
+    """Whether the static copy can afford the importance chart.
+
+    Importing scikit-learn takes a second or more; a search of trivial trials would pay that many
+    times its own length for a chart (``result.importance()`` and the panel's page still have it).
+    """
+    import sys
+
+    spent = sum(t.duration or 0.0 for t in study.trials)
+    return "sklearn.ensemble" in sys.modules or spent >= 10.0
+
+
+def importance_svg(study: Study) -> str:
+    """The importance bars (fANOVA, as in the panel) as an inline SVG; empty with too few trials."""
+    from ..importance import param_importance
+
+    if len(study.space.searched) < 2:
+        return ""
+    try:
+        shares = param_importance(study.trials, study.space, n_trees=32, n_samples=128)
+    except ValueError:  # too few complete trials: no chart rather than a misleading one
+        return ""
+    row, left, width = 18, 140, 300
+    height = row * len(shares) + 30
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{left + width + 60}' height='{height}' "
+        "style='font: 11px sans-serif; background: white'>",
+        "<text x='0' y='12' fill='#333'>parameter importance (share of the variance, fANOVA)</text>",
+    ]
+    for i, (name, share) in enumerate(shares.items()):
+        y = 22 + i * row
+        parts.append(f"<text x='{left - 6}' y='{y + 11}' text-anchor='end' fill='#333'>{html.escape(name)}</text>")
+        parts.append(f"<rect x='{left}' y='{y}' width='{share * width:.1f}' height='{row - 5}' fill='#1f77b4'/>")
+        parts.append(f"<text x='{left + share * width + 4:.1f}' y='{y + 11}' fill='#333'>{share:.0%}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -81,10 +123,12 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
     )
     if not final:
         head += f" &middot; <i>{_('running')}</i>"
-    body = [head + "</div>"]
+    space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
+    body = [head + "</div>", f"<div style='font-family:sans-serif;font-size:12px'>{space}</div>"]
     if best is not None:
         chips = " &middot; ".join(
-            f"<span style='color:#666'>{html.escape(k)}</span> <b>{html.escape(pd_.fmt_value(v))}</b>"
+            f"<span style='color:var(--jp-ui-font-color2, #666)'>{html.escape(k)}</span> "
+            f"<b>{html.escape(pd_.fmt_value(v))}</b>"
             for k, v in best.params.items()
         )
         body.append(
@@ -95,4 +139,6 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
         if note:  # no trial reached the full budget yet (jhpo.budget)
             body.append(f"<div style='font-family:sans-serif;font-size:12px;color:#666'>{html.escape(note)}</div>")
     body.append(history_svg(study))
+    if final and _importance_is_cheap(study):
+        body.append(importance_svg(study))
     return "<div class='jhpo-snapshot'>" + "".join(body) + "</div>"

@@ -3,7 +3,7 @@
 A notebook runs a search and then resumes it with worse trials; the panel of the
 resumed run must agree with the stored study (counters, best value, best trial).
 Every text node in the panel must reach WCAG AA contrast (4.5:1, 3:1 for large
-text) in JupyterLab Light and JupyterLab Dark, and the browser console must
+text) in JupyterLab Light, Dark and Dark High Contrast, and the browser console must
 carry no error caused by jhpo's figures (bqplot laid out in a hidden tab logs
 negative sizes and NaN translations).
 
@@ -118,7 +118,7 @@ def _check(lab, page, tmp_path, console):
     # running both searches and showing their panels logs nothing (no figure laid out in a hidden tab)
     assert not _jhpo_console_errors(console), console[:10]
 
-    shots = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+    shots = {"light": "JupyterLab Light", "dark": "JupyterLab Dark", "contrast": "JupyterLab Dark High Contrast"}
     for key, theme in shots.items():
         if page.evaluate(THEMED) != theme:
             page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")

@@ -349,3 +349,56 @@ def test_importance_page_appears_with_enough_trials(fake_comm):
     assert list(plots.imp_bars.x)[0] == "x"  # the value depends on x alone
     assert float(plots.imp_bars.y[0]) > 0.7 and abs(float(sum(plots.imp_bars.y)) - 1) < 1e-6
     assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.imp_note.value
+
+
+def test_snapshot_shows_the_space_labelled_axes_and_importance(fake_comm):
+    import sklearn.ensemble  # noqa: F401 - once imported, the chart costs a tenth of a second
+
+    from jhpo.ui.snapshot import snapshot_html
+
+    study = _study()
+    study.optimize(_objective, n_trials=30)
+    page = snapshot_html(study)
+    assert "loguniform(0.0001, 1)" in page and ">value</text>" in page and ">trial</text>" in page
+    assert "parameter importance" in page and page.count("<rect") == 3  # one bar per parameter
+    assert "parameter importance" not in snapshot_html(study, final=False)
+
+
+def test_value_axes_can_focus_on_the_best_trials(fake_comm):
+    from jhpo.ui import plotdata as pd_
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _study()
+    study.observers.append(panel)
+    study.optimize(lambda t: -100.0 if t.number == 3 else -((t.params["x"] - 1) ** 2), n_trials=24)
+    plots = panel.plots
+    _open_every_page(plots)
+    assert all(s.min is None and s.max is None for s in plots.value_scales)  # full range by default
+    plots.focus.value = "best"
+    lo, hi = pd_.focus_range(study.trials, "maximize")
+    values = sorted((t.value for t in study.trials if t.value is not None), reverse=True)
+    assert lo > -100 and hi >= values[0] and lo <= values[len(values) // 4 - 1]
+    assert all((s.min, s.max) == (lo, hi) for s in plots.value_scales)
+    plots.focus.value = "all"
+    assert all(s.min is None for s in plots.value_scales)
+
+
+def test_parallel_axis_brush_selects_trials_everywhere(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    panel = Panel()
+    study = _run(panel, 30)
+    plots = panel.plots
+    _open_every_page(plots)
+    assert plots.par_names[-1] == "value"  # the objective is an axis
+    plots.par_axis.value = "value"
+    plots.par_range.value = (0.8, 1.0)  # the top fifth of the value axis: the best trials
+    done = [t for t in study.trials if t.value is not None]
+    lo, hi = min(t.value for t in done), max(t.value for t in done)
+    expected = {t.number for t in done if (t.value - lo) / (hi - lo) >= 0.8 - 1e-9}
+    assert plots.selection == expected and expected
+    x = plots.param_points["x"]
+    assert {x.numbers[i] for i in x.mark.selected} == expected
+    plots.par_range.value = (0.0, 1.0)  # the whole axis: no selection
+    assert plots.selection == set()

@@ -19,6 +19,7 @@ from IPython.display import display, update_display
 
 from ..budget import best_note
 from ..budget import best_trial as budget_best
+from ..failures import describe_failures
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -376,7 +377,11 @@ class Panel(StudyObserver):
         parts.append(f"{_('elapsed')} {pd_.fmt_duration(elapsed)}")
         if self.ended is None:
             parts.append(f"{_('ETA')} {pd_.fmt_duration(pd_.eta_seconds(self.n_done, self.total, elapsed))}")
-        _set(self.pill, pill + " " + " &middot; ".join(parts))
+        why = ""
+        if self.n_failed:  # which errors, how often, in which trials (the same lines as the summary)
+            lines = describe_failures(self.all_trials()).splitlines()
+            why = "".join(f"<div class='jhpo-muted jhpo-failures'>{html.escape(x)}</div>" for x in lines)
+        _set(self.pill, pill + " " + " &middot; ".join(parts) + why)
         _set(
             self.best_html,
             f"<div style='display:flex;gap:24px;flex-wrap:wrap'><div>{self._best_text()}</div>"

@@ -90,6 +90,11 @@ def test_pages_are_built_when_opened_and_show_every_trial(fake_comm):
     assert len(plots.curve_numbers) == 30 and len(plots.par_numbers) == len(done)
     assert "done" in panel.pill.value and panel.bar.value == 30 and panel.bar.bar_style == "success"
     assert f"{study.best_value:.4g}" in panel.best_html.value
+    failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
+    # the failures grouped by error, as the summary and `jhpo show` write them
+    assert (
+        f"{len(failed)} failed: ValueError: a failing trial (trials {', '.join(map(str, failed))})" in panel.pill.value
+    )
 
 
 def test_click_shows_the_trial_and_brush_highlights_everywhere(fake_comm):

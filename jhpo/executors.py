@@ -64,6 +64,7 @@ import cloudpickle
 
 from . import checkpoints
 from .budget import outranks, trial_budget
+from .capture import output_limit
 from .errors import JhpoError, UsageProblem
 from .reports import ReportChannel, channel_for, late_decision, pump
 from .runner import CellRunner
@@ -187,6 +188,7 @@ def _build_task(fn: Callable[[Trial], Any]) -> _Task:
         ns = fn.namespace
     else:
         spec, blobs, large = TaskSpec(key="", kind="function", fn=fn), {}, {}
+    spec.output_limit = output_limit()  # warm workers started before a change of the limit follow it
     spec.key = "spec-" + _key(_dumps_spec(spec, ns))  # the key names the content (a probe pickle)
     blobs[spec.key] = _dumps_spec(spec, ns)
     # Every backend sends these pickles, never the objects themselves: only NotebookPickler

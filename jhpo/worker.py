@@ -31,7 +31,7 @@ from typing import Any
 
 import cloudpickle
 
-from . import checkpoints
+from . import capture, checkpoints
 from .annotations import PARAMS, CellTemplate
 from .capture import BoundedWriter
 from .reports import worker_hook
@@ -76,6 +76,7 @@ class TaskSpec:
     large: dict[str, str] = field(default_factory=dict)  # notebook name -> data key
     modules: dict[str, str] = field(default_factory=dict)  # notebook name -> module to import
     unsent: dict[str, str] = field(default_factory=dict)  # notebook name -> why it could not be pickled
+    output_limit: int | None = None  # the main process's capture limit (a warm worker may predate a change)
     fn: Callable[[Trial], Any] | None = None
 
 
@@ -345,6 +346,8 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     try:
         _evict(set(data))
         spec: TaskSpec = _resolve(msg["spec"], data[msg["spec"]], loaded)
+        if spec.output_limit is not None and spec.output_limit != capture.output_limit():
+            capture.set_limit(spec.output_limit)
         runner = _runner(spec, data, loaded) if spec.kind == "cell" else None
     except _Missing as exc:
         return {"missing": [exc.key]}

@@ -267,11 +267,12 @@ def test_warm_worker_processes_end_with_the_kernel(tmp_path: Any) -> None:
     import time
 
     script = (
+        "from jhpo import executors\n"
         "from jhpo.cell import TuneOptions, tune_cell\n"
         "opts = TuneOptions(strategy='grid', storage=':memory:', quiet=True, baseline=False,\n"
-        "                   objective='pid', n_jobs=2)\n"
-        "res = tune_cell('import os\\nk = 0  # tune: [0, 1, 2, 3]\\npid = os.getpid()\\n', {}, opts)\n"
-        "print(' '.join(str(int(t.value)) for t in res.trials))\n"
+        "                   objective='score', n_jobs=2)\n"
+        "tune_cell('k = 0  # tune: [0, 1, 2, 3]\\nscore = k\\n', {}, opts)\n"
+        "print(' '.join(str(p) for ex, _, _ in executors.POOL.idle for p in ex._processes))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     pids = {int(p) for p in out.stdout.split()}

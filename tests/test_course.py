@@ -321,6 +321,54 @@ def test_lesson_schedules(tmp_path: Path) -> None:
 
 
 @pytest.mark.notebook
+def test_lesson_real_spaces(tmp_path: Path) -> None:
+    run = execute("11_real_spaces.ipynb", tmp_path)
+    check_common(run, min_images=1)
+    # --dry-run prints the tree: each classifier's parameters under its branch, each layer's size
+    # under the test on n_layers that makes it active
+    assert re.search(r"if classifier == 'SVC':\n\s+C = loguniform\(0.1, 1000\).*\n\s+gamma = ", run.text)
+    assert re.search(r"if classifier == 'RandomForest':\n\s+n_estimators = .*\n\s+max_depth = ", run.text)
+    assert re.search(r"if n_layers > 1:\n\s+n_units\[1\] = integer", run.text)
+    assert re.search(r"if n_layers > 2:\n\s+n_units\[2\] = integer", run.text)
+    assert run.text.count("dry run: nothing ran") == 2
+    # each trial carries only its own branch's parameters
+    branches = {
+        "SVC": "['C', 'classifier', 'gamma']",
+        "RandomForest": "['classifier', 'max_depth', 'n_estimators']",
+        "LogisticRegression": "['C_logistic', 'classifier']",
+    }
+    counts = []
+    for name, params in branches.items():
+        n, best = run.numbers(rf"{name}: (\d+) trials, parameters {re.escape(params)}, best accuracy FLOAT")
+        assert 0.8 < best <= 1.0
+        counts.append(n)
+    assert sum(counts) == 18 and min(counts) >= 2
+    assert "metrics_fit_time" in run.text, "--metrics fit_time is a column of the DataFrame"
+    # the params dict: the default outside its range ran as the baseline, with a note
+    assert "the default 0.0 of `l2_regularization` lies outside loguniform(1e-08, 10)" in run.text
+    base = run.number(r"baseline \(the cell's own dict, l2_regularization 0.0\): validation accuracy FLOAT")
+    tuned = run.number(r"tuned: validation accuracy FLOAT with")
+    assert tuned >= base
+    assert "every other trial searched the range: True" in run.text
+    assert "metrics_train_accuracy" in run.text, "jhpo.log(train_accuracy=...) is stored with each trial"
+    m = re.search(r"params after the search: (\{.*\})", run.text)
+    assert m and "'max_iter': 50" in m.group(1) and f"{tuned:.3f}" in run.text
+    # the loop: a trial with n_layers = k has exactly k sizes
+    rows = re.findall(r"trial \d+: n_layers (\d), sizes \[([\d, ]*)\], accuracy", run.text)
+    assert len(rows) == 10 and {k for k, _ in rows} == {"1", "2", "3"}
+    for k, sizes in rows:
+        assert len(sizes.split(",")) == int(k)
+    # after the search the notebook's `sizes` are the best trial's
+    m = re.search(r"best network: hidden layers \[([\d, ]*)\] .*accuracy ([\d.]+)", run.text)
+    assert m
+    accuracies = [
+        float(a) for a in re.findall(r"trial \d+: n_layers \d, sizes \[[\d, ]*\], accuracy ([\d.]+)", run.text)
+    ]
+    best_row = rows[int(np.argmax(accuracies))]
+    assert m.group(1) == best_row[1] and float(m.group(2)) == max(accuracies)
+
+
+@pytest.mark.notebook
 def test_a_lesson_runs_again_in_place(tmp_path: Path) -> None:
     # Running a lesson a second time continues its stored studies (--study NAME --resume): it must
     # neither fail on the existing names nor show different results.

@@ -142,9 +142,10 @@ plt.show()
 
 # %% [markdown]
 # On the left, each thin line is a member's learning rate over its training, the thick one the
-# winner's. The schedules were not designed: they are what survived. Where the lines fall in the
-# later intervals, members with a smaller rate had reached a lower validation loss, were copied,
-# and their copies were perturbed further down. The right panel shows the copying: at each
+# winner's. The schedules were not designed: they are what survived. Where a line steps, a member
+# copied a better one and perturbed its rate (x0.8 or x1.2, or a fresh draw); a step *down* late in
+# training that survives to the end is the population discovering, on its own, that smaller steps
+# pay off once the network is close to a minimum. The right panel shows the copying: at each
 # interval the worst quarter (2 of 8) took over the weights of one of the best two.
 #
 # ## 4. Is that luck? The same comparison over several seeds

@@ -119,8 +119,9 @@ plt.show()
 # Gradient-boosting libraries (LightGBM, XGBoost) take their settings as a dict. Put `# tune:` on
 # the dict's own lines: each tuned entry becomes a parameter named by its key, and the dict the
 # library receives holds the trial's values. We use scikit-learn's `HistGradientBoostingClassifier`,
-# a LightGBM-like booster that needs no extra package (with LightGBM installed the cell is the same
-# with `lightgbm.LGBMClassifier(**params)`), on a small tabular task: 569 breast-cancer biopsies.
+# a LightGBM-like booster that needs no extra package, on a small tabular task: 569 breast-cancer
+# biopsies. With LightGBM the cell is the same with its own names (`num_leaves`, `lambda_l2`,
+# `min_child_samples`) and `lightgbm.LGBMClassifier(**params)`.
 #
 # The default `l2_regularization = 0.0` (no penalty, as in LightGBM's `lambda_l1 = 0.0`) is outside
 # `loguniform(1e-8, 10)`, since a log scale cannot reach zero. jhpo still runs your default first, as

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["lr_factor", "train_mlp"]
+__all__ = ["MLP", "lr_factor", "train_mlp"]
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
@@ -137,3 +137,65 @@ def train_mlp(
         "val_loss": val_loss,
         "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
     }
+
+
+class MLP:
+    """The network of :func:`train_mlp` as an object that keeps its weights between calls.
+
+    Population-based training (lesson 10) trains a member for a few epochs, hands its weights to
+    ``jhpo.checkpoint`` and goes on later, perhaps with another learning rate; ``train_mlp`` trains
+    in one call and cannot be continued. Plain SGD with momentum, the same layers and initialization.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input features and classes.
+    hidden : int, default 64
+        Hidden ReLU units.
+    seed : int, default 0
+        Seeds the initial weights and the order of the minibatches.
+    """
+
+    def __init__(self, n_in: int, n_out: int, hidden: int = 64, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.params = [
+            self.rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)),
+            np.zeros(hidden),
+            self.rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)),
+            np.zeros(n_out),
+        ]
+        self.velocity = [np.zeros_like(p) for p in self.params]
+        self.epochs = 0
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities (softmax of the output layer)."""
+        p = self.params
+        z = np.maximum(X @ p[0] + p[1], 0) @ p[2] + p[3]
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        out: np.ndarray = e / e.sum(axis=1, keepdims=True)
+        return out
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """Cross-entropy loss and accuracy on ``(X, y)``."""
+        prob = self.proba(X)
+        loss = -np.mean(np.log(np.clip(prob[np.arange(len(y)), y], 1e-12, None)))
+        return float(loss), float(np.mean(prob.argmax(axis=1) == y))
+
+    def train_epoch(self, X: np.ndarray, y: np.ndarray, lr: float, momentum: float = 0.9, batch_size: int = 32) -> None:
+        """One pass over ``(X, y)`` in shuffled minibatches with learning rate ``lr``."""
+        p = self.params
+        Y = np.eye(p[3].shape[0])[y]
+        order = self.rng.permutation(len(X))
+        with np.errstate(all="ignore"):
+            for start in range(0, len(X), batch_size):
+                i = order[start : start + batch_size]
+                z1 = X[i] @ p[0] + p[1]
+                h = np.maximum(z1, 0)
+                z = h @ p[2] + p[3]
+                prob = np.exp(z - z.max(axis=1, keepdims=True))
+                d2 = (prob / prob.sum(axis=1, keepdims=True) - Y[i]) / len(i)
+                dh = (d2 @ p[2].T) * (z1 > 0)
+                for k, g in enumerate((X[i].T @ dh, dh.sum(0), h.T @ d2, d2.sum(0))):
+                    self.velocity[k] = momentum * self.velocity[k] - lr * g
+                    p[k] += self.velocity[k]
+        self.epochs += 1

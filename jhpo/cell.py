@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import sys
 import time
@@ -17,8 +18,8 @@ from .metrics import parse_constraint
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
-from .strategies import check_options, make_strategy
-from .study import SearchAborted, Study, StudyObserver
+from .strategies import check_options
+from .study import SearchAborted, SearchExhausted, Study, StudyObserver
 
 __all__ = ["TuneOptions", "check_cell", "dry_run", "open_study", "parse_tunable", "tune_cell"]
 
@@ -102,16 +103,7 @@ def dry_run(
     """Print the parsed space and the first configurations that would run; run nothing."""
     out = out or sys.stdout
     total = _total(opts, template)
-    strategy = make_strategy(
-        opts.strategy, template.space, seed=opts.seed, direction=opts.direction, **_strategy_options(opts)
-    )
-    configs: list[dict[str, Any]] = [_baseline(template)] if opts.baseline else []
-    if len(configs) < limit:
-        budget = template.space.resource_name or ""  # hyperband/asha hand out a budget per trial
-        configs += [
-            {**s.params, **({budget: s.info["budget"]} if budget and "budget" in s.info else {})}
-            for s in strategy.suggest([], limit - len(configs))
-        ]
+    configs = _first_configurations(template, opts, limit if total is None else min(limit, total))
     res = template.space.resource_name
     width = max((len(a.name) for a in template.annotations), default=4)
     print(f"Search space ({len(template.space)} parameters, from the cell's annotations):", file=out)
@@ -135,6 +127,18 @@ def dry_run(
         tag = "  (the cell's defaults)" if opts.baseline and i == 0 else ""
         print(f"  {i:>3}  " + ", ".join(f"{k}={v!r}" for k, v in c.items()) + tag, file=out)
     return configs
+
+
+def _first_configurations(template: CellTemplate, opts: TuneOptions, n: int) -> list[dict[str, Any]]:
+    """What the search would ask first, asked of the same strategy in an in-memory study, exactly as
+    the search asks it (the baseline queued first, so the strategy sees it as the real run does)."""
+    study = open_study(template, dataclasses.replace(opts, storage=":memory:", study=None, resume=False))
+    if opts.baseline:
+        study.enqueue(_baseline(template), {"baseline": True})
+    try:
+        return [dict(t.params) for t in study.ask_batch(n, notify=False)] if n > 0 else []
+    except SearchExhausted:
+        return []
 
 
 def parse_tunable(source: str, line_offset: int = 0) -> CellTemplate:
@@ -374,14 +378,31 @@ _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), tuple, frozense
 
 
 def _changed_in_place(runner: CellRunner) -> list[str]:
-    """Notebook objects the cell reads but does not assign, that a trial could change in place."""
+    """Notebook objects the cell reads but does not assign and visibly changes in place: it calls a
+    method on them (``clf.set_params(...)``, ``log.append(x)``) or assigns into them (``box.v = 1``,
+    ``d[k] = v``). Passing an object to a function (``fit(X_train)``) is not counted."""
     ns, template = runner.namespace, runner.template
+    touched: set[str] = set()
+    for node in ast.walk(ast.parse(template.source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            touched.add(_root(node.func.value))
+        elif isinstance(node, (ast.Assign, ast.Delete)):
+            touched.update(_root(t.value) for t in node.targets if isinstance(t, (ast.Attribute, ast.Subscript)))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, (ast.Attribute, ast.Subscript)):
+            touched.add(_root(node.target.value))
     return sorted(
         name
-        for name in template.free_names - template.assigned
+        for name in (touched & template.free_names) - template.assigned
         if name in ns
         and not name.startswith("_")
         and not isinstance(
             ns[name], (*_IMMUTABLE, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
         )
     )
+
+
+def _root(node: ast.AST) -> str:
+    """The name an attribute/subscript chain starts from (``a`` of ``a.b[0].c``), or ""."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""

@@ -317,3 +317,21 @@ def test_the_panel_is_told_that_the_best_configuration_is_re_run() -> None:
     texts = [t for kind, t in spy.events if kind == "status" and t]
     assert texts[0] == "re-running the best configuration (trial 1) in the notebook"
     assert texts[1].startswith("re-ran the best configuration (trial 1,")
+
+
+def test_the_note_names_objects_the_cell_changes_not_the_data_it_reads(ip: Any, capsys: Any) -> None:
+    ip.run_cell("import numpy as np\nX = np.ones(3)\nlog = []\nclass Box:\n    v = 0\nbox = Box()")
+    cell = "C = 1  # tune: [1, 2]\nlog.append(C)\nbox.v = C\nscore = float(np.sum(X)) * C\n"
+    ip.run_cell_magic("tune", GRID + " --no-apply", cell)
+    err = capsys.readouterr().err
+    assert "(box, log)" in err and "X" not in err.split("(box, log)")[0].split("place")[-1]
+
+
+def test_dry_run_lists_the_configurations_the_search_then_runs(ip: Any, capsys: Any) -> None:
+    cell = "C = 1.0  # tune: loguniform(1e-3, 1e3)\nk = 'a'  # tune: ['a', 'b']\nscore = C\n"
+    line = "--strategy random --seed 4 --trials 4 --maximize score --storage :memory:"
+    ip.run_cell_magic("tune", line + " --dry-run", cell)
+    shown = [ln.split(None, 1)[1] for ln in capsys.readouterr().out.splitlines() if ln.startswith("    ")]
+    res = ip.run_cell_magic("tune", line, cell)
+    ran = [", ".join(f"{k}={v!r}" for k, v in t.params.items()) for t in res.trials]
+    assert len(shown) == 4 and [s.replace("  (the cell's defaults)", "") for s in shown] == ran

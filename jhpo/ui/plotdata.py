@@ -41,6 +41,7 @@ __all__ = [
     "parallel",
     "param_points",
     "population",
+    "schedule_ticks",
     "table_rows",
     "trial_detail",
 ]
@@ -390,30 +391,25 @@ def _chain(t: Trial, by_number: dict[int, Trial]) -> list[Trial]:
     return out[::-1]
 
 
+def schedule_ticks(dist: Distribution) -> Ticks:
+    """A schedule's value axis: the parameter's own ticks; a choice's categories at their indices 0, 1, ..."""
+    if not isinstance(dist, Choice):
+        return axis_ticks(dist)
+    names = [_label(c) for c in dist.choices]
+    return {"scale": "linear", "domain": [-0.5, len(names) - 0.5], "values": list(range(len(names))), "labels": names}
+
+
 def _schedule(name: str, dist: Distribution, chains: list[list[Trial]]) -> Schedule:
-    if isinstance(dist, Choice):
-        names = [_label(c) for c in dist.choices]
-        ticks: Ticks = {
-            "scale": "linear",
-            "domain": [-0.5, len(names) - 0.5],
-            "values": list(range(len(names))),
-            "labels": names,
-        }
-        kind = "choice"
+    ticks = schedule_ticks(dist)
+    choice = isinstance(dist, Choice)
 
-        def y(v: Any) -> float:
-            return float(dist.index(v))  # type: ignore[attr-defined]
-    else:
-        ticks = axis_ticks(dist)
-        kind = ticks["scale"]
-
-        def y(v: Any) -> float:
-            return float(v)
+    def y(v: Any) -> float:
+        return float(dist.index(v)) if choice else float(v)  # type: ignore[attr-defined]
 
     rows = [[t for t in chain if t.params.get(name) is not None] for chain in chains]
     return Schedule(
         name=name,
-        kind=kind,
+        kind="choice" if choice else ticks["scale"],
         ticks=ticks,
         x=[[trial_budget(t) for t in r] for r in rows],
         y=[[y(t.params[name]) for t in r] for r in rows],

@@ -140,9 +140,16 @@ class PopulationView:
             self.links.colors = [ORANGE if e else GREY for e in d.link_exploit] or [GREY]
         self.points.assign(d.interval, d.member, d.numbers, colors=[member_colour(m) for m in d.member])
         intervals, members = max(d.interval) + 1, max(d.member) + 1
-        for axis, n in ((self.l_xaxis, intervals), (self.l_yaxis, members)):
-            if axis.num_ticks != min(n, 10):
-                axis.num_ticks = min(n, 10)  # whole intervals and members, no repeated labels
+        # a fixed domain with room for the markers: bqplot's own padding for a scatter left the
+        # ticks off the points (seen in the browser), and whole numbers need whole-number ticks
+        for axis, n, pad in ((self.l_xaxis, intervals, 0.25), (self.l_yaxis, members, 0.5)):
+            scale = axis.scale
+            if (scale.min, scale.max) != (-pad, n - 1 + pad):
+                with scale.hold_sync():
+                    scale.min, scale.max = -pad, n - 1 + pad
+            values = np.arange(0, n, max(1, math.ceil(n / 10)), dtype=float)
+            if axis.tick_values is None or len(axis.tick_values) != len(values):
+                axis.tick_values = values
         swatches = " ".join(
             f"<span style='white-space:nowrap'><span class='jhpo-ramp' style='width:14px;background:"
             f"{member_colour(m)}'></span> {m}</span>"

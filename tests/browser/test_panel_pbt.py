@@ -46,6 +46,7 @@ def test_population_page(lab, page, tmp_path):
     assert out["res"] is True and not errors, (errors, [o.get("text", "")[-800:] for o in outputs])
     panel = page.locator(".jp-Notebook .jp-CodeCell").nth(1).locator(".jhpo-panel")
     panel.locator(".jhpo-pill", has_text="done").wait_for(timeout=30_000)
+    page.set_viewport_size({"width": 1280, "height": 2000})  # the whole page at once, figures side by side
     panel.scroll_into_view_if_needed()
     before = len(console)
     panel.get_by_role("tab", name="Population").click()

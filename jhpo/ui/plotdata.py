@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..budget import outranks, trial_budget
 from ..space import Choice, Distribution, Space
 from ..trial import Trial, TrialState
-from .ticks import axis_ticks, linear_ticks, tick_labels
+from .ticks import Ticks, axis_ticks, linear_ticks, range_ticks, tick_labels
 
 __all__ = [
     "CAP",
+    "Population",
+    "Schedule",
     "best_so_far",
     "best_trial",
     "counts",
@@ -36,6 +40,8 @@ __all__ = [
     "learning_curves",
     "parallel",
     "param_points",
+    "population",
+    "schedule_ticks",
     "table_rows",
     "trial_detail",
 ]
@@ -136,8 +142,9 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
     -------
     dict
         ``x``/``y``/``numbers`` for complete trials (downsampled), ``best_x``/``best_y``
-        (a step line through every improvement), ``pruned_x``/``pruned_y`` (pruned
-        trials at their last reported value), ``failed_x``/``failed_y`` (failed
+        (a step line through every change of the best, compared at equal budget as
+        :func:`jhpo.budget.best_trial` does, so a lucky small-budget trial never leads),
+        ``pruned_x``/``pruned_y`` (pruned trials at their last reported value), ``failed_x``/``failed_y`` (failed
         trials drawn at the worst value seen, so they sit at the bottom of the plot).
     """
     finished = [t for t in trials if t.state is not TrialState.RUNNING]
@@ -149,12 +156,14 @@ def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str
     best_x: list[float] = []
     best_y: list[float] = []
     best: float | None = None
-    for t in done:  # a step line: only improvements matter, so the line stays short
-        if best is None or (t.value > best if direction == "maximize" else t.value < best):  # type: ignore[operator]
+    best_budget: float | None = None
+    for t in done:  # a step line: only changes of the best matter, so the line stays short
+        # compared at equal budget (jhpo.budget), as the panel's "Best": a higher budget always takes over
+        if outranks(trial_budget(t), float(t.value), best_budget, best, direction):  # type: ignore[arg-type]
             if best is not None:
                 best_x.append(t.number)
                 best_y.append(best)
-            best = t.value
+            best, best_budget = t.value, trial_budget(t)
             best_x.append(t.number)
             best_y.append(best)  # type: ignore[arg-type]
     if best is not None and finished:
@@ -328,6 +337,127 @@ def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
         "links_x": links_x[-400:],
         "links_y": links_y[-400:],
     }
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One hyperparameter's values per member over the PBT intervals (one line per member).
+
+    ``x[i]``/``y[i]``/``numbers[i]`` are member ``members[i]``'s budgets, values and
+    trial numbers, one per interval it finished, oldest first; a choice's value is
+    its category's index, and ``ticks`` names the categories.
+    """
+
+    name: str
+    kind: str  # "log", "linear" or "choice"
+    ticks: Ticks
+    x: list[list[float]]
+    y: list[list[float]]
+    numbers: list[list[int]]
+
+
+@dataclass(frozen=True)
+class Population:
+    """What the PBT view draws: each member's schedules, and who copied whom (:func:`population`).
+
+    ``members`` are the members with a finished trial, each followed back from its
+    latest one through ``info["parent"]`` (so after an exploit a line carries the
+    donor's earlier values). The lineage has one point per PBT trial at
+    (``interval``, ``member``) and one link per trial from its parent's point;
+    ``link_exploit`` tells a copy from another member from a member going on.
+    """
+
+    members: list[int]
+    budgets: list[float]
+    budget_ticks: Ticks
+    schedules: list[Schedule]
+    interval: list[int] = field(default_factory=list)
+    member: list[int] = field(default_factory=list)
+    value: list[float | None] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    links_x: list[list[float]] = field(default_factory=list)
+    links_y: list[list[float]] = field(default_factory=list)
+    link_exploit: list[bool] = field(default_factory=list)
+
+
+def _chain(t: Trial, by_number: dict[int, Trial]) -> list[Trial]:
+    """``t`` and its ancestors through ``info["parent"]``, oldest first (a cycle cannot occur, but is cut)."""
+    out: list[Trial] = []
+    cur: Trial | None = t
+    while cur is not None and cur not in out:
+        out.append(cur)
+        parent = cur.info.get("parent")
+        cur = by_number.get(parent) if isinstance(parent, int) else None
+    return out[::-1]
+
+
+def schedule_ticks(dist: Distribution) -> Ticks:
+    """A schedule's value axis: the parameter's own ticks; a choice's categories at their indices 0, 1, ..."""
+    if not isinstance(dist, Choice):
+        return axis_ticks(dist)
+    names = [_label(c) for c in dist.choices]
+    return {"scale": "linear", "domain": [-0.5, len(names) - 0.5], "values": list(range(len(names))), "labels": names}
+
+
+def _schedule(name: str, dist: Distribution, chains: list[list[Trial]]) -> Schedule:
+    ticks = schedule_ticks(dist)
+    choice = isinstance(dist, Choice)
+
+    def y(v: Any) -> float:
+        return float(dist.index(v)) if choice else float(v)  # type: ignore[attr-defined]
+
+    rows = [[t for t in chain if t.params.get(name) is not None] for chain in chains]
+    return Schedule(
+        name=name,
+        kind="choice" if choice else ticks["scale"],
+        ticks=ticks,
+        x=[[trial_budget(t) for t in r] for r in rows],
+        y=[[y(t.params[name]) for t in r] for r in rows],
+        numbers=[[t.number for t in r] for r in rows],
+    )
+
+
+def population(trials: Sequence[Trial], space: Space) -> Population | None:
+    """The population-based training view's data, from the trials' ``info`` (None without PBT trials).
+
+    Reads only what :mod:`jhpo.strategies.pbt` records in each trial (``member``,
+    ``interval``, ``budget``, ``parent``, ``exploited``), so it works on a stored
+    or resumed study as on a live one; at the end of a search the schedules are
+    :func:`jhpo.strategies.pbt.schedule`'s.
+    """
+    rows = [t for t in trials if "member" in t.info and "interval" in t.info]
+    if not rows:
+        return None
+    by_number = {t.number: t for t in rows}
+    latest: dict[int, Trial] = {}
+    for t in rows:
+        m = int(t.info["member"])
+        if t.state is TrialState.COMPLETE and (m not in latest or t.info["interval"] > latest[m].info["interval"]):
+            latest[m] = t
+    members = sorted(latest)
+    chains = [_chain(latest[m], by_number) for m in members]
+    budgets = sorted({trial_budget(t) for t in rows})
+    integer = all(b.is_integer() for b in budgets)
+    links_x, links_y, exploit = [], [], []
+    for t in rows:
+        parent = by_number.get(t.info.get("parent"))  # type: ignore[arg-type]
+        if parent is not None:
+            links_x.append([float(parent.info["interval"]), float(t.info["interval"])])
+            links_y.append([float(parent.info["member"]), float(t.info["member"])])
+            exploit.append(t.info.get("exploited") is not None)
+    return Population(
+        members=members,
+        budgets=budgets,
+        budget_ticks=range_ticks(0.0, max(budgets), log=False, integer=integer),  # training time from 0
+        schedules=[_schedule(n, d, chains) for n, d in space.searched.items()],
+        interval=[int(t.info["interval"]) for t in rows],
+        member=[int(t.info["member"]) for t in rows],
+        value=[t.value for t in rows],
+        numbers=[t.number for t in rows],
+        links_x=links_x,
+        links_y=links_y,
+        link_exploit=exploit,
+    )
 
 
 def table_rows(

@@ -219,6 +219,8 @@ class TrialPlots:
         self.curves_box = self._placeholder(self._build_curves)  # a page once a trial reports a value
         self.importance_box = self._placeholder(self._build_importance)  # a page once there are enough trials
         self._importance_at = -1
+        self.population_box = self._placeholder(self._build_population)  # a page once trials carry PBT info
+        self.population_view: Any = None
         self.tabs = widgets.Tab(children=[p[1] for p in self.pages], layout=widgets.Layout(width="100%"))
         self.tabs.titles = tuple(p[0] for p in self.pages)
         self.tabs.observe(lambda _c: self.refresh_visible(), "selected_index")
@@ -604,6 +606,9 @@ class TrialPlots:
             done = sum(t.state is TrialState.COMPLETE for t in self.trials)
             if done >= MIN_TRIALS:
                 self._add_page(self._("Importance"), self.importance_box, self._update_importance)
+        if not any(p[1] is self.population_box for p in self.pages):
+            if any("member" in t.info and "interval" in t.info for t in self.trials):
+                self._add_page(self._("Population"), self.population_box, self._update_population)
         self._update_history()
         self._apply_focus()
         shown = self.tabs.selected_index
@@ -690,6 +695,28 @@ class TrialPlots:
             self.curves.colors = [colours.get(s, BLUE) for s in d["state"]]
             self.curves.opacities = [0.5 if s == "pruned" else 0.9 for s in d["state"]]
             self.curves.labels = labels
+
+    # -- population-based training (jhpo/ui/pbt_view.py) ---------------------------------------
+
+    def _build_population(self) -> list[Any]:
+        from .pbt_view import PopulationView  # imported here: it builds on this module's helpers
+
+        self.population_view = PopulationView(self.space, self._, self._trial_points)
+        return list(self.population_view.widgets)
+
+    def _trial_points(self, mark: bq.Scatter) -> _Points:
+        pts = _Points(mark, self)
+        self.points.append(pts)
+        return pts
+
+    def _update_population(self) -> None:
+        d = pd_.population(self.trials, self.space)
+        if d is None or self.population_view is None:
+            return
+        try:
+            self.population_view.update(d)
+        except Exception as exc:  # noqa: BLE001 - a strategy view must never break the panel
+            self.population_view.note.value = f"<i>{self._('This view is not available')}: {exc}</i>"
 
     # -- strategy views (only when the strategy recorded what they need) ----------------------
 

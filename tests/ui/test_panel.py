@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 import jhpo
@@ -407,3 +408,52 @@ def test_parallel_axis_brush_selects_trials_everywhere(fake_comm):
     assert {x.numbers[i] for i in x.mark.selected} == expected
     plots.par_range.value = (0.0, 1.0)  # the whole axis: no selection
     assert plots.selection == set()
+
+
+def _pbt_epochs(t):
+    # a longer budget scores higher; the best learning rate is near 1e-2
+    lr = jhpo.loguniform(1e-4, 1).to_unit(t.params["lr"])
+    return float(t.params["epochs"]) * (1.0 - abs(lr - 0.5)) - 0.1 * (t.params["k"] != "b")
+
+
+def test_population_page_of_a_pbt_search(fake_comm):
+    from jhpo.budget import best_trial
+    from jhpo.strategies.pbt import schedule
+    from jhpo.ui.panel import Panel
+
+    study = jhpo.Study(
+        {**SPACE, "epochs": jhpo.resource(1, 12)},
+        strategy="pbt",
+        seed=0,
+        storage=":memory:",
+        strategy_options={"population": 4, "intervals": 3},
+    )
+    panel = Panel()
+    study.observers.append(panel)
+    study.optimize(_pbt_epochs, n_trials=12)
+    plots = panel.plots
+    assert "Population" in plots.tabs.titles and plots.population_view is None  # a page, built when opened
+    plots.tabs.selected_index = plots.tabs.titles.index("Population")
+    view = plots.population_view
+    assert "not available" not in view.note.value and "4 members, 3 intervals" in view.note.value
+    import bqplot as bq
+
+    assert isinstance(view.lines["lr"].scales["y"], bq.LogScale)  # a log parameter on a log axis
+    assert not isinstance(view.lines["x"].scales["y"], bq.LogScale)
+    sched = schedule(study.trials)
+    for name in ("x", "lr", "k"):
+        line = view.lines[name]
+        assert line.x.shape == line.y.shape == (4, 3) and not np.isnan(line.y).any()  # a point per member, interval
+        assert (line.x == [4.0, 8.0, 12.0]).all()
+        if name != "k":
+            assert line.y.tolist() == [[row[name] for row in sched[m]] for m in range(4)]
+    assert sorted(view.points.numbers) == [t.number for t in study.trials]  # the lineage: every trial
+    assert list(view.points.mark.x) == [t.info["interval"] for t in study.trials]
+    exploits = sum(t.info["exploited"] is not None for t in study.trials)
+    assert list(view.links.colors).count("#ff7f0e") == exploits > 0  # copies in orange
+    # the history's best-so-far follows the equal-budget rule, as the panel's "Best" does
+    assert plots.best_line.y[-1] == best_trial(study.trials, "maximize").value == study.best_value
+    # a search without PBT has no Population page
+    other = Panel()
+    _run(other, 5)
+    assert "Population" not in other.plots.tabs.titles

@@ -176,3 +176,98 @@ def test_categorical_ticks_are_the_names():
 
     t = axis_ticks(jhpo.choice("rbf", "poly", None, True))
     assert t["scale"] == "ordinal" and t["labels"] == ["rbf", "poly", "None", "True"] == t["domain"]
+
+
+# -- population-based training (issue 16) ------------------------------------------------------
+
+PBT_SPACE = {
+    "lr": jhpo.loguniform(1e-3, 1.0),
+    "act": jhpo.choice("relu", "tanh", "gelu"),
+    "epochs": jhpo.resource(1, 12),
+}
+
+
+def _pbt_objective(t):
+    # best lr falls with training time; the choice matters a little; a longer budget scores higher
+    epochs = int(t.params["epochs"])
+    lr = float(t.params["lr"])
+    return epochs - abs(jhpo.loguniform(1e-3, 1.0).to_unit(lr) - 0.5) * epochs - 0.1 * (t.params["act"] != "tanh")
+
+
+def _pbt_study(n=12):
+    study = jhpo.Study(
+        PBT_SPACE, strategy="pbt", storage=":memory:", seed=1, strategy_options={"population": 4, "intervals": 3}
+    )
+    study.optimize(_pbt_objective, n_trials=n)
+    return study
+
+
+def test_population_of_a_real_pbt_study_matches_its_schedule_and_lineage():
+    from jhpo.strategies.pbt import lineage, schedule
+
+    study = _pbt_study()
+    trials = study.trials
+    d = pd_.population(trials, study.space)
+    assert d is not None and d.members == [0, 1, 2, 3] and d.budgets == [4.0, 8.0, 12.0]
+    assert d.budget_ticks["domain"] == [0.0, 12.0]
+    by_number = {t.number: t for t in trials}
+    sched = schedule(trials)  # the strategy module's own rebuild from the same records
+    lr, act = d.schedules
+    assert (lr.name, lr.kind, act.name, act.kind) == ("lr", "log", "act", "choice")
+    assert lr.ticks["labels"] == ["10⁻³", "10⁻²", "10⁻¹", "10⁰"]  # the log parameter's decade ticks
+    assert act.ticks["labels"] == ["relu", "tanh", "gelu"] and act.ticks["values"] == [0, 1, 2]
+    for i, m in enumerate(d.members):
+        assert lr.numbers[i] == act.numbers[i] == [row["trial"] for row in sched[m]]
+        assert lr.x[i] == [4.0, 8.0, 12.0]  # one point per interval
+        assert lr.y[i] == [by_number[n].params["lr"] for n in lr.numbers[i]]
+        assert [["relu", "tanh", "gelu"][int(v)] for v in act.y[i]] == [
+            by_number[n].params["act"] for n in act.numbers[i]
+        ]
+    rows = lineage(trials)
+    assert d.numbers == [r["trial"] for r in rows] and d.member == [r["member"] for r in rows]
+    with_parent = [r for r in rows if r["parent"] is not None]
+    assert len(d.links_x) == len(with_parent) == 8  # every trial after the first interval has a parent
+    for (x0, x1), (y0, y1), exploit, r in zip(d.links_x, d.links_y, d.link_exploit, with_parent):
+        parent = by_number[r["parent"]]
+        assert (x0, x1, y0, y1) == (parent.info["interval"], r["interval"], parent.info["member"], r["member"])
+        assert exploit == (r["exploited"] is not None)
+    assert any(d.link_exploit)  # the worst member copied a better one at least once
+    # the history's best line ends at the study's best, a full-budget trial
+    assert pd_.history(trials, "maximize")["best_y"][-1] == study.best_value
+    assert study.best_trial.info["budget"] == 12
+
+
+def test_population_while_the_search_runs_and_without_pbt():
+    study = _pbt_study()
+    mid = study.trials[:6]  # interval 0 done, two members into interval 1
+    d = pd_.population(mid, study.space)
+    assert d is not None and d.members == [0, 1, 2, 3]
+    assert sorted(len(x) for x in d.schedules[0].x) == [1, 1, 2, 2]  # each member as far as it got
+    assert pd_.population([_trial(0, 1.0)], study.space) is None
+
+
+def test_history_best_line_compares_at_equal_budget():
+    # a lucky 1-epoch trial must not stay "best so far" once a full-budget trial exists (jhpo.budget)
+    from jhpo.budget import best_trial
+
+    trials = [
+        _trial(0, 0.9, info={"budget": 1}),
+        _trial(1, 0.95, info={"budget": 1}),
+        _trial(2, 0.7, info={"budget": 27}),
+        _trial(3, 0.99, info={"budget": 3}),
+        _trial(4, 0.8, info={"budget": 27}),
+    ]
+    d = pd_.history(trials, "maximize")
+    assert list(zip(d["best_x"], d["best_y"])) == [
+        (0, 0.9),
+        (1, 0.9),
+        (1, 0.95),
+        (2, 0.95),
+        (2, 0.7),
+        (4, 0.7),
+        (4, 0.8),
+        (4, 0.8),
+    ]
+    assert d["best_y"][-1] == best_trial(trials, "maximize").value
+    plain = [_trial(0, 0.9), _trial(1, 0.95), _trial(2, 0.7)]  # without budgets: the plain best
+    assert pd_.history(plain, "maximize")["best_y"] == [0.9, 0.9, 0.95, 0.95]

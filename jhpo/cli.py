@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .storage import DEFAULT_PATH as DEFAULT_STORAGE
-from .storage import StorageError
+from .storage import Storage, StorageError
 
 DEMO_SETUP = """
 from sklearn.datasets import load_digits
@@ -56,12 +56,18 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_problems(found: Sequence[object]) -> None:
+def problem_lines(found: Sequence[object]) -> list[str]:
+    """The storage's warnings as lines: each distinct problem once, at most 20 and a count of the rest."""
     problems = list(dict.fromkeys(map(str, found)))  # a field read twice is reported once
-    for p in problems[:20]:
-        print(f"jhpo: warning: {p}", file=sys.stderr)
+    lines = [f"jhpo: warning: {p}" for p in problems[:20]]
     if len(problems) > 20:
-        print(f"jhpo: warning: ... and {len(problems) - 20} more bad fields", file=sys.stderr)
+        lines.append(f"jhpo: warning: ... and {len(problems) - 20} more bad fields")
+    return lines
+
+
+def _warn_problems(found: Sequence[object]) -> None:
+    for line in problem_lines(found):
+        print(line, file=sys.stderr)
 
 
 def _when(t: float | None) -> str:
@@ -70,14 +76,23 @@ def _when(t: float | None) -> str:
     return datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t is not None else "-"
 
 
-def list_studies(args: argparse.Namespace) -> int:
-    from .storage import open_storage
+def studies_table(st: Storage) -> str:
+    """The table ``jhpo list`` and ``%tune_show`` print: one row per study in ``st``.
 
-    st = open_storage(args.storage or DEFAULT_STORAGE, create=False)
+    Parameters
+    ----------
+    st : Storage
+        An open storage.
+
+    Returns
+    -------
+    str
+        A header and one line per study (name, strategy, trials done/failed, best, last change),
+        or one sentence saying there are none yet.
+    """
     names = st.study_names()
     if not names:
-        print(f"no studies in {st.location} yet; a %%tune cell or `jhpo demo` stores one there")
-        return 0
+        return f"no studies in {st.location} yet; a %%tune cell or `jhpo demo` stores one there"
     rows = [("study", "strategy", "trials (done/failed)", "best", "last change")]
     for name in names:
         meta = st.load_meta(name) or {}
@@ -85,8 +100,14 @@ def list_studies(args: argparse.Namespace) -> int:
         best = "-" if s.best is None else f"{s.best:.6g} ({meta.get('direction', 'maximize')[:3]})"
         rows.append((name, str(meta.get("strategy")), f"{s.done}/{s.failed}", best, _when(s.last_change)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def list_studies(args: argparse.Namespace) -> int:
+    from .storage import open_storage
+
+    st = open_storage(args.storage or DEFAULT_STORAGE, create=False)
+    print(studies_table(st))
     _warn_problems(st.problems)
     return 0
 

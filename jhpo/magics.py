@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from typing import Any
 
@@ -14,7 +15,7 @@ from traitlets import Bool, Unicode, observe
 from .cell import TuneOptions, tune_cell
 from .errors import JhpoError
 from .result import TuneResult
-from .storage import DEFAULT_PATH
+from .storage import DEFAULT_PATH, StorageError, open_storage
 from .study import load_study
 from .trial import TrialState
 from .ui import make_observer
@@ -259,7 +260,9 @@ class TuneMagics(Magics):
     def tune_show(self, line: str) -> Any:
         """``%tune_show VAR`` or ``%tune_show STUDY [PATH]``: show a finished or stored study.
 
-        ``--replay`` steps through its trials with a play slider instead.
+        ``%tune_show`` alone lists the studies stored in ``TuneMagics.default_storage`` (the
+        table ``jhpo list`` prints). ``--replay`` steps through a study's trials with a play
+        slider instead.
         """
         parts = line.split()
         if "--replay" in parts:
@@ -275,7 +278,8 @@ class TuneMagics(Magics):
             except (KeyError, TypeError, ValueError) as exc:
                 raise UsageError(str(exc.args[0])) from None
         if not parts:
-            raise UsageError("name a result variable or a stored study: %tune_show NAME [STORAGE]")
+            self._list_studies()
+            return None
         value = self.shell.user_ns.get(parts[0])
         if isinstance(value, TuneResult):
             return value
@@ -284,6 +288,23 @@ class TuneMagics(Magics):
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
         return TuneResult(study)
+
+    def _list_studies(self) -> None:
+        from .cli import problem_lines, studies_table
+
+        path = self.default_storage
+        if path != ":memory:" and not os.path.exists(path):  # listing must not leave an empty file behind
+            print(f"no study file at {path} yet (nothing was created); a %%tune cell stores its studies there")
+            return
+        try:
+            st = open_storage(path, create=False)
+        except StorageError as exc:  # damaged or unreadable: its own one-line reason
+            print(f"jhpo: {exc}")
+            return
+        try:
+            print("\n".join([studies_table(st), *problem_lines(st.problems)]))
+        finally:
+            st.close()
 
 
 # magic_arguments writes the usage of a line magic ("%tune ..."); this one is a cell magic

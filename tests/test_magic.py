@@ -154,6 +154,42 @@ def test_tune_show_reads_a_stored_study(ip) -> None:  # type: ignore[no-untyped-
         ip.run_line_magic("tune_show", "absent")
 
 
+def test_tune_show_alone_lists_the_stored_studies(ip, capsys) -> None:  # type: ignore[no-untyped-def]
+    from jhpo.cli import studies_table
+    from jhpo.storage import open_storage
+
+    ip.run_cell("def target(x):\n    return -(x - 1) ** 2")  # an earlier cell's function
+    cell = "x = 0.5  # tune: uniform(-2, 2)\nscore = target(x)\n"
+    ip.run_cell_magic("tune", "--strategy random -n 3 --maximize score --study first --quiet", cell)
+    ip.run_cell_magic("tune", "--strategy grid --grid-points 2 --minimize score --study second --quiet", cell)
+    capsys.readouterr()
+    assert ip.run_line_magic("tune_show", "") is None
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["study", "strategy", "trials"]
+    assert lines[1].split()[:3] == ["first", "random", "3/0"]
+    assert lines[2].split()[:3] == [
+        "second",
+        "grid",
+        "3/0",
+    ]  # 2 grid points and the baseline x = 0.5 and "(min)" in lines[2]
+    st = open_storage(".jhpo/studies.db", create=False)
+    assert out.rstrip("\n") == studies_table(st)  # the very table `jhpo list` prints
+    st.close()
+
+
+def test_tune_show_alone_with_no_study_file_says_so(ip, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    magics = ip.magics_manager.registry["TuneMagics"]
+    saved = magics.default_storage
+    magics.default_storage = "elsewhere/s.db"
+    try:
+        ip.run_line_magic("tune_show", "")
+    finally:
+        magics.default_storage = saved
+    assert "no study file at elsewhere/s.db" in capsys.readouterr().out
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / ".jhpo").exists()
+
+
 def test_cell_still_runs_as_plain_python(ip) -> None:  # type: ignore[no-untyped-def]
     ip.run_cell(CELL)
     assert ip.user_ns["score"] == pytest.approx(-((0.5 - 1) ** 2) - 1 + 0.1)

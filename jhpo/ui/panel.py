@@ -296,6 +296,11 @@ class Panel(StudyObserver):
         self.stop_button.layout.display = "none"
         self._draw(force=True)  # the other pages update when they are opened
         if self.displayed:
+            # JupyterLab re-renders an updated widget output in place without disposing the old view
+            # (ipywidgets' WidgetRenderer.renderModel), which then lives on detached and lays out every
+            # figure shown later at zero size (console errors). An update without the widget first makes
+            # JupyterLab dispose that renderer; the final bundle then gets a fresh one.
+            update_display({"text/plain": self.bundle()["text/plain"]}, raw=True, display_id=self.display_id)
             update_display(self.bundle(final=True), raw=True, display_id=self.display_id)
 
     # -- drawing ------------------------------------------------------------------------

@@ -613,11 +613,14 @@ class TrialPlots:
         self._apply_focus()
         shown = self.tabs.selected_index
         self._update_strategy(everything or (shown is not None and self.pages[shown][1] is self.strategy_box))
-        for i, (_title, box, update) in enumerate(self.pages):
-            if update is not None and (everything or i == shown):
-                self._ensure(box)
-                update()
+        due = [(box, update) for i, (_t, box, update) in enumerate(self.pages) if update and (everything or i == shown)]
+        for box, _update in due:
+            self._ensure(box)
+        # The shown page gets its figures before the updates: Importance fits a forest first, and a tab
+        # clicked meanwhile would hide the page its figures are then displayed into (laid out at zero size).
         self._show_only(shown)
+        for _box, update in due:
+            update()
 
     def _apply_focus(self) -> None:
         """Value axes over every trial, or over the best quarter (a few poor trials squeeze the rest)."""

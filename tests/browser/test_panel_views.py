@@ -151,11 +151,11 @@ def _check(lab, page, tmp_path, console):
                 labels = panel.locator(".bqplot.figure .axis text").evaluate_all("els => els.map(e => e.textContent)")
                 assert {"lr", "width", "depth", "kernel"} <= set(labels), labels
             result = panel.evaluate(CONTRAST)
-            # Known, not fixed: bqplot lays a figure shown in an already visible page out once at zero size
-            # (six "<rect> negative" messages per figure) before its real size; nothing more is allowed.
-            figures = panel.locator(".bqplot.figure").count()
+            # opening a page lays its figures out once, at their real size: no "<rect> negative" message
+            # (a view of the live panel left detached by the final update, or a figure displayed into a
+            # page hidden again meanwhile, logged six per figure)
             shown = _jhpo_console_errors(console[before:])
-            assert len(shown) <= 6 * figures and all("negative value" in m for m in shown), shown
+            assert not shown, (theme, tab, shown[:6])
             slug = tab.lower().split()[0]
             _shot(panel, tmp_path, f"panel-{key}-{slug}.png")
             assert result["checked"] > 20, result

@@ -276,7 +276,8 @@ def test_warm_worker_processes_end_with_the_kernel(tmp_path: Any) -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     pids = {int(p) for p in out.stdout.split()}
-    assert len(pids) == 2, out.stderr
+    # the warm ones (a worker still starting when the search ended is stopped at once, not kept)
+    assert 1 <= len(pids) <= 2, out.stderr
     deadline = time.monotonic() + 20
     alive = pids
     while alive and time.monotonic() < deadline:

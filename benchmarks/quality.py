@@ -78,7 +78,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "grid-order": ("grid", {"fit": "order"}),  # the full grid in a space-filling order
     "bayes-log": ("bayes", {"output_warp": "log"}),  # outputs: log when they span 100x, squashed tails
     "bayes-power": ("bayes", {"output_warp": "power"}),  # outputs: Yeo-Johnson (HEBO)
-    "bayes-fence": ("bayes", {"output_warp": "fence"}),  # outputs: only Tukey's fence on outliers
+    "bayes-fence": ("bayes", {"output_warp": "fence"}),
+    "bayes-squash": (
+        "bayes",
+        {"output_warp": "squash"},
+    ),  # outputs: squashed tails, never a log  # outputs: only Tukey's fence on outliers
 }
 
 
@@ -551,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--problems", default=",".join(PROBLEMS), help=f"comma list of {', '.join(PROBLEMS)}")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds run from here (to split a long run)")
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--n-jobs", type=int, default=2, help="parallel runs (at most 2 on this machine)")
     ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
@@ -596,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = [
         (p, m, s, args.trials)
         for p in problems
-        for s in range(args.seeds)
+        for s in range(args.first_seed, args.first_seed + args.seeds)
         for m in methods
         if m not in skipped and (p, m, s) not in done
     ]

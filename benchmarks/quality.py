@@ -1,4 +1,4 @@
-"""Quality benchmark of ``--strategy bayes`` against random, Sobol and Optuna's samplers.
+"""Quality benchmark of jhpo's strategies against random search, Optuna, Ax/BoTorch, HEBO and SMAC3.
 
 Every method tunes every problem (``benchmarks/problems.py``: seven scikit-learn models with
 cross-validated scores on bundled datasets, Branin, Hartmann-6 and a mixed categorical/continuous
@@ -18,7 +18,13 @@ holding 50, 200 and 1,000 trials.
     python benchmarks/quality.py --quick              # a smoke run (prints, writes nothing)
     python benchmarks/quality.py --methods bayes,random,genetic --problems branin,svc --seeds 3
 
-Optional dependencies: optuna; torch for GPSampler (``pip install torch==2.13.0``: a CPU build).
+Optional dependencies (anchors; each one missing is skipped with the reason): ``pip install
+-e ".[bench]"`` gives Optuna (``optuna-tpe``, ``optuna-gp``), Ax/BoTorch (``ax``, its ``Client``
+with the default generation strategy) and SMAC3 (``smac``, ``HyperparameterOptimizationFacade``);
+HEBO (``hebo``) needs ``pip install --no-deps hebo==0.3.6 disjoint-set GPy catboost``. Install them
+in a venv (``python -m venv --system-site-packages``). Ax and HEBO take seconds per proposal:
+split long runs with ``--first-seed``/``--seeds`` and ``--raw``, then join them with ``--load``
+and ``--no-run``.
 Equal parameters give equal scores, so evaluations are cached on disk
 (``benchmarks/.cache``; delete it to start cold).
 """
@@ -568,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="JSON file(s) from --raw: their runs join this report and are not run again (repeatable)",
     )
+    ap.add_argument("--no-run", action="store_true", help="only report the runs given with --load")
     ap.add_argument(
         "--out", default=None, help="report path, or - for stdout (default: results/quality.md; stdout with --quick)"
     )
@@ -603,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems
         for s in range(args.first_seed, args.first_seed + args.seeds)
         for m in methods
-        if m not in skipped and (p, m, s) not in done
+        if m not in skipped and (p, m, s) not in done and not args.no_run
     ]
     # Slow methods first so the two workers finish together.
     tasks.sort(key=lambda t: (t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))

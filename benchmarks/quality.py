@@ -605,18 +605,21 @@ def main(argv: list[str] | None = None) -> int:
     for m, why in skipped.items():
         print(f"skipping {m}: {why}", file=sys.stderr)
     done = {(r["problem"], r["method"], r["seed"]) for r in loaded}
-    tasks = [
+    tasks = [  # seed by seed, so a partial run covers whole seeds
         (p, m, s, args.trials)
-        for p in problems
         for s in range(args.first_seed, args.first_seed + args.seeds)
+        for p in problems
         for m in methods
         if m not in skipped and (p, m, s) not in done and not args.no_run
     ]
-    # Slow methods first so the two workers finish together.
-    tasks.sort(key=lambda t: (t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))
-    results = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0)(delayed(run)(*t) for t in tasks)
-    if args.raw:
-        Path(args.raw).write_text(json.dumps(results))
+    # Within a seed, slow methods first so the two workers finish together.
+    tasks.sort(key=lambda t: (t[2], t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))
+    results: list[dict[str, Any]] = []
+    runs = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0, return_as="generator")(delayed(run)(*t) for t in tasks)
+    for r in runs:  # kept as they finish, so a run stopped by a timeout keeps what it did
+        results.append(r)
+        if args.raw:
+            Path(args.raw).write_text(json.dumps(results))
     results += [
         {**r, "best": r["best"][: args.trials]} for r in loaded if r["problem"] in problems and r["method"] in methods
     ]

@@ -1,4 +1,4 @@
-"""Quality benchmark of ``--strategy bayes`` against random, Sobol and Optuna's samplers.
+"""Quality benchmark of jhpo's strategies against random search, Optuna, Ax/BoTorch, HEBO and SMAC3.
 
 Every method tunes every problem (``benchmarks/problems.py``: seven scikit-learn models with
 cross-validated scores on bundled datasets, Branin, Hartmann-6 and a mixed categorical/continuous
@@ -18,7 +18,13 @@ holding 50, 200 and 1,000 trials.
     python benchmarks/quality.py --quick              # a smoke run (prints, writes nothing)
     python benchmarks/quality.py --methods bayes,random,genetic --problems branin,svc --seeds 3
 
-Optional dependencies: optuna; torch for GPSampler (``pip install torch==2.13.0``: a CPU build).
+Optional dependencies (anchors; each one missing is skipped with the reason): ``pip install
+-e ".[bench]"`` gives Optuna (``optuna-tpe``, ``optuna-gp``), Ax/BoTorch (``ax``, its ``Client``
+with the default generation strategy) and SMAC3 (``smac``, ``HyperparameterOptimizationFacade``);
+HEBO (``hebo``) needs ``pip install --no-deps hebo==0.3.6 disjoint-set GPy catboost``. Install them
+in a venv (``python -m venv --system-site-packages``). Ax and HEBO take seconds per proposal:
+split long runs with ``--first-seed``/``--seeds`` and ``--raw``, then join them with ``--load``
+and ``--no-run``.
 Equal parameters give equal scores, so evaluations are cached on disk
 (``benchmarks/.cache``; delete it to start cold).
 """
@@ -78,7 +84,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "grid-order": ("grid", {"fit": "order"}),  # the full grid in a space-filling order
     "bayes-log": ("bayes", {"output_warp": "log"}),  # outputs: log when they span 100x, squashed tails
     "bayes-power": ("bayes", {"output_warp": "power"}),  # outputs: Yeo-Johnson (HEBO)
-    "bayes-fence": ("bayes", {"output_warp": "fence"}),  # outputs: only Tukey's fence on outliers
+    "bayes-fence": ("bayes", {"output_warp": "fence"}),
+    "bayes-squash": (
+        "bayes",
+        {"output_warp": "squash"},
+    ),  # outputs: squashed tails, never a log  # outputs: only Tukey's fence on outliers
 }
 
 
@@ -551,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--problems", default=",".join(PROBLEMS), help=f"comma list of {', '.join(PROBLEMS)}")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds run from here (to split a long run)")
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--n-jobs", type=int, default=2, help="parallel runs (at most 2 on this machine)")
     ap.add_argument("--quick", action="store_true", help="3 seeds, three problems, no suggest-cost")
@@ -563,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="JSON file(s) from --raw: their runs join this report and are not run again (repeatable)",
     )
+    ap.add_argument("--no-run", action="store_true", help="only report the runs given with --load")
     ap.add_argument(
         "--out", default=None, help="report path, or - for stdout (default: results/quality.md; stdout with --quick)"
     )
@@ -593,18 +605,21 @@ def main(argv: list[str] | None = None) -> int:
     for m, why in skipped.items():
         print(f"skipping {m}: {why}", file=sys.stderr)
     done = {(r["problem"], r["method"], r["seed"]) for r in loaded}
-    tasks = [
+    tasks = [  # seed by seed, so a partial run covers whole seeds
         (p, m, s, args.trials)
+        for s in range(args.first_seed, args.first_seed + args.seeds)
         for p in problems
-        for s in range(args.seeds)
         for m in methods
-        if m not in skipped and (p, m, s) not in done
+        if m not in skipped and (p, m, s) not in done and not args.no_run
     ]
-    # Slow methods first so the two workers finish together.
-    tasks.sort(key=lambda t: (t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))
-    results = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0)(delayed(run)(*t) for t in tasks)
-    if args.raw:
-        Path(args.raw).write_text(json.dumps(results))
+    # Within a seed, slow methods first so the two workers finish together.
+    tasks.sort(key=lambda t: (t[2], t[1] not in SLOW, PROBLEMS[t[0]].kind != "sklearn"))
+    results: list[dict[str, Any]] = []
+    runs = Parallel(n_jobs=min(args.n_jobs, 2), verbose=0, return_as="generator")(delayed(run)(*t) for t in tasks)
+    for r in runs:  # kept as they finish, so a run stopped by a timeout keeps what it did
+        results.append(r)
+        if args.raw:
+            Path(args.raw).write_text(json.dumps(results))
     results += [
         {**r, "best": r["best"][: args.trials]} for r in loaded if r["problem"] in problems and r["method"] in methods
     ]

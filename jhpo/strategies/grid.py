@@ -163,9 +163,9 @@ def fit_levels(space: Space, budget: int, grid_points: int = 5) -> Levels:
 
     A choice keeps every value the user listed; every number starts at two levels. Then the number
     that gains most (:func:`_want` per level it has) gets one more level while the product still
-    fits, never more than the full grid gives it. A number with ``m`` levels takes them from end to
-    end as the full grid would with ``grid_points=m``. The result is larger than ``budget`` only
-    when two levels of every number do not fit.
+    fits, never more than the full grid gives it. A number with fewer levels than the full grid
+    gives it takes the centres of equal cells of its (log) range (:func:`_centres`). The result is
+    larger than ``budget`` only when two levels of every number do not fit.
     """
     full = space.grid_levels(grid_points)
     dists = {name: space[name] for name in space}
@@ -180,16 +180,14 @@ def fit_levels(space: Space, budget: int, grid_points: int = 5) -> Levels:
             break
         best = max(grow, key=lambda name: _want(dists[name], capacity[name]) / count[name])
         count[best] += 1
-    return {name: full[name] if count[name] == capacity[name] else _spaced(dists[name], count[name]) for name in count}
+    return {name: full[name] if count[name] == capacity[name] else _centres(dists[name], count[name]) for name in count}
 
 
-def _spaced(dist: Distribution, m: int) -> list[Value]:
-    """``m`` levels from end to end, as the full grid lays out ``m`` points (log-spaced for logs)."""
-    if isinstance(dist, Int):  # Int.grid keeps every level of a short range, whatever m is
-        ends = np.geomspace(dist.low, dist.high, m) if dist.log else np.linspace(dist.low, dist.high, m)
-        snapped = (int(dist.low + round((x - dist.low) / dist.step) * dist.step) for x in ends)
-        return list(dict.fromkeys(min(dist.high, x) for x in snapped))
-    return dist.grid(m)
+def _centres(dist: Distribution, m: int) -> list[Value]:
+    """The centres of ``m`` equal cells of the (log) range: 2 levels of ``integer(1, 30)`` are 8 and
+    23, of ``loguniform(1e-3, 1)`` 0.0056 and 0.18. The ends (1 and 30, 1e-3 and 1) that the full
+    grid includes are often the worst values, and two levels cannot afford them."""
+    return list(dict.fromkeys(dist.from_unit((j + 0.5) / m) for j in range(m)))
 
 
 def _lexicographic(levels: Levels) -> Iterator[dict[str, Value]]:

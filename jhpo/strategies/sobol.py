@@ -16,8 +16,13 @@ from .base import Strategy, Suggestion
 class SobolStrategy(Strategy):
     """Points of one scrambled Sobol sequence (seeded), in order, each decoded from the unit cube.
 
-    Sobol points fill the cube more evenly than independent draws; the balance
-    properties hold best for counts that are powers of two.
+    Sobol points fill the cube more evenly than independent draws. The scramble (scipy's
+    linear matrix scramble with a digital shift) keeps the balance and removes the
+    unscrambled sequence's corner point and its alignment along the axes. The balance is
+    exact for every prefix whose length is a power of two (1, 2, 4, ..., 32 points); a
+    budget in between (30 trials) takes the first points of the next power of two, which is
+    still a prefix of one sequence, so it is as even as a prefix can be and a resumed or
+    extended study continues the same sequence rather than starting a new one.
     """
 
     name = "sobol"

@@ -221,3 +221,29 @@ def test_encoding_rounds_like_the_space() -> None:
     assert direct.shape == (200, 4 + 3) and np.allclose(direct, via_params)
     assert enc.finite_size() is None
     assert _Encoder(jhpo.Space({"a": jhpo.integer(1, 7), "e": jhpo.choice("x", "y")})).finite_size() == 14
+
+
+def _branin(t: jhpo.Trial) -> float:
+    x1, x2 = t.params["x1"], t.params["x2"]
+    b, c, r = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - r) * math.cos(x1) + 10
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19 bar not met yet: 7 of 10 seeds (3 of 10 before outputs stopped being logged); "
+    "a lower noise prior reached 8 of 10 on Branin but is not yet measured on the whole suite",
+)
+def test_finds_the_branin_optimum_within_one_percent() -> None:
+    # The regression bar of issue 19: within 1 % of the optimum (0.397887) in 30 trials, the
+    # box centre (a cell's defaults) first, on at least 8 of 10 seeds.
+    space = {"x1": jhpo.uniform(-5.0, 10.0), "x2": jhpo.uniform(0.0, 15.0)}
+    best = []
+    for seed in range(10):
+        study = jhpo.Study(space, strategy="bayes", direction="minimize", seed=seed, storage=":memory:")
+        study.enqueue({"x1": 2.5, "x2": 7.5}, {"baseline": True})
+        study.optimize(_branin, n_trials=30)
+        best.append(study.best_value)
+    hits = sum(b <= 0.397887 * 1.01 for b in best)
+    assert hits >= 8, np.round(best, 4)

@@ -125,8 +125,13 @@ def dry_run(
         if res is not None and res not in c:
             c = {**c, res: template.space[res].high}  # type: ignore[attr-defined]
         tag = "  (the cell's defaults)" if opts.baseline and i == 0 else ""
-        print(f"  {i:>3}  " + ", ".join(f"{k}={v!r}" for k, v in c.items()) + tag, file=out)
+        print(f"  {i:>3}  " + ", ".join(f"{k}={show_value(v)}" for k, v in c.items()) + tag, file=out)
     return configs
+
+
+def show_value(value: Any) -> str:
+    """A value as a person reads it: floats to 6 significant digits, everything else as Python writes it."""
+    return format(value, ".6g") if isinstance(value, float) else repr(value)
 
 
 def _first_configurations(template: CellTemplate, opts: TuneOptions, n: int) -> list[dict[str, Any]]:

@@ -30,7 +30,15 @@ _MISSING = -0.5  # an inactive conditional parameter: outside [0, 1], so a tree 
 
 
 def _encode(trials: Sequence[Trial], space: Space, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
+    # a baseline whose default lies outside its declared range (allowed: the user's own value) has no
+    # place on the searched axes, so it is left out rather than clipped onto them
+    done = [
+        t
+        for t in trials
+        if t.state is TrialState.COMPLETE
+        and t.value is not None
+        and all(space[n].contains(t.params[n]) for n in names if n in t.params)
+    ]
     x = np.array(
         [[space[n].to_unit(t.params[n]) if n in t.params else _MISSING for n in names] for t in done], dtype=float
     )
@@ -45,7 +53,8 @@ def param_importance(
     Parameters
     ----------
     trials : sequence of Trial
-        Only complete trials with a value are used.
+        Only complete trials with a value are used, and only those inside the space (a baseline
+        whose default lies outside its range is left out).
     space : Space
         The searched space (its resource parameter, if any, is left out).
     n_trees, n_samples, n_grid : int

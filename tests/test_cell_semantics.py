@@ -334,5 +334,8 @@ def test_dry_run_lists_the_configurations_the_search_then_runs(ip: Any, capsys: 
     ip.run_cell_magic("tune", line + " --dry-run", cell)
     shown = [ln.split(None, 1)[1] for ln in capsys.readouterr().out.splitlines() if ln.startswith("    ")]
     res = ip.run_cell_magic("tune", line, cell)
-    ran = [", ".join(f"{k}={v!r}" for k, v in t.params.items()) for t in res.trials]
+    from jhpo.cell import show_value
+
+    ran = [", ".join(f"{k}={show_value(v)}" for k, v in t.params.items()) for t in res.trials]
     assert len(shown) == 4 and [s.replace("  (the cell's defaults)", "") for s in shown] == ran
+    assert all(len(x.split("=")[1].split(",")[0]) <= 12 for x in shown)  # C to 6 significant digits

@@ -369,6 +369,13 @@ def test_lesson_real_spaces(tmp_path: Path) -> None:
     ]
     best_row = rows[int(np.argmax(accuracies))]
     assert m.group(1) == best_row[1] and float(m.group(2)) == max(accuracies)
+    # importance: one share per tuned parameter of the boosting search, summing to 1; the named one is the top row
+    shares = re.findall(
+        r"^\s*(learning_rate|max_leaf_nodes|min_samples_leaf|l2_regularization)\s+([\d.]+)\s*$", run.text, re.M
+    )
+    assert len(shares) >= 3 and abs(sum(float(v) for _, v in shares) - 1) < 0.01
+    top = max(shares, key=lambda kv: float(kv[1]))[0]
+    assert re.search(rf"most important: {top} \(\d+% of the explained variation\)", run.text)
 
 
 @pytest.mark.notebook

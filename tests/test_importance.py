@@ -64,3 +64,15 @@ def test_importance_from_the_magic_with_an_earlier_cell_function():
     )
     df = ip.user_ns["res"].importance()
     assert df.iloc[0]["parameter"] == "a" and df.iloc[0]["importance"] > 0.8
+
+
+def test_a_baseline_outside_the_range_is_left_out_not_a_crash() -> None:
+    import jhpo
+    from jhpo.importance import param_importance
+
+    space = {"a": jhpo.loguniform(1e-3, 1.0), "b": jhpo.uniform(0, 1)}
+    study = jhpo.Study(space, strategy="random", seed=0, storage=":memory:")
+    study.enqueue({"a": 0.0, "b": 0.5}, {"baseline": True})  # the user's own default: outside the log range
+    study.optimize(lambda t: t.params["a"] * 10 + t.params["b"] * 0.01, n_trials=12)
+    shares = param_importance(study.trials, study.space)
+    assert max(shares, key=shares.get) == "a"

@@ -277,8 +277,7 @@ def tune_cell(
         print(
             f"jhpo: no study named {study.name!r} was stored in {study.storage.location} yet, so --resume "
             "started it (the next --resume continues it)",
-            file=err or sys.stderr,
-        )
+        )  # stdout: information, not a warning (a front end draws stderr in red)
     study.observers.extend(observers)
     if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
         study.enqueue(_baseline(template), {"baseline": True})

@@ -304,9 +304,9 @@ def test_an_objective_equal_to_the_notebooks_old_value_still_counts(ip: Any) -> 
 def test_resume_of_a_name_not_stored_yet_says_it_starts_the_study(ip: Any, capsys: Any, tmp_path: Any) -> None:
     line = f"--strategy random --trials 2 --maximize score --study fresh --resume --quiet --storage {tmp_path}/s.db"
     ip.run_cell_magic("tune", line, "C = 1  # tune: [1, 2]\nscore = C\n")
-    assert "no study named 'fresh' was stored" in capsys.readouterr().err
+    assert "no study named 'fresh' was stored" in capsys.readouterr().out
     ip.run_cell_magic("tune", line.replace("--trials 2", "--trials 3"), "C = 1  # tune: [1, 2]\nscore = C\n")
-    assert "no study named" not in capsys.readouterr().err  # the second time it continues, quietly
+    assert "no study named" not in capsys.readouterr().out  # the second time it continues, quietly
 
 
 def test_the_panel_is_told_that_the_best_configuration_is_re_run() -> None:

@@ -39,74 +39,17 @@ class Lab:
 
 @pytest.fixture
 def lab(tmp_path):
-    # CI sets JHPO_REQUIRE_BROWSER=1: there a missing browser is a failure, not a quiet skip.
-    missing = pytest.fail if os.environ.get("JHPO_REQUIRE_BROWSER") else pytest.skip
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing("playwright is not installed (pip install playwright)")
-    if not Path(CHROMIUM).exists():
-        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=...)")
-    root = tmp_path / "root"
-    root.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
-        JUPYTER_DATA_DIR=str(tmp_path / "data"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
-        IPYTHONDIR=str(tmp_path / "ipy"),
+    """A JupyterLab server on 127.0.0.1 exposing its app as ``window.jupyterapp``; stopped afterwards."""
+    _require_browser()  # CI sets JHPO_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip
+    yield from _serve(
+        tmp_path,
+        [
+            "jupyterlab",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
     )
-    for rel, value in SETTINGS.items():
-        f = tmp_path / "cfg/lab/user-settings/@jupyterlab" / f"{rel}.jupyterlab-settings"
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(value))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    token = os.urandom(16).hex()
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--FileCheckpoints.checkpoint_dir={tmp_path / 'ckpt'}",
-        "--LabApp.expose_app_in_browser=True",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    log = open(tmp_path / "server.log", "w")
-    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    lab = Lab(f"http://127.0.0.1:{port}", token, root)
-    try:
-        deadline = time.time() + 90
-        while True:
-            if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
-            try:
-                lab.api("/api/status")
-                break
-            except OSError:
-                time.sleep(0.25)
-        yield lab
-    finally:
-        try:
-            lab.api("/api/shutdown", method="POST")
-            server.wait(timeout=20)
-        except Exception:  # noqa: BLE001
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        log.close()
 
 
 @pytest.fixture
@@ -153,7 +96,7 @@ RUN_ALL = """async ([name, ms]) => {
 }"""
 
 
-# -- Notebook 7 (the same server recipe, another front end) ---------------------------------------
+# -- the server recipe (JupyterLab, and Notebook 7: another front end) -----------------------------
 
 
 def _serve(tmp_path: Path, argv: list[str]) -> Iterator[Lab]:

@@ -335,11 +335,11 @@ def _apply_best(
             )
         return names, None
     started = time.perf_counter()
-    _status(study, f"re-running the best configuration (trial {best.number}) in the notebook")
+    study.notify_status(f"re-running the best configuration (trial {best.number}) in the notebook")
     try:
         names, value, _, _ = runner.refit(best.params)
     except Exception as exc:  # noqa: BLE001 - re-running the best config can fail like any trial
-        _status(study, f"re-running the best configuration (trial {best.number}) failed: {type(exc).__name__}")
+        study.notify_status(f"re-running the best configuration (trial {best.number}) failed: {type(exc).__name__}")
         print(
             f"jhpo: re-running the best configuration (trial {best.number}) in the notebook failed, so its "
             f"variables hold the cell's state before the search: {type(exc).__name__}: {exc}",
@@ -347,8 +347,7 @@ def _apply_best(
         )
         return {}, {"trial": best.number, "seconds": time.perf_counter() - started, "error": str(exc)}
     refit = {"trial": best.number, "seconds": round(time.perf_counter() - started, 4), "value": _number(value)}
-    _status(
-        study,
+    study.notify_status(
         f"re-ran the best configuration (trial {best.number}, {refit['seconds']:.2g} s): the notebook holds its "
         "results (--no-refit skips this)",
     )
@@ -364,11 +363,6 @@ def _apply_best(
             file=out,
         )
     return names, refit
-
-
-def _status(study: Study, text: str) -> None:
-    for obs in study.observers:
-        getattr(obs, "on_status", lambda *_: None)(study, text)  # observers written before the event
 
 
 def _number(value: Any) -> float | None:

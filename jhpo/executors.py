@@ -773,11 +773,6 @@ def _starting(backend: Any) -> str | None:
     return f"starting {cold} worker process{'es' if cold > 1 else ''}"
 
 
-def _notify_status(study: Study, text: str | None) -> None:
-    for obs in study.observers:
-        getattr(obs, "on_status", lambda *_: None)(study, text)  # observers written before the event
-
-
 def _fail(study: Study, r: _Running, reason: str, state: TrialState = TrialState.FAILED) -> Trial:
     if state is TrialState.INTERRUPTED:
         r.future.cancel()
@@ -846,7 +841,7 @@ def optimize_parallel(
     for obs in study.observers:
         obs.on_search_start(study, n_trials)
     status = _starting(backend)
-    _notify_status(study, status)
+    study.notify_status(status)
     try:
         while True:
             wanted = n_trials is None or launched < n_trials
@@ -859,7 +854,7 @@ def optimize_parallel(
                 launched += n
                 if n and status is not None:
                     status = None
-                    _notify_status(study, None)
+                    study.notify_status(None)
                 exhausted_at = len(finished) if empty else None
             if not running:
                 if reason == "done" and wanted and exhausted_at is not None:

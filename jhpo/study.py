@@ -718,6 +718,11 @@ class Study:
         except StorageError:
             pass  # the search is ending on a storage fault already; that error is the one to show
 
+    def notify_status(self, text: str | None) -> None:
+        """Tell the observers what the search is doing while no trial runs (None: nothing any more)."""
+        for obs in self.observers:
+            getattr(obs, "on_status", lambda *_: None)(self, text)  # observers written before the event
+
     def n_counted(self) -> int:
         """Trials that count against a total budget (all but interrupted ones)."""
         return sum(t.state is not TrialState.INTERRUPTED for t in self._trials)

@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,8 +53,8 @@ def lab(tmp_path):
     )
 
 
-@pytest.fixture
-def page(lab):
+def _browser_page() -> Iterator[Any]:
+    """A headless Chromium page (Debian's binary) that collects the page's uncaught errors."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -65,6 +66,11 @@ def page(lab):
             yield pg
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(lab):
+    yield from _browser_page()
 
 
 # Append a cell to the open notebook and start it without waiting (tests press buttons while it runs).
@@ -179,14 +185,4 @@ def notebook7(tmp_path):
 @pytest.fixture
 def notebook7_page(notebook7):
     """A headless Chromium page for the Notebook 7 server (as ``page`` is for JupyterLab)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-            pg.errors = []
-            pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-            yield pg
-        finally:
-            browser.close()
+    yield from _browser_page()

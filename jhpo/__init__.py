@@ -12,6 +12,7 @@ from typing import Any
 from .annotations import AnnotationError, parse_cell
 from .cell import TuneOptions, tune_cell
 from .checkpoints import checkpoint
+from .direction import Direction
 from .metrics import log
 from .result import TuneResult
 from .space import Space, choice, integer, loguniform, resource, uniform
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnnotationError",
+    "Direction",
     "InMemoryStorage",
     "ObjectiveError",
     "SQLiteStorage",

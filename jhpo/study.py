@@ -14,6 +14,7 @@ from typing import Any
 
 from . import budget, checkpoints
 from .capture import bound_text, clean_text
+from .direction import Direction
 from .errors import JhpoError, UsageProblem
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
@@ -171,7 +172,7 @@ class Study:
         self,
         space: Space | Mapping[str, Distribution],
         strategy: str | Strategy = "bayes",
-        direction: str = "maximize",
+        direction: str | Direction = "maximize",
         seed: int | None = None,
         storage: str | Storage | None = None,
         name: str | None = None,
@@ -181,8 +182,7 @@ class Study:
         strategy_options: dict[str, Any] | None = None,
         allow_changes: bool = False,
     ) -> None:
-        if direction not in ("maximize", "minimize"):
-            raise UsageProblem(f"direction must be 'maximize' or 'minimize', but got {direction!r}")
+        direction = Direction.parse(direction)
         self.space = _as_space(space)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
         self.strategy: Strategy = make_strategy(
@@ -200,7 +200,7 @@ class Study:
         self.strategy_options = dict(strategy_options or {})
         strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
         self.meta: dict[str, Any] = {
-            "direction": direction,
+            "direction": direction.value,
             "space": self.space.to_json(),
             "strategy": strategy_name,
             "seed": seed,
@@ -278,7 +278,7 @@ class Study:
                 f"add --resume (resume=True) to continue it, or choose another name"
             )
         self._check_same(stored, allow_changes)
-        self.direction = stored["direction"]
+        self.direction = Direction.parse(stored["direction"])
         self.meta = (
             {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
             if allow_changes
@@ -360,7 +360,7 @@ class Study:
         return list(self._trials)
 
     def _sign(self) -> float:
-        return 1.0 if self.direction == "maximize" else -1.0
+        return self.direction.sign
 
     @property
     def best_trial(self) -> Trial | None:
@@ -379,7 +379,7 @@ class Study:
         return best.value if best else None
 
     def is_better(self, a: float, b: float | None) -> bool:
-        return b is None or (a > b if self.direction == "maximize" else a < b)
+        return self.direction.better(a, b)
 
     def to_dataframe(self) -> Any:
         """One row per trial: number, state, value, ``params_<name>`` columns, timing, budget, error."""
@@ -413,7 +413,7 @@ class Study:
 
     def __repr__(self) -> str:
         return (
-            f"Study(name={self.name!r}, strategy={self.meta['strategy']!r}, direction={self.direction!r}, "
+            f"Study(name={self.name!r}, strategy={self.meta['strategy']!r}, direction={self.direction.value!r}, "
             f"trials={len(self._trials)}, best_value={self.best_value!r})"
         )
 

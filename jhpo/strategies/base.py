@@ -50,6 +50,9 @@ class Strategy:
     name = "base"
     #: True when proposals do not depend on results, so all can be listed up front (dry run).
     is_static = False
+    #: The panel page this strategy has, read from the trials by :mod:`jhpo.insights` (one of
+    #: ``jhpo.insights.VIEWS``: "surrogate", "brackets", "generations", "population"; None: none).
+    view: str | None = None
 
     def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize") -> None:
         self.space = space
@@ -74,7 +77,11 @@ class Strategy:
         return None
 
     def explain(self) -> dict[str, Any] | None:
-        """What the panel may draw about this strategy's last choice (None: nothing)."""
+        """This object's last choice, for a look from Python (None: nothing).
+
+        Views never read it: what a choice was is recorded in each trial's ``info`` (bayes' ``why``,
+        a generation and its parents, a bracket and rung), which the trial details show.
+        """
         return self.last_explanation
 
     # helpers shared by subclasses -------------------------------------------------

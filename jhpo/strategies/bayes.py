@@ -274,6 +274,7 @@ class BayesStrategy(Strategy):
     """
 
     name = "bayes"
+    view = "surrogate"
 
     def __init__(
         self,

@@ -126,6 +126,7 @@ class GeneticStrategy(Strategy):
     """
 
     name = "genetic"
+    view = "generations"
 
     def __init__(
         self,

@@ -81,6 +81,8 @@ def _floor_div(n: int, eta: float, i: int) -> int:
 class _Scheduler(Strategy):
     """What Hyperband and ASHA share: the ladder, the inner sampler, the bookkeeping."""
 
+    view = "brackets"
+
     def __init__(
         self,
         space: Space,

@@ -61,6 +61,7 @@ class PBTStrategy(Strategy):
     """
 
     name = "pbt"
+    view = "population"
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from IPython.display import display, update_display
 from ..budget import best_note
 from ..budget import best_trial as budget_best
 from ..failures import describe_failures
+from ..insights import Setup
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -211,7 +212,7 @@ class Panel(StudyObserver):
             return
         _ = self._
         self.study = study
-        self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, strategy=study.strategy)
+        self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, setup=Setup.of(study))
         self.box.children = [*self.box.children, self.plots.tabs, self.detail]
         meta = study.meta
         target = meta.get("objective") or ""

@@ -231,6 +231,7 @@ class ManualForm:
     def _make_plots(self) -> Any:
         try:
             from ..ui.i18n import gettext_for
+            from ..insights import Setup
             from ..ui.plots import TrialPlots
 
             return TrialPlots(
@@ -238,7 +239,7 @@ class ManualForm:
                 self.study.direction,
                 gettext_for(None).gettext,
                 self.show_trial,
-                strategy=self.study.strategy,
+                setup=Setup.of(self.study),
             )
         except Exception:  # noqa: BLE001 - the form works without plots
             return None

@@ -129,7 +129,7 @@ class TrialPlots:
     @property
     def h_done(self) -> Points:
         """The complete trials of the history."""
-        return self.history.done  # type: ignore[no-any-return]
+        return self.history.done
 
     @property
     def best_line(self) -> bq.Lines:

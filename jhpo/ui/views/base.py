@@ -210,22 +210,23 @@ class View:
 CATEGORIES = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 
 
-def _linked_scatter(view: View, xs: Any, xlabel: str, title: str, legend: str | None = None) -> bq.Figure:
+def _linked_scatter(
+    view: View, xs: Any, xlabel: str, title: str, legend: str | None = None
+) -> tuple[bq.Figure, bq.Lines, Points, bq.Axis]:
     """Trials over ``xs`` with lines between them (a scheduler's rungs, a genetic search's parents).
 
-    Sets ``view.links``, ``view.scatter`` (trial :class:`Points`) and ``view.xaxis``; the points'
-    colour is a category, named by a colour axis when ``legend`` is given.
+    Returns the figure, the links, the trial :class:`Points` and the x axis; the points' colour
+    is a category, named by a colour axis when ``legend`` is given.
     """
     ys = bq.LinearScale()
     cs = bq.OrdinalColorScale(colors=CATEGORIES)
-    view.links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#999"], stroke_width=1)
+    links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=["#999"], stroke_width=1)
     mark = _trial_scatter({"x": xs, "y": ys, "color": cs}, color=[], default_size=30, stroke="white")
-    view.scatter = view.plots.points_for(mark)
-    view.xaxis = bq.Axis(scale=xs, label=xlabel, tick_format="d")
-    axes = [view.xaxis, _value_axis(ys, view._("value"))]
+    xaxis = bq.Axis(scale=xs, label=xlabel, tick_format="d")
+    axes = [xaxis, _value_axis(ys, view._("value"))]
     margin = dict(_MARGIN)
     if legend is not None:
         axes.append(bq.ColorAxis(scale=cs, side="right", label=legend))
         margin["right"] = 70
     view.plots.value_scales.append(ys)
-    return _figure([view.links, mark], axes, title, margin=margin)
+    return _figure([links, mark], axes, title, margin=margin), links, view.plots.points_for(mark), xaxis

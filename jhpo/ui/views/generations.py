@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import bqplot as bq
 import numpy as np
@@ -28,11 +28,9 @@ class GenerationsView(View):
     def __init__(self, plots: TrialPlots) -> None:
         super().__init__(plots)
         _ = self._
-        self.links: Any = None
-        self.scatter: Any = None
-        self.xaxis: Any = None
         title = _("Population per generation (lines: parents)")
-        self.widgets = [self.note, _linked_scatter(self, bq.LinearScale(), _("generation"), title)]
+        figure, self.links, self.scatter, self.xaxis = _linked_scatter(self, bq.LinearScale(), _("generation"), title)
+        self.widgets = [self.note, figure]
 
     @staticmethod
     def label(_: Callable[[str], str]) -> str:

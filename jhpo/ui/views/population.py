@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
-import ipywidgets as widgets
 import numpy as np
 
 from ...insights import Setup

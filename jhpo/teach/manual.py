@@ -230,8 +230,8 @@ class ManualForm:
 
     def _make_plots(self) -> Any:
         try:
-            from ..ui.i18n import gettext_for
             from ..insights import Setup
+            from ..ui.i18n import gettext_for
             from ..ui.plots import TrialPlots
 
             return TrialPlots(

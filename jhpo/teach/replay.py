@@ -54,8 +54,8 @@ class Replay:
     """
 
     def __init__(self, study: Study, interval: int = 800) -> None:
-        from ..ui.i18n import gettext_for
         from ..insights import Setup
+        from ..ui.i18n import gettext_for
         from ..ui.plots import TrialPlots
 
         self.study = study

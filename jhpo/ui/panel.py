@@ -125,7 +125,6 @@ class Panel(StudyObserver):
 
     def __init__(self, min_interval: float = 0.25, poll_interval: float = 0.1, language: str | None = None) -> None:
         self._ = gettext_for(language).gettext
-        _ = self._
         self.min_interval = min_interval
         self.poll_interval = poll_interval
         self.study: Study | None = None
@@ -151,6 +150,11 @@ class Panel(StudyObserver):
         self._last_poll = 0.0
         self._dirty = False
         self.stats = {"draws": 0, "draw_seconds": 0.0, "max_draw_seconds": 0.0}
+        self._build_widgets()
+
+    def _build_widgets(self) -> None:
+        """The header, the progress bar, the buttons and the best trial (the plots come with the study)."""
+        _ = self._
         self.header = widgets.HTML()
         self.pill = widgets.HTML()
         self.bar = widgets.IntProgress(

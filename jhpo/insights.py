@@ -400,7 +400,7 @@ def rungs(setup: Setup | Any, trials: Sequence[Trial]) -> list[Rung]:
         Rung(
             bracket=int(r["bracket"]),
             rung=int(r["rung"]),
-            budget=float(r["budget"]),
+            budget=r["budget"],  # as the resource counts it: whole epochs stay whole
             planned=r.get("planned"),
             started=int(r["started"]),
             finished=int(r["finished"]),

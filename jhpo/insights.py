@@ -29,6 +29,7 @@ __all__ = [
     "CAP",
     "VIEWS",
     "Brackets",
+    "Choice",
     "Generation",
     "Generations",
     "History",
@@ -38,6 +39,7 @@ __all__ = [
     "Setup",
     "Surrogate",
     "brackets",
+    "choice",
     "generations",
     "history",
     "importance",
@@ -489,3 +491,41 @@ def generations(trials: Sequence[Trial], direction: str = "maximize", links: int
         links_y=links_y[-links:],
         summary=_summaries(trials, Direction.parse(direction)),
     )
+
+
+# -- why a trial was proposed ----------------------------------------------------------------
+
+#: What strategies record about a choice, in the order the trial details show it.
+CHOICE_KEYS = (
+    "baseline",
+    "budget",
+    "bracket",
+    "rung",
+    "generation",
+    "operator",
+    "parents",
+    "member",
+    "interval",
+    "exploited",
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Why the strategy proposed a trial, as it recorded it in the trial (:func:`choice`).
+
+    ``text`` is bayes' sentence (exploit or explore, and the model's numbers); ``facts`` the
+    recorded place of the trial: a budget, bracket and rung, a generation with its operator and
+    parents, a PBT member and interval and the member it copied.
+    """
+
+    text: str | None
+    facts: dict[str, Any]
+
+
+def choice(trial: Trial) -> Choice:
+    """What the trial's strategy recorded about choosing it (what ``Strategy.explain()`` said at the time)."""
+    why = trial.info.get("why")
+    text = why.get("text") if isinstance(why, dict) else None
+    facts = {k: v for k in CHOICE_KEYS if (v := trial.info.get(k)) is not None and v is not False and v != []}
+    return Choice(str(text) if text else None, facts)

@@ -92,3 +92,12 @@ def test_importance_says_why_it_has_no_shares() -> None:
     space = jhpo.Space({"x": jhpo.uniform(0, 1), "y": jhpo.uniform(0, 1)})
     few = insights.importance([_trial(0, 1.0)], space)
     assert few.shares == {} and few.reason and "at least" in few.reason and few.n_complete == 1
+
+
+def test_choice_is_what_the_trial_recorded() -> None:
+    t = _trial(
+        3, 1.0, generation=0, operator="mutation", parents=[1, 2], rung=0, why={"mode": "explore", "text": "Explore"}
+    )
+    c = insights.choice(t)
+    assert c.text == "Explore" and c.facts == {"rung": 0, "generation": 0, "operator": "mutation", "parents": [1, 2]}
+    assert insights.choice(_trial(0, 1.0, baseline=True, parents=[])).facts == {"baseline": True}

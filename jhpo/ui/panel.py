@@ -20,7 +20,7 @@ from IPython.display import display, update_display
 from ..budget import best_note
 from ..budget import best_trial as budget_best
 from ..failures import describe_failures
-from ..insights import Setup
+from ..insights import Setup, choice
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -470,13 +470,12 @@ def trial_detail_html(trial: Trial, _: Any) -> str:
         f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
         _params_table(d["params"]),
     ]
-    info = {k: v for k, v in d["info"].items() if k in ("baseline", "budget", "bracket", "rung", "generation")}
-    if info:
-        out.append(
-            "<div class='jhpo-muted'>" + ", ".join(f"{k}={html.escape(str(v))}" for k, v in info.items()) + "</div>"
-        )
-    if d["why"]:
-        out.append(f"<div class='jhpo-muted'>{html.escape(d['why'])}</div>")
+    why = choice(trial)  # what the strategy recorded about choosing this trial (never the live strategy)
+    if why.facts:
+        facts = ", ".join(f"{k}={html.escape(str(v))}" for k, v in why.facts.items())
+        out.append(f"<div class='jhpo-muted'>{facts}</div>")
+    if why.text:
+        out.append(f"<div class='jhpo-muted'>{html.escape(why.text)}</div>")
     for key, title in (("stdout", _("Output")), ("stderr", _("Errors and warnings")), ("error", _("Traceback"))):
         if d[key].strip():
             out.append(f"<div><b>{title}</b><pre>{html.escape(d[key])}</pre></div>")

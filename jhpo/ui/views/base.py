@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
 from ...insights import Setup
+from ...space import Space
 from ...trial import Trial
 from ..ticks import Ticks, js_number
 
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
-
-__all__ = ["Points", "View"]
+__all__ = ["Host", "Points", "View"]
 
 BLUE, GREEN, GREY, RED, ORANGE = "#1f77b4", "#2ca02c", "#9e9e9e", "#d62728", "#ff7f0e"
 # Colour ramps of middling lightness, so both ends stand out on a white and on a near-black plot area
@@ -108,10 +106,31 @@ def _trial_scatter(scales: dict[str, Any], selectable: bool = True, **style: Any
     )
 
 
+class Host(Protocol):
+    """What a view uses of the tab container that holds it (:class:`jhpo.ui.plots.TrialPlots`)."""
+
+    space: Space
+    direction: str
+    setup: Setup
+    trials: list[Trial]
+    selection: set[int]
+    value_scales: list[Any]
+    focus: Any
+    hover_html: Any
+    _: Callable[[str], str]
+    on_click: Callable[[int], None]
+
+    def points_for(self, mark: bq.Scatter) -> Points: ...
+
+    def highlight(self, numbers: set[int]) -> None: ...
+
+    def show_hover(self, number: int) -> None: ...
+
+
 class Points:
     """A scatter whose points are trials: hover shows the trial, click opens it."""
 
-    def __init__(self, mark: bq.Scatter, plots: TrialPlots) -> None:
+    def __init__(self, mark: bq.Scatter, plots: Host) -> None:
         self.mark = mark
         self.numbers: list[int] = []
         self.plots = plots
@@ -163,7 +182,7 @@ class View:
 
     Parameters
     ----------
-    plots : TrialPlots
+    plots : Host
         The tab container: space, direction, labels, the selection, the trial points.
     """
 
@@ -173,7 +192,7 @@ class View:
     #: a failure in this view shows in its ``note`` instead of breaking the panel (strategy views)
     fragile: ClassVar[bool] = False
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         self.plots = plots
         self._: Callable[[str], str] = plots._
         self.widgets: list[Any] = []

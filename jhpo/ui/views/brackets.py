@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import bqplot as bq
 import numpy as np
@@ -12,10 +11,7 @@ from ... import insights
 from ...insights import Setup
 from ...trial import Trial
 from ..ticks import js_number, range_ticks
-from .base import View, _linked_scatter
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import Host, View, _linked_scatter
 
 __all__ = ["BracketsView"]
 
@@ -26,7 +22,7 @@ class BracketsView(View):
     key = "brackets"
     fragile = True
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         title = _("Brackets and rungs (colour: bracket)")

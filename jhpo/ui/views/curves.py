@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import numpy as np
@@ -12,10 +12,7 @@ import numpy as np
 from ...insights import Setup
 from ...trial import Trial
 from .. import plotdata as pd_
-from .base import BLUE, GREY, ORANGE, RED, View, _figure, _value_axis
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import BLUE, GREY, ORANGE, RED, Host, View, _figure, _value_axis
 
 __all__ = ["CurvesView"]
 
@@ -27,7 +24,7 @@ class CurvesView(View):
 
     key = "curves"
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()

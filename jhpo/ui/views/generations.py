@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import bqplot as bq
 import numpy as np
@@ -11,10 +10,7 @@ import numpy as np
 from ... import insights
 from ...insights import Setup
 from ...trial import Trial
-from .base import View, _arr, _linked_scatter
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import Host, View, _arr, _linked_scatter
 
 __all__ = ["GenerationsView"]
 
@@ -25,7 +21,7 @@ class GenerationsView(View):
     key = "generations"
     fragile = True
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         title = _("Population per generation (lines: parents)")

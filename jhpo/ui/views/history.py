@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
 
 from ... import insights
 from ...trial import Trial
-from .base import BLUE, GREEN, GREY, ORANGE, RED, Points, View, _arr, _figure, _trial_scatter, _value_axis
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import BLUE, GREEN, GREY, ORANGE, RED, Host, Points, View, _arr, _figure, _trial_scatter, _value_axis
 
 __all__ = ["HistoryView"]
 
@@ -23,7 +20,7 @@ class HistoryView(View):
 
     key = "history"
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import bqplot as bq
 import numpy as np
@@ -13,10 +12,7 @@ from ... import insights
 from ...importance import MIN_TRIALS
 from ...insights import Setup
 from ...trial import Trial, TrialState
-from .base import BLUE, View, _arr, _figure
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import BLUE, Host, View, _arr, _figure
 
 __all__ = ["ImportanceView"]
 
@@ -26,7 +22,7 @@ class ImportanceView(View):
 
     key = "importance"
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         names = list(plots.space.searched.names)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -12,10 +12,7 @@ import numpy as np
 from ...insights import Setup
 from ...trial import Trial
 from .. import plotdata as pd_
-from .base import WORST_BEST, View, _arr, _figure, _legend
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import WORST_BEST, Host, View, _arr, _figure, _legend
 
 __all__ = ["ParallelView"]
 
@@ -25,7 +22,7 @@ class ParallelView(View):
 
     key = "parallel"
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         d = pd_.parallel([], plots.space, plots.direction, value_name=_("value"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -13,6 +13,7 @@ from .. import plotdata as pd_
 from ..ticks import axis_ticks
 from .base import (
     TRIAL_ORDER,
+    Host,
     Points,
     View,
     _arr,
@@ -24,9 +25,6 @@ from .base import (
     _value_axis,
 )
 
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
-
 __all__ = ["ParamsView"]
 
 
@@ -36,7 +34,7 @@ class ParamsView(View):
     key = "params"
     grid = True
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         self.points: dict[str, Points] = {}

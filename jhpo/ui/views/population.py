@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import numpy as np
@@ -23,10 +23,7 @@ from ...insights import Setup
 from ...trial import Trial
 from ..plotdata import Population, population, schedule_ticks
 from ..ticks import Ticks, js_number, range_ticks
-from .base import GREY, ORANGE, View, _figure, _scale_for, _ticked_axis, _trial_scatter
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import GREY, ORANGE, Host, View, _figure, _scale_for, _ticked_axis, _trial_scatter
 
 __all__ = ["MEMBER_COLOURS", "PopulationView"]
 
@@ -70,7 +67,7 @@ class PopulationView(View):
     key = "population"
     fragile = True
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bqplot as bq
 import ipywidgets as widgets
@@ -14,10 +14,7 @@ from ...insights import Setup
 from ...space import Space
 from ...trial import Trial
 from ..ticks import axis_ticks, js_number
-from .base import BLUE, ORANGE, RED, View, _arr, _figure, _scale_for
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import BLUE, ORANGE, RED, Host, View, _arr, _figure, _scale_for
 
 __all__ = ["SurrogateView"]
 
@@ -33,7 +30,7 @@ class SurrogateView(View):
     key = "surrogate"
     fragile = True
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         names = _numeric(plots.space)

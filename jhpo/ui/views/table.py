@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ipywidgets as widgets
 
 from ...trial import Trial
 from .. import plotdata as pd_
-from .base import View
-
-if TYPE_CHECKING:
-    from ..plots import TrialPlots
+from .base import Host, View
 
 __all__ = ["TableView"]
 
@@ -23,7 +20,7 @@ class TableView(View):
 
     key = "table"
 
-    def __init__(self, plots: TrialPlots) -> None:
+    def __init__(self, plots: Host) -> None:
         super().__init__(plots)
         _ = self._
         states = ["all", "complete", "failed", "pruned", "running", "interrupted"]

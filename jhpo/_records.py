@@ -173,7 +173,7 @@ def clean_meta(study: str, meta: dict[str, Any], problems: list[RecordProblem]) 
     for key in ("strategy_options",):
         if key in meta and not isinstance(meta[key], dict):
             bad(key, f"is a {_kind(meta[key])}, not an object; read as empty", {})
-    for key in ("source", "cell_hash", "objective", "pruner"):
+    for key in ("source", "cell_hash", "objective", "pruner", "checkpoint"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             bad(key, f"is a {_kind(meta[key])}, not text; ignored", None)
     if not isinstance(meta.get("resumed", 0), int):

@@ -36,12 +36,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
     name = args.maximize if args.maximize is not None else args.minimize
     strategy_options = {
         k: v
-        for k, v in (
-            ("eta", args.eta),
-            ("sampler", args.sampler),
-            ("population", args.population),
-            ("checkpoint", args.checkpoint),
-        )
+        for k, v in (("eta", args.eta), ("sampler", args.sampler), ("population", args.population))
         if v is not None
     }
     return TuneOptions(
@@ -67,7 +62,18 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         pruner=args.pruner,
         refit=not args.no_refit,
         strategy_options=strategy_options,
+        checkpoint=args.checkpoint,
     )
+
+
+def _teach_options(args: argparse.Namespace) -> Any:
+    """The teaching mode the arguments ask for (a :class:`jhpo.teach.TeachOptions`), or None."""
+    if not (args.manual or args.race or args.repeat is not None):
+        return None
+    from .teach import TeachOptions
+
+    race = tuple(args.race.split(",")) if args.race else None
+    return TeachOptions(manual=args.manual, race=race, repeat=args.repeat, output=args.output)
 
 
 def _refuse_shell_lines(cell: str, source: str) -> None:
@@ -206,6 +212,7 @@ class TuneMagics(Magics):
         opts = options_from_args(args, self)
         if args.executor:
             opts.executor = self._executor(args.executor, args.n_jobs)
+        teach = _teach_options(args)
         observer = make_observer(quiet=opts.quiet or opts.dry_run or bool(args.manual or args.race))  # teach: own views
         source = self.shell.transform_cell(cell)  # %magic and !cmd lines, as IPython runs the cell by hand
         if args.executor or args.n_jobs is not None or args.trial_timeout is not None:
@@ -213,10 +220,10 @@ class TuneMagics(Magics):
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
-            if args.manual or args.race or args.repeat is not None:  # teaching modes (jhpo.teach) take over
+            if teach is not None:  # teaching modes (jhpo.teach) take over
                 from .teach import run_mode
 
-                return run_mode(self.shell, args, opts, source, max(1, offset))
+                return run_mode(self.shell, teach, opts, source, max(1, offset))
             result = tune_cell(
                 source,
                 self.shell.user_ns,

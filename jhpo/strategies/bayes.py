@@ -274,6 +274,7 @@ class BayesStrategy(Strategy):
     """
 
     name = "bayes"
+    options = {"n_initial": int, "n_candidates": int, "output_warp": str}
 
     def __init__(
         self,

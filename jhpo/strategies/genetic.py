@@ -126,6 +126,7 @@ class GeneticStrategy(Strategy):
     """
 
     name = "genetic"
+    options = {"population": int, "n_trials": int, "n_elite": int, "tournament": int, "eta": float}
 
     def __init__(
         self,

@@ -61,6 +61,8 @@ class PBTStrategy(Strategy):
     """
 
     name = "pbt"
+    hands_out_budget = True
+    options = {"population": int, "intervals": int, "quantile": float, "resample": float, "n_trials": int}
 
     def __init__(
         self,

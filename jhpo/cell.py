@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from .annotations import CellTemplate, parse_cell
+from .direction import Direction
 from .errors import UsageProblem
 from .metrics import parse_constraint
 from .result import TuneResult
@@ -29,7 +30,7 @@ __all__ = ["DEFAULT_TRIALS", "TuneOptions", "check_cell", "dry_run", "open_study
 class TuneOptions:
     """Every ``%%tune`` option, as the Python API sees it."""
 
-    direction: str = "maximize"
+    direction: Direction = Direction.MAXIMIZE  # "maximize" / "minimize" are read as these
     objective: str | None = None  # None: the cell's last expression
     strategy: str = "bayes"
     trials: int | None = None
@@ -58,6 +59,7 @@ class TuneOptions:
     constraints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        self.direction = Direction.parse(self.direction)
         if "checkpoint" in self.strategy_options:  # where it travelled before it had its own field
             self.strategy_options = dict(self.strategy_options)
             self.checkpoint = self.checkpoint or self.strategy_options.pop("checkpoint")

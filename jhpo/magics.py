@@ -13,6 +13,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Unicode, observe
 
 from .cell import TuneOptions, tune_cell
+from .direction import Direction
 from .errors import JhpoError
 from .result import TuneResult
 from .storage import DEFAULT_PATH, StorageError, open_storage
@@ -32,7 +33,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
             "say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
             "(e.g. `%%tune --maximize score`), or leave NAME out to use the cell's last expression"
         )
-    direction = "maximize" if args.maximize is not None else "minimize"
+    direction = Direction.MAXIMIZE if args.maximize is not None else Direction.MINIMIZE
     name = args.maximize if args.maximize is not None else args.minimize
     strategy_options = {
         k: v

@@ -399,7 +399,7 @@ class Study:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
             # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
             row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})
-            row.update({f"metrics_{k}": v for k, v in t.info.get("metrics", {}).items()})
+            row.update({f"metrics_{k}": v for k, v in t.metrics.items()})
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration

@@ -57,8 +57,9 @@ class Suggestion:
     """A proposed configuration and what the strategy wants recorded with it.
 
     ``info`` is stored with the trial (JSON): a grid index, a generation and its
-    parents, a bracket and budget, why the point was chosen. The key ``budget``
-    is special: the runner sets the space's resource parameter to it.
+    parents, a bracket and budget, why the point was chosen; the keys are declared
+    in :class:`jhpo.trial.StrategyInfo`. The key ``budget`` is special: the runner
+    sets the space's resource parameter to it.
     """
 
     params: dict[str, Value]

@@ -50,6 +50,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..space import Resource, Space, Value
 from ..trial import Trial, TrialState
@@ -96,7 +97,7 @@ class _Scheduler(Strategy):
         self,
         space: Space,
         seed: int | None = None,
-        direction: str = "maximize",
+        direction: str | Direction = "maximize",
         eta: float = 3,
         sampler: str = "random",
         timeout: float | None = None,
@@ -435,7 +436,6 @@ class HyperbandStrategy(_Scheduler):
         n0 = next((int(t.info["bracket_size"]) for t in reversed(members) if "bracket_size" in t.info), None)
         keep = self.rungs(s, n0)[rung + 1][0]
         mine = trial.intermediate[step]
-        sign = 1.0 if self.direction == "maximize" else -1.0
         peers = []
         for t in members:
             if t.number == trial.number or t.info.get("rung") != rung or t.state is not TrialState.COMPLETE:
@@ -443,13 +443,14 @@ class HyperbandStrategy(_Scheduler):
             v = t.intermediate.get(step, t.value)
             if v is not None and math.isfinite(v):
                 peers.append(v)
-        better = sorted((v for v in peers if sign * v > sign * mine), key=lambda v: -sign * v)
+        better = sorted((v for v in peers if self.direction.better(v, mine)), key=self.direction.loss)
         if len(better) < keep:
             return None
         threshold = better[keep - 1]
+        side = "below" if self.direction is Direction.MAXIMIZE else "above"
         return (
             f"hyperband bracket {bracket}, rung {rung} (budget {budget}): {mine:.6g} at step {step} is "
-            f"{'below' if sign > 0 else 'above'} the promotion threshold {threshold:.6g}, the "
+            f"{side} the promotion threshold {threshold:.6g}, the "
             f"{_ordinal(keep)} best of the {len(peers)} finished rung-mates; only {keep} of "
             f"{self.rungs(s, n0)[rung][0]} go on to budget {self.budgets[self.s_max - s + rung + 1]}"
         )

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..space import Choice, Float, Int, Resource, Space, Value
 from ..trial import Trial, TrialState
@@ -68,7 +69,7 @@ class PBTStrategy(Strategy):
         self,
         space: Space,
         seed: int | None = None,
-        direction: str = "maximize",
+        direction: str | Direction = "maximize",
         population: int | None = None,
         intervals: int = 5,
         quantile: float = 0.25,

@@ -11,7 +11,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MLP", "NETWORK", "evaluate", "forward", "gradients", "init_weights", "lr_factor", "train_mlp", "update"]
+__all__ = [
+    "MLP",
+    "NETWORK",
+    "evaluate",
+    "forward",
+    "gradients",
+    "init_weights",
+    "lr_factor",
+    "outcome",
+    "run_epoch",
+    "train_mlp",
+    "update",
+]
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
@@ -96,6 +108,52 @@ def update(
             p += m[k]
 
 
+def run_epoch(
+    params: list[np.ndarray],
+    state: tuple[list[Any], list[Any]],
+    data: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+    t: int,
+    batch_size: int,
+    dropout: float,
+    weight_decay: float,
+    **how: Any,
+) -> int:
+    """One pass over the training set ``data`` (inputs, one-hot targets) in shuffled minibatches;
+    returns the optimizer's step count after it."""
+    X, Y = data
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        i = order[start : start + batch_size]
+        t += 1
+        update(params, gradients(params, X[i], Y[i], dropout, weight_decay, rng), state, t, **how)
+    return t
+
+
+def outcome(
+    params: list[np.ndarray],
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    hist: dict[str, list[float]],
+    diverged: bool,
+) -> dict[str, Any]:
+    """What :func:`train_mlp` returns: the history and the final weights' scores."""
+    loss, acc = evaluate(*train, params)
+    val_loss, val_acc = evaluate(*val, params)
+    # "diverged": the loss blew up, or training ended worse than guessing uniformly (log of the classes)
+    diverged = diverged or not np.isfinite(loss) or loss > np.log(params[3].shape[0])
+    return {
+        "history": hist,
+        "diverged": diverged,
+        "epochs_run": len(hist["loss"]),
+        "loss": loss,
+        "train_acc": acc,
+        "val_acc": val_acc if np.isfinite(val_loss) else 0.0,
+        "val_loss": val_loss,
+        "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
+    }
+
+
 def train_mlp(
     X: np.ndarray,
     y: np.ndarray,
@@ -129,12 +187,8 @@ def train_mlp(
     with np.errstate(all="ignore"):
         for epoch in range(epochs):
             step_lr = lr * lr_factor(schedule, epoch, epochs)
-            order = rng.permutation(len(X))
-            for start in range(0, len(X), batch_size):
-                i = order[start : start + batch_size]
-                t += 1
-                grads = gradients(params, X[i], Y[i], dropout, weight_decay, rng)
-                update(params, grads, state, t, lr=step_lr, optimizer=optimizer, momentum=momentum)
+            how = {"lr": step_lr, "optimizer": optimizer, "momentum": momentum}
+            t = run_epoch(params, state, (X, Y), rng, t, batch_size, dropout, weight_decay, **how)
             loss, acc = evaluate(X, y, params)
             val_loss, val_acc = evaluate(X_val, y_val, params)
             for key, value in zip(hist, (step_lr, loss, acc, val_loss, val_acc)):
@@ -150,24 +204,11 @@ def train_mlp(
                     break  # early stopping: no better validation loss for `patience` epochs
     if patience is not None:
         params = best_params  # ... and keep the weights of the best epoch
-    loss, acc = evaluate(X, y, params)
-    val_loss, val_acc = evaluate(X_val, y_val, params)
-    # "diverged": the loss blew up, or training ended worse than guessing uniformly (log of the classes)
-    diverged = diverged or not np.isfinite(loss) or loss > np.log(n_out)
-    return {
-        "history": hist,
-        "diverged": diverged,
-        "epochs_run": len(hist["loss"]),
-        "loss": loss,
-        "train_acc": acc,
-        "val_acc": val_acc if np.isfinite(val_loss) else 0.0,
-        "val_loss": val_loss,
-        "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
-    }
+    return outcome(params, (X, y), (X_val, y_val), hist, diverged)
 
 
 #: The network's code in the order lesson 7 shows it (``inspect.getsource`` of each).
-NETWORK = (lr_factor, init_weights, forward, gradients, update, evaluate, train_mlp)
+NETWORK = (lr_factor, init_weights, forward, gradients, update, run_epoch, evaluate, outcome, train_mlp)
 
 
 class MLP:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
@@ -20,6 +20,9 @@ from .storage import DEFAULT_PATH, StorageError, open_storage
 from .study import load_study
 from .trial import TrialState
 from .ui import make_observer
+
+if TYPE_CHECKING:
+    from .teach import TeachOptions
 
 _ABSENT = "\0"
 
@@ -67,8 +70,8 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
     )
 
 
-def _teach_options(args: argparse.Namespace) -> Any:
-    """The teaching mode the arguments ask for (a :class:`jhpo.teach.TeachOptions`), or None."""
+def _teach_options(args: argparse.Namespace) -> TeachOptions | None:
+    """The teaching mode the arguments ask for, or None."""
     if not (args.manual or args.race or args.repeat is not None):
         return None
     from .teach import TeachOptions

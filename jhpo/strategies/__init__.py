@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..space import Space
 from .base import DEFAULT_TRIALS, SEARCH_FACTS, Pruner, SearchSize, Strategy, Suggestion
@@ -179,7 +180,7 @@ def _construct(cls: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def make_strategy(
-    name: str | Strategy, space: Space, seed: int | None = None, direction: str = "maximize", **options: Any
+    name: str | Strategy, space: Space, seed: int | None = None, direction: str | Direction = "maximize", **options: Any
 ) -> Strategy:
     """Build the strategy called ``name`` with ``options``.
 

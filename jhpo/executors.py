@@ -719,7 +719,8 @@ def _record(
         seconds=round(res["seconds"], 4),
         cpu_seconds=round(res.get("cpu_seconds", 0.0), 4),
     )
-    trial.info.update(res.get("recorded", {}))  # the parameters the cell read, the metrics it logged
+    trial.info.update(res.get("recorded", {}))  # the parameters the cell read, whether it was feasible
+    trial.metrics.update(res.get("metrics") or {})  # the numbers it logged (jhpo.log, --metrics)
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):

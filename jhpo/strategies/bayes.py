@@ -275,6 +275,7 @@ class BayesStrategy(Strategy):
 
     name = "bayes"
     view = "surrogate"
+    options = {"n_initial": int, "n_candidates": int, "output_warp": str}
 
     def __init__(
         self,

@@ -426,9 +426,7 @@ def manual_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_
     (e.g. bayes without its dependencies) the form falls back to random and says so.
     """
     template = parse_tunable(source, line_offset)
-    runner = CellRunner(
-        template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
-    )
+    runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=opts.checkpoint)
     strategy, note = opts.strategy, ""
     try:
         make_strategy(strategy, template.space, seed=opts.seed, direction=opts.direction, **_strategy_options(opts))

@@ -1,0 +1,183 @@
+"""Several objectives: Pareto dominance, non-dominated sorting, crowding distance, hypervolume.
+
+Every function here works on *losses* (smaller is better in every column); the
+directions turn the user's values into losses (:func:`losses`), so a front or a
+hypervolume never depends on which objectives were maximized.
+
+Written by hand, on purpose: scipy and scikit-learn have no Pareto tools, Optuna
+(which has them in ``optuna._hypervolume``, private) is not a dependency of jhpo,
+and pymoo / botorch would pull in hundreds of megabytes for fifty lines of numpy.
+The algorithms are the textbook ones (Deb et al. 2002 for sorting and crowding;
+an exact sweep in 2-D and the HSO slicing recursion in more dimensions, exact and
+fast enough for the few hundred points of a hyperparameter search).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .direction import Direction
+
+if TYPE_CHECKING:
+    from .trial import Trial
+
+__all__ = [
+    "crowding_distance",
+    "dominates",
+    "hypervolume",
+    "losses",
+    "non_dominated_sort",
+    "pareto_front",
+    "scored_trials",
+]
+
+
+def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether loss vector ``a`` Pareto-dominates ``b`` (no worse anywhere, better somewhere).
+
+    >>> dominates([1, 2], [2, 2]), dominates([1, 2], [1, 2]), dominates([1, 3], [2, 2])
+    (True, False, False)
+    """
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return bool(np.all(x <= y) and np.any(x < y))
+
+
+def non_dominated_sort(points: np.ndarray) -> np.ndarray:
+    """The Pareto rank of every row of ``points`` (losses): 0 for the front, 1 for the next, ...
+
+    Parameters
+    ----------
+    points : array of shape (n, m)
+        One loss vector per row; smaller is better in every column.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+
+    Examples
+    --------
+    >>> non_dominated_sort(np.array([[1, 3], [2, 2], [3, 3], [3, 1], [4, 4]])).tolist()
+    [0, 0, 1, 0, 2]
+    """
+    pts = np.asarray(points, dtype=float)
+    n = len(pts)
+    ranks = np.full(n, -1, dtype=int)
+    if n == 0:
+        return ranks
+    le = np.all(pts[:, None, :] <= pts[None, :, :], axis=2)
+    lt = np.any(pts[:, None, :] < pts[None, :, :], axis=2)
+    dom = le & lt  # dom[i, j]: i dominates j
+    count = dom.sum(axis=0)  # how many dominate each point
+    rank, current = 0, np.flatnonzero(count == 0)
+    while len(current):
+        ranks[current] = rank
+        count = count - dom[current].sum(axis=0)
+        count[ranks >= 0] = -1
+        current = np.flatnonzero(count == 0)
+        rank += 1
+    return ranks
+
+
+def crowding_distance(points: np.ndarray) -> np.ndarray:
+    """NSGA-II's crowding distance of each row of one front (infinite at the extremes).
+
+    >>> crowding_distance(np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])).tolist()
+    [inf, 2.0, inf]
+    """
+    pts = np.asarray(points, dtype=float)
+    n, m = pts.shape if pts.ndim == 2 else (len(pts), 0)
+    dist = np.zeros(n)
+    if n <= 2:
+        return np.full(n, math.inf)
+    for j in range(m):
+        order = np.argsort(pts[:, j], kind="stable")
+        col = pts[order, j]
+        dist[order[0]] = dist[order[-1]] = math.inf
+        span = col[-1] - col[0]
+        if span > 0:
+            dist[order[1:-1]] += (col[2:] - col[:-2]) / span
+    return dist
+
+
+def hypervolume(points: np.ndarray, reference: Sequence[float]) -> float:
+    """The volume dominated by ``points`` (losses) and bounded by ``reference``.
+
+    Points not strictly better than the reference in every column add nothing.
+
+    Examples
+    --------
+    >>> hypervolume(np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]]), [4.0, 4.0])
+    6.0
+    >>> hypervolume(np.array([[0.0, 0.0, 0.0]]), [1.0, 2.0, 3.0])
+    6.0
+    """
+    ref = np.asarray(reference, dtype=float)
+    pts = np.asarray(points, dtype=float).reshape(-1, len(ref))
+    pts = pts[np.all(pts < ref, axis=1)]
+    if len(pts) == 0:
+        return 0.0
+    pts = pts[non_dominated_sort(pts) == 0]
+    return float(_hv(pts, ref))
+
+
+def _hv(pts: np.ndarray, ref: np.ndarray) -> float:
+    if pts.shape[1] == 1:
+        return float(ref[0] - pts[:, 0].min())
+    if pts.shape[1] == 2:
+        order = np.argsort(pts[:, 0], kind="stable")
+        x, y = pts[order, 0], pts[order, 1]
+        best_y = np.minimum.accumulate(y)
+        widths = np.diff(np.append(x, ref[0]))
+        return float(np.sum(widths * (ref[1] - best_y)))
+    # HSO: slice along the last objective; each slab is the (m-1)-D volume of the points below it.
+    order = np.argsort(pts[:, -1], kind="stable")
+    pts = pts[order]
+    cuts = np.append(pts[:, -1], ref[-1])
+    total = 0.0
+    for i in range(len(pts)):
+        depth = cuts[i + 1] - cuts[i]
+        if depth > 0:
+            below = pts[: i + 1, :-1]
+            total += depth * _hv(below[non_dominated_sort(below) == 0], ref[:-1])
+    return total
+
+
+def losses(values: Sequence[float], directions: Sequence[Direction]) -> list[float]:
+    """The user's objective values turned into losses (smaller is better in each)."""
+    return [d.loss(float(v)) for v, d in zip(values, directions)]
+
+
+def scored_trials(trials: Sequence[Trial], directions: Sequence[Direction]) -> tuple[list[Trial], np.ndarray]:
+    """The complete, feasible trials with one finite value per objective, and their loss matrix."""
+    kept = [
+        t
+        for t in trials
+        if t.state.value == "complete"
+        and t.info.get("feasible") is not False
+        and t.values is not None
+        and len(t.values) == len(directions)
+        and all(v is not None and math.isfinite(v) for v in t.values)
+    ]
+    matrix = np.array([losses(t.values, directions) for t in kept if t.values is not None], dtype=float)
+    return kept, matrix.reshape(len(kept), len(directions))
+
+
+def pareto_front(trials: Sequence[Trial], directions: Sequence[Direction | str]) -> list[Trial]:
+    """The trials no other trial Pareto-dominates (complete, feasible ones), in trial order.
+
+    Two trials with equal values are both on the front (neither dominates the other).
+
+    Parameters
+    ----------
+    trials : sequence of Trial
+    directions : sequence of Direction or str
+        One per objective, in the order of ``trial.values``.
+    """
+    dirs = [Direction.parse(d) for d in directions]
+    kept, matrix = scored_trials(trials, dirs)
+    ranks = non_dominated_sort(matrix)
+    return [t for t, r in zip(kept, ranks) if r == 0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = [
     "crowding_distance",
     "dominates",
+    "front_frame",
+    "front_lines",
     "hypervolume",
     "losses",
     "non_dominated_sort",
@@ -181,3 +183,53 @@ def pareto_front(trials: Sequence[Trial], directions: Sequence[Direction | str])
     kept, matrix = scored_trials(trials, dirs)
     ranks = non_dominated_sort(matrix)
     return [t for t, r in zip(kept, ranks) if r == 0]
+
+
+def front_frame(trials: Sequence[Trial], directions: Sequence[Direction | str], names: Sequence[str]) -> Any:
+    """The Pareto front as a DataFrame: ``number``, one column per objective, ``params_<name>`` columns.
+
+    Sorted by the first objective (best first), so a 2-objective front reads as the trade-off it is.
+    """
+    import pandas as pd
+
+    dirs = [Direction.parse(d) for d in directions]
+    front = sorted(pareto_front(trials, dirs), key=lambda t: (dirs[0].loss(t.value or 0.0), t.number))
+    rows = []
+    for t in front:
+        row: dict[str, Any] = {"number": t.number}
+        row.update(dict(zip(names, t.values or [])))
+        row.update({f"params_{k}": v for k, v in t.params.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else ["number", *names])
+
+
+def front_lines(
+    trials: Sequence[Trial], directions: Sequence[Direction], names: Sequence[str], top: int = 10
+) -> list[str]:
+    """Text lines that show the front (the summary of a multi-objective result)."""
+    front = sorted(pareto_front(trials, directions), key=lambda t: (directions[0].loss(t.value or 0.0), t.number))
+    if not front:
+        return ["No trial completed with a value for every objective."]
+    wanted = ", ".join(f"{d.value} {n}" for d, n in zip(directions, names))
+    lines = [f"Pareto front ({wanted}): {len(front)} trials no other trial beats on every objective"]
+    header = ["#", *names, *dict.fromkeys(k for t in front for k in t.params)]
+    rows = [
+        [
+            str(t.number),
+            *(f"{v:.6g}" for v in t.values or []),
+            *(_show(t.params.get(k)) for k in header[1 + len(names) :]),
+        ]
+        for t in front[:top]
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in [header, *rows]]
+    if len(front) > top:
+        lines.append(f"  ... {len(front) - top} more in result.pareto_front")
+    lines.append(
+        "No single trial is best: choose one from result.pareto_front (result.params_of(NUMBER) gives its parameters)."
+    )
+    return lines
+
+
+def _show(v: Any) -> str:
+    return "-" if v is None else f"{v:.6g}" if isinstance(v, float) else repr(v)

@@ -462,7 +462,7 @@ class Study:
         for t in self._trials:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
             if self.is_multi:  # as Optuna's values_0, values_1, ... but named after the objectives
-                vals = t.values or [None] * len(self.directions)
+                vals: list[float | None] = list(t.values or [None] * len(self.directions))
                 row.update({f"values_{n}": v for n, v in zip(self.objective_names, vals)})
             # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
             row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})
@@ -726,6 +726,11 @@ class Study:
         SearchAborted
             If the first 3 trials of this run all failed.
         """
+        if self.is_multi and (n_jobs is not None or executor is not None or trial_timeout is not None):
+            raise UsageProblem(
+                "several objectives run their trials in this process for now; drop --n-jobs, --executor and "
+                "--trial-timeout (n_jobs, executor, trial_timeout), or keep one objective"
+            )
         if n_trials is None and timeout is None and self.strategy.is_static is False:
             raise UsageProblem("give n_trials or timeout, or the search would never end")
         if n_jobs is not None or executor is not None or trial_timeout is not None:

@@ -33,7 +33,7 @@ class ParEGOStrategy(BayesStrategy):
 
     name = "bayes"
 
-    @property  # type: ignore[override]
+    @property
     def direction(self) -> str:
         """Always "minimize": the model's targets are scalarized losses, whatever the objectives' directions."""
         return "minimize"

@@ -462,7 +462,7 @@ class Study:
         for t in self._trials:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
             if self.is_multi:  # as Optuna's values_0, values_1, ... but named after the objectives
-                vals: list[float | None] = list(t.values or [None] * len(self.directions))
+                vals: list[float | None] = [*t.values] if t.values else [None] * len(self.directions)
                 row.update({f"values_{n}": v for n, v in zip(self.objective_names, vals)})
             # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
             row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})

@@ -205,6 +205,10 @@ def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
     options = {k: v for k, v in opts.strategy_options.items() if k != "checkpoint"}
     check_options(opts.strategy, options)
     budgeted = opts.strategy in BUDGETED
+    if budgeted and opts.objectives:  # before the resource check: no resource would make this work
+        from .strategies.multi import make_multi_strategy
+
+        make_multi_strategy(opts.strategy, template.space, None, ())
     if budgeted and template.space.resource_name is None:
         raise UsageProblem(
             f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,10 +27,12 @@ if TYPE_CHECKING:
     from .trial import Trial
 
 __all__ = [
+    "FrontPlot",
     "crowding_distance",
     "dominates",
     "front_frame",
     "front_lines",
+    "front_plot",
     "hypervolume",
     "losses",
     "non_dominated_sort",
@@ -233,3 +236,40 @@ def front_lines(
 
 def _show(v: Any) -> str:
     return "-" if v is None else f"{v:.6g}" if isinstance(v, float) else repr(v)
+
+
+@dataclass
+class FrontPlot:
+    """What the panel's Pareto page draws, computed from the trials alone (never from a strategy).
+
+    ``numbers`` are the scored trials (complete, feasible, a value per objective);
+    ``values[i]`` are trial ``numbers[i]``'s values as the user wrote them; ``on_front``
+    marks the front; ``front`` lists the front's indices sorted by the first objective
+    (the line drawn through it in 2-D); ``scaled`` maps each value to [0, 1] with the
+    best of its column at 1 (parallel coordinates of 3 or more objectives).
+    """
+
+    names: list[str]
+    directions: list[Direction]
+    numbers: list[int] = field(default_factory=list)
+    values: list[list[float]] = field(default_factory=list)
+    on_front: list[bool] = field(default_factory=list)
+    front: list[int] = field(default_factory=list)
+    scaled: list[list[float]] = field(default_factory=list)
+
+
+def front_plot(trials: Sequence[Trial], directions: Sequence[Direction], names: Sequence[str]) -> FrontPlot:
+    """The :class:`FrontPlot` of ``trials``."""
+    kept, matrix = scored_trials(trials, directions)
+    out = FrontPlot(list(names), list(directions))
+    if not kept:
+        return out
+    on_front = non_dominated_sort(matrix) == 0
+    lo, hi = matrix.min(axis=0), matrix.max(axis=0)
+    scaled = 1.0 - (matrix - lo) / np.where(hi > lo, hi - lo, 1.0)  # losses: the smallest is best, at 1
+    out.numbers = [t.number for t in kept]
+    out.values = [list(t.values or []) for t in kept]
+    out.on_front = [bool(f) for f in on_front]
+    out.front = sorted(np.flatnonzero(on_front).tolist(), key=lambda i: (matrix[i, 0], matrix[i, 1]))
+    out.scaled = scaled.tolist()
+    return out

@@ -212,6 +212,10 @@ class Panel(StudyObserver):
         _ = self._
         self.study = study
         self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, strategy=study.strategy)
+        if study.is_multi:  # several objectives: a page of the Pareto front (jhpo/ui/pareto_view.py)
+            from .pareto_view import add_pareto_page
+
+            add_pareto_page(self.plots, study.directions, study.objective_names)
         self.box.children = [*self.box.children, self.plots.tabs, self.detail]
         meta = study.meta
         target = meta.get("objective") or ""
@@ -324,7 +328,7 @@ class Panel(StudyObserver):
         self.n_failed = sum(t.state is TrialState.FAILED for t in trials)
         self.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
         # the study's own rule (compared at equal budget, jhpo.budget), so the panel agrees with the result
-        self.best = budget_best(trials, self.study.direction) if self.study else None
+        self.best = budget_best(trials, self.study.direction) if self.study and not self.study.is_multi else None
 
     def _poll(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -398,6 +402,9 @@ class Panel(StudyObserver):
     def _best_text(self) -> str:
         _ = self._
         best = self.best
+        if self.study is not None and self.study.is_multi:  # no single best: the front's size
+            front = len(self.study.best_trials)
+            return f"<div>{_('Pareto front')}: <span class='jhpo-best'>{front}</span> {_('trials')}</div>"
         if best is None:
             return f"<div class='jhpo-muted'>{_('Best')}: -</div>"
         return (

@@ -131,8 +131,8 @@ class ParetoView:
             for j, n in enumerate(self.names)
         )
         self.note.value = (
-            f"<div class='jhpo-legend'>{sum(d.on_front)} {html.escape(_('trials on the Pareto front'))} "
-            f"{html.escape(_('of'))} {len(d.numbers)}"
+            f"<div class='jhpo-legend'>{sum(d.on_front)} / {len(d.numbers)} "
+            f"{html.escape(_('trials on the Pareto front'))}"
             + (f". {ranges}" if d.values else "")
             + f". {html.escape(_('Choose one from result.pareto_front'))}</div>"
         )

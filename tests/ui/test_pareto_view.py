@@ -50,7 +50,7 @@ def test_two_objectives_scatter_with_the_front_drawn_and_growing(fake_comm):
     on = {t.number for t in front}
     green = {n for n, c in zip(view.points.numbers, mark.colors) if c == "#2ca02c"}
     assert green == on
-    assert f"{len(front)} trials on the Pareto front of 20" in view.note.value
+    assert f"{len(front)} / 20 trials on the Pareto front" in view.note.value
     assert "Pareto front" in panel._best_text() and "Best" not in panel._best_text()
 
 

@@ -227,8 +227,10 @@ class CellRunner:
         instead of paying for more trials that must fail the same way.
         """
         assigned = self.template.assigned | set(self.template.space.names)
-        if isinstance(exc, ObjectiveError) and self.objective is not None and self.objective not in assigned:
-            return f"the cell never assigns `{self.objective}`, the objective named in --{self.direction}"
+        never = [n for n in self.template.objectives or (self.objective,) if n is not None and n not in assigned]
+        if isinstance(exc, ObjectiveError) and never:
+            flag = "--maximize/--minimize" if self.template.objectives else f"--{self.direction}"
+            return f"the cell never assigns `{never[0]}`, the objective named in {flag}"
         name = getattr(exc, "name", None)
         if type(exc) is NameError and isinstance(name, str) and name not in assigned:
             return (

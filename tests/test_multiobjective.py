@@ -284,3 +284,90 @@ def test_a_constrained_multi_objective_search_keeps_infeasible_trials_off_the_fr
     if strategy == "genetic":  # infeasible trials are never parents
         parents = {p for t in r.trials for p in t.info.get("parents", [])}
         assert parents and not parents & infeasible
+
+
+# -- the strategies' proposals --------------------------------------------------------------
+
+MIXED = {
+    "lr": jhpo.loguniform(1e-4, 1),
+    "depth": jhpo.integer(1, 8),
+    "kind": jhpo.choice("a", "b", "c"),
+    "frac": jhpo.uniform(0, 1, step=0.1),
+}
+
+
+def _mixed(t: Trial) -> tuple[float, float]:
+    p = t.params
+    return float(np.log10(p["lr"])) + p["frac"] + (p["kind"] == "b"), p["depth"] * (1.5 - p["frac"])
+
+
+@pytest.mark.parametrize("strategy", ["genetic", "bayes", "random", "sobol", "grid"])
+def test_multi_objective_proposals_are_valid_and_repeatable(strategy: str) -> None:
+    def run() -> list[dict[str, object]]:
+        study = jhpo.Study(
+            MIXED,
+            strategy,
+            direction=["maximize", "minimize"],
+            seed=4,
+            storage=":memory:",
+            strategy_options={"n_trials": 24, "population": 6},
+        )
+        study.optimize(_mixed, n_trials=24)
+        assert all(t.state is TrialState.COMPLETE for t in study.trials)
+        return [t.params for t in study.trials]
+
+    first = run()
+    space = jhpo.Space(MIXED)
+    assert all(space.contains(p) for p in first)
+    assert len({space.key(p) for p in first}) == len(first)  # no configuration twice
+    assert run() == first
+
+
+def test_nsga2_breeds_from_the_front_first() -> None:
+    from jhpo.strategies import nsga2
+
+    study = jhpo.Study(
+        MIXED,
+        "genetic",
+        direction=["maximize", "minimize"],
+        seed=0,
+        storage=":memory:",
+        strategy_options={"population": 8, "n_trials": 40},
+    )
+    study.optimize(_mixed, n_trials=40)
+    # generation g's parents come from the NSGA-II survivors of the generations before it
+    gens = study.strategy.generations(study.trials)
+    for g in range(1, max(gens) + 1):
+        earlier = [t for t, tg in zip(study.trials, gens) if tg < g]
+        pool = {t.number for t in nsga2.select(earlier, study.directions, 8)}
+        parents = {p for t, tg in zip(study.trials, gens) if tg == g for p in t.info.get("parents", [])}
+        assert parents <= pool
+    # the survivors are the whole first front before any dominated trial
+    ranked = nsga2.select(study.trials, study.directions, len(study.trials))
+    front = {t.number for t in study.best_trials}
+    assert {t.number for t in ranked[: len(front)]} == front
+
+
+def test_parego_scalarizes_with_weights_that_move() -> None:
+    from jhpo.strategies.parego import ParEGOStrategy
+
+    study = jhpo.Study(MIXED, "bayes", direction=["maximize", "minimize"], seed=0, storage=":memory:")
+    study.optimize(_mixed, n_trials=12)
+    strat = study.strategy
+    assert isinstance(strat, ParEGOStrategy)
+    w5, w6 = strat.weights(5), strat.weights(6)
+    assert w5.sum() == pytest.approx(1) and not np.allclose(w5, w6)
+    done = study.trials
+    done[3].info["feasible"] = False
+    targets = strat._targets(done)
+    assert np.isinf(targets[3]) and np.isfinite(np.delete(targets, 3)).all()
+    # a trial on the front is never worse than one it dominates, whatever the weights
+    front = {t.number for t in study.best_trials}
+    for i, t in enumerate(done):
+        if t.number not in front and i != 3:
+            dominating = [
+                j
+                for j, u in enumerate(done)
+                if u.number in front and j != 3 and dominates([-u.values[0], u.values[1]], [-t.values[0], t.values[1]])
+            ]
+            assert all(targets[j] <= targets[i] for j in dominating)

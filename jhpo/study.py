@@ -305,8 +305,7 @@ class Study:
             )
         self._check_same(stored, allow_changes)
         self.direction = Direction.parse(stored["direction"])
-        if stored.get("directions"):
-            self.directions = tuple(Direction.parse(d) for d in stored["directions"])
+        self.directions = tuple(Direction.parse(d) for d in stored.get("directions") or [stored["direction"]])
         self.meta = (
             {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
             if allow_changes

@@ -371,3 +371,18 @@ def test_parego_scalarizes_with_weights_that_move() -> None:
                 if u.number in front and j != 3 and dominates([-u.values[0], u.values[1]], [-t.values[0], t.values[1]])
             ]
             assert all(targets[j] <= targets[i] for j in dominating)
+
+
+def test_ehvi_improvement_is_the_hypervolume_gain_and_its_proposals_are_valid() -> None:
+    from jhpo.strategies.ehvi import EHVIStrategy, hv_improvement_2d
+
+    rng = np.random.default_rng(0)
+    front, ref, pts = rng.random((6, 2)), np.array([1.2, 1.2]), rng.random((40, 2)) * 1.3
+    gain = [hypervolume(np.vstack([front, p]), ref) - hypervolume(front, ref) for p in pts]
+    assert hv_improvement_2d(pts, front, ref) == pytest.approx(gain, abs=1e-12)
+    space = jhpo.Space(MIXED)
+    strategy = EHVIStrategy(space, seed=0, directions=("maximize", "minimize"))
+    study = jhpo.Study(space, strategy=strategy, direction=["maximize", "minimize"], seed=0, storage=":memory:")
+    study.optimize(_mixed, n_trials=14)
+    assert all(space.contains(t.params) for t in study.trials)
+    assert any(t.info.get("why", {}).get("kind") == "ehvi" for t in study.trials)

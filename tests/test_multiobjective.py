@@ -386,3 +386,14 @@ def test_ehvi_improvement_is_the_hypervolume_gain_and_its_proposals_are_valid() 
     study.optimize(_mixed, n_trials=14)
     assert all(space.contains(t.params) for t in study.trials)
     assert any(t.info.get("why", {}).get("kind") == "ehvi" for t in study.trials)
+
+
+def test_one_objective_genetic_never_breeds_from_an_infeasible_trial(ip) -> None:  # type: ignore[no-untyped-def]
+    # the anchor is Optuna's constraints_func: a feasible trial always ranks before an infeasible one
+    line = '--maximize gain --strategy genetic --population 6 --trials 30 --seed 2 --quiet --constraint "size_mb < 6"'
+    r = ip.run_cell_magic("tune", line, CONSTRAINED)
+    infeasible = {t.number for t in r.trials if t.info.get("feasible") is False}
+    parents = {p for t in r.trials for p in t.info.get("parents", [])}
+    assert infeasible and parents and not parents & infeasible
+    assert r.best_trial.info["feasible"] and r.best_trial.params["x"] < 0.6
+    assert sum(t.info["feasible"] for t in r.trials[-12:]) >= 9  # steered into the feasible part

@@ -125,7 +125,8 @@ def hypervolume(points: np.ndarray, reference: Sequence[float]) -> float:
     pts = pts[np.all(pts < ref, axis=1)]
     if len(pts) == 0:
         return 0.0
-    pts = pts[non_dominated_sort(pts) == 0]
+    if pts.shape[1] > 2:  # the 2-D sweep skips dominated points itself (and sorting is O(n^2) memory)
+        pts = pts[non_dominated_sort(pts) == 0]
     return float(_hv(pts, ref))
 
 

@@ -98,3 +98,12 @@ def test_a_single_objective_study_has_no_pareto_page(fake_comm):
     study.observers.append(panel)
     study.optimize(lambda t: t.params["x"], n_trials=3)
     assert "Pareto front" not in panel.plots.tabs.titles
+
+
+def test_the_saved_snapshot_names_the_front_not_a_best():
+    from jhpo.ui.snapshot import snapshot_html
+
+    study = jhpo.Study(SPACE, "random", direction=["maximize", "minimize"], seed=0, storage=":memory:")
+    study.optimize(_two, n_trials=8)
+    text = snapshot_html(study)
+    assert f"Pareto front: <b>{len(study.best_trials)}</b> trials" in text and "Best" not in text

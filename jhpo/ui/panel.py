@@ -220,11 +220,12 @@ class Panel(StudyObserver):
         meta = study.meta
         target = meta.get("objective") or ""
         space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
-        direction = _("maximize") if study.direction == "maximize" else _("minimize")
+        names = study.objective_names if study.is_multi else [target]  # several objectives: each one
+        goal = ", ".join(f"{_(d.value)} <code>{html.escape(n)}</code>" for d, n in zip(study.directions, names))
         self.header.value = _CSS + (
             f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
-            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {direction} "
-            f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>"
+            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {goal}"
+            f"</div><div class='jhpo-muted'>{space}</div>"
         )
 
     def bundle(self, final: bool = False) -> dict[str, Any]:

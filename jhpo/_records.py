@@ -86,6 +86,8 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
         trial.metrics = _metrics(trial.info.pop("metrics", {}), noter("metrics"))
     else:
         trial.metrics = _metrics(_json(metrics, {}, noter("metrics")), noter("metrics"))
+    if "values" in trial.info:  # several objectives (stored in the info JSON, see storage._row)
+        trial.values = _values(trial.info.pop("values"), noter("values"))
     trial.intermediate = _intermediate(_json(inter, {}, noter("intermediate")), noter("intermediate"))
     trial.datetime_start = _time(start, noter("datetime_start"))
     trial.datetime_end = _time(end, noter("datetime_end"))
@@ -101,10 +103,22 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
         noter("value")(f"{str(value)[:40]!r} is not a finite number; shown as missing")
         value = None
     trial.value = float(value) if value is not None else None
+    if trial.values is not None and trial.value != trial.values[0]:
+        noter("values")("the first objective differs from the trial's value; the value is read from it")
+        trial.value = trial.values[0]
     if trial.state is TrialState.COMPLETE and trial.value is None:
         noter("value")("a complete trial without a value; shown as failed")
         trial.state, trial.error = TrialState.FAILED, "the study file holds no value for this complete trial"
     return trial
+
+
+def _values(value: Any, note: Any) -> list[float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(_number(v) for v in value):
+        note(f"{str(value)[:60]!r} is not a list of finite numbers (one per objective); shown as missing")
+        return None
+    return [float(v) for v in value]
 
 
 def _params(value: Any, note: Any) -> dict[str, Any]:
@@ -174,6 +188,18 @@ def clean_meta(study: str, meta: dict[str, Any], problems: list[RecordProblem]) 
         problems.append(RecordProblem(study, key, msg))
         meta[key] = default
 
+    directions = meta.get("directions")
+    if directions is not None and (
+        not isinstance(directions, list) or len(directions) < 2 or any(d not in _DIRECTIONS for d in directions)
+    ):
+        bad("directions", f"{str(directions)[:60]!r} is not a list of maximize/minimize; read as one objective", None)
+    objectives = meta.get("objectives")
+    if objectives is not None and (
+        not isinstance(objectives, list)
+        or not all(isinstance(o, str) for o in objectives)
+        or len(objectives) != len(meta.get("directions") or [])
+    ):
+        bad("objectives", f"{str(objectives)[:60]!r} is not one name per direction; ignored", None)
     if meta.get("direction") not in _DIRECTIONS:
         bad("direction", f"{str(meta.get('direction'))[:40]!r} is not maximize/minimize; read as maximize", "maximize")
     try:

@@ -126,6 +126,7 @@ class CellTemplate:
     loaded: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     metrics: tuple[str, ...] = ()  # --metrics: variables stored with each trial beside the objective
+    objectives: tuple[str, ...] = ()  # several objectives (--maximize a --minimize b): their variables
     constraints: tuple[Clause, ...] = ()  # --constraint: what a feasible trial's metrics satisfy
 
     @property

@@ -32,6 +32,8 @@ class TuneOptions:
 
     direction: Direction = Direction.MAXIMIZE  # "maximize" / "minimize" are read as these
     objective: str | None = None  # None: the cell's last expression
+    # several objectives: (direction, variable) of each, in the line's order (the first is also above)
+    objectives: tuple[tuple[str, str], ...] = ()
     strategy: str = "bayes"
     trials: int | None = None
     timeout: float | None = None
@@ -132,9 +134,10 @@ def dry_run(
         print(f"  {line}", file=out)
     for name, value in template.fixed.items():
         print(f"  {name:<{width}}  fixed at {value!r}", file=out)
-    target = opts.objective or "the cell's last expression"
+    single = opts.objective or "the cell's last expression"
+    target = ", ".join(f"{d} {n}" for d, n in opts.objectives) or f"{opts.direction} {single}"
     print(
-        f"Strategy {opts.strategy}, {opts.direction} {target}, "
+        f"Strategy {opts.strategy}, {target}, "
         f"{total if total is not None else 'unlimited'} trials"
         f"{f', timeout {opts.timeout:g} s' if opts.timeout else ''}.",
         file=out,
@@ -196,14 +199,19 @@ def open_study(
     return Study(
         template.space,
         strategy=chosen,
-        direction=opts.direction,
+        direction=[d for d, _ in opts.objectives] or opts.direction,
         seed=opts.seed if seed is None else seed,
         storage=opts.storage if opts.storage is not None else DEFAULT_PATH,
         name=name or opts.study,
         resume=opts.resume,
         pruner=opts.pruner,
         allow_changes=opts.allow_changes,
-        meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
+        meta={
+            "source": template.source,
+            "cell_hash": template.hash,
+            "objective": opts.objective,
+            **({"objectives": [n for _, n in opts.objectives]} if opts.objectives else {}),
+        },
         strategy_options=options,
         checkpoint=opts.checkpoint,
     )
@@ -214,6 +222,10 @@ def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
     _check_await(template)
     check_options(opts.strategy, opts.strategy_options)
     budgeted = strategy_class(opts.strategy).hands_out_budget
+    if budgeted and opts.objectives:  # before the resource check: no resource would make this work
+        from .strategies.multi import make_multi_strategy
+
+        make_multi_strategy(opts.strategy, template.space, None, ())
     if budgeted and template.space.resource_name is None:
         raise UsageProblem(
             f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "
@@ -274,6 +286,7 @@ def tune_cell(
     template = parse_tunable(source, line_offset)
     template.metrics = tuple(opts.metrics)
     template.constraints = tuple(parse_constraint(c) for c in opts.constraints)
+    template.objectives = tuple(n for _, n in opts.objectives)
     for note in template.notes if not opts.dry_run else ():
         print(f"jhpo: {note}", file=err or sys.stderr)
     check_cell(template, opts)
@@ -338,6 +351,13 @@ def _apply_best(
     """Leave the best configuration's results in the notebook; returns the names and what the re-run did."""
     best = study.best_trial
     in_place = _changed_in_place(runner)
+    if study.is_multi and opts.apply and study.best_trials:  # never pick one of the front silently
+        print(
+            "jhpo: several objectives have no single best trial, so nothing was re-run and the notebook's names are "
+            "as they were; choose a trial from result.pareto_front and run the cell with its parameters "
+            "(result.params_of(NUMBER))",
+            file=out,
+        )
     if not opts.apply or best is None:
         if in_place and opts.n_jobs is None and opts.executor is None and opts.trial_timeout is None and study.trials:
             print(

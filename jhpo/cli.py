@@ -100,6 +100,8 @@ def studies_table(st: Storage) -> str:
         direction = Direction.parse(meta.get("direction", "maximize"))  # load_meta checked it
         s = st.summary(name, direction)
         best = "-" if s.best is None else f"{s.best:.6g} ({direction.value[:3]})"
+        if isinstance(meta.get("directions"), list):  # no single best of several objectives
+            best = f"Pareto front ({len(meta['directions'])} objectives)"
         rows.append((name, str(meta.get("strategy")), f"{s.done}/{s.failed}", best, _when(s.last_change)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)

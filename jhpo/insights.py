@@ -69,19 +69,26 @@ class Setup:
     options: Mapping[str, Any] = field(default_factory=dict)
     seed: int | None = None
     view: str | None = None
+    #: several objectives: their directions and names (empty for one objective)
+    directions: tuple[Direction, ...] = ()
+    objectives: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, study: Any) -> Setup:
         """The setup of a :class:`~jhpo.study.Study` (its declarations, never its live state)."""
         if isinstance(study, Setup):
             return study
+        multi = bool(getattr(study, "is_multi", False))
         return cls(
             space=study.space,
             direction=Direction.parse(study.direction),
             strategy=str(study.meta.get("strategy")),
             options=dict(study.meta.get("strategy_options") or {}),
             seed=study.seed,
-            view=getattr(type(study.strategy), "view", None),
+            # a strategy's page shows one objective's model or ranking: not the page of a search of several
+            view=None if multi else getattr(type(study.strategy), "view", None),
+            directions=tuple(study.directions) if multi else (),
+            objectives=tuple(study.objective_names) if multi else (),
         )
 
 

@@ -27,10 +27,39 @@ if TYPE_CHECKING:
 _ABSENT = "\0"
 
 
+class _Objective(argparse.Action):
+    """``--maximize`` / ``--minimize``: every one given is kept, in the order of the line."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.objectives = [*(getattr(namespace, "objectives", None) or []), (self.dest, values)]
+
+
+def _objectives(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """(direction, name) of each objective when the line names several; () for one."""
+    given = getattr(args, "objectives", None) or []
+    if len(given) < 2:
+        return ()
+    unnamed = [d for d, n in given if n == _ABSENT]
+    if unnamed:
+        raise UsageError(
+            f"with several objectives each one names its variable: write --{unnamed[0]} NAME "
+            "(e.g. `%%tune --maximize accuracy --minimize fit_time`); the cell's last expression is one number"
+        )
+    names = [n for _, n in given]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"`{twice[0]}` is named twice among --maximize/--minimize; name each objective once")
+    return tuple(given)
+
+
 def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOptions:
     """Turn parsed ``%%tune`` arguments into :class:`TuneOptions`, checking what argparse cannot."""
-    if args.maximize is not None and args.minimize is not None:
-        raise UsageError("give either --maximize or --minimize, not both")
+    objectives = _objectives(args)
+    if objectives:  # several: the first is also `direction`/`objective` (the study's first value)
+        args.maximize, args.minimize = (
+            (objectives[0][1], None) if objectives[0][0] == "maximize" else (None, objectives[0][1])
+        )
     if args.maximize is None and args.minimize is None:
         raise UsageError(
             "say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
@@ -44,6 +73,7 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         if v is not None
     }
     return TuneOptions(
+        objectives=objectives,
         direction=direction,
         objective=None if name == _ABSENT else name,
         strategy=args.strategy or defaults.default_strategy,
@@ -142,10 +172,18 @@ class TuneMagics(Magics):
         "--maximize",
         nargs="?",
         const=_ABSENT,
+        action=_Objective,
         metavar="NAME",
         help="maximize variable NAME after the cell ran (or the cell's last expression without NAME)",
     )
-    @argument("--minimize", nargs="?", const=_ABSENT, metavar="NAME", help="minimize NAME (see --maximize)")
+    @argument(
+        "--minimize",
+        nargs="?",
+        const=_ABSENT,
+        action=_Objective,
+        metavar="NAME",
+        help="minimize NAME (see --maximize); give several of both for a multi-objective search",
+    )
     @argument("-s", "--strategy", help="grid, random, sobol, bayes (default), genetic, hyperband, asha, pbt")
     @argument("-n", "--trials", type=int, help="trials in the study (grid: the whole grid; else 20)")
     @argument("--timeout", type=float, metavar="SECONDS", help="stop starting trials after this long")
@@ -224,6 +262,11 @@ class TuneMagics(Magics):
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
+            if opts.objectives and teach is not None:
+                raise UsageError(
+                    "--manual, --race and --repeat compare trials by one number; keep one objective "
+                    "(--maximize or --minimize once) for them, or drop them to search several objectives"
+                )
             if teach is not None:  # teaching modes (jhpo.teach) take over
                 from .teach import run_mode
 

@@ -58,6 +58,29 @@ class TuneResult:
     def to_dataframe(self) -> Any:
         return self.study.to_dataframe()
 
+    @property
+    def pareto_front(self) -> Any:
+        """Several objectives: the Pareto front as a DataFrame (``number``, one column per objective,
+        ``params_<name>``), best first in the first objective. One objective: the best trial's row."""
+        from .pareto import front_frame
+
+        s = self.study
+        names = s.objective_names if s.is_multi else ["value"]
+        return front_frame(s.best_trials, s.directions, names)
+
+    def params_of(self, number: int) -> dict[str, Any]:
+        """The parameters of trial ``number`` (e.g. one picked from :attr:`pareto_front`).
+
+        Raises
+        ------
+        KeyError
+            When the study has no trial of that number.
+        """
+        for t in self.study.trials:
+            if t.number == number:
+                return dict(t.params)
+        raise KeyError(f"the study has no trial {number}; the trials are numbered 0 to {len(self.study.trials) - 1}")
+
     def importance(self, seed: int = 0) -> Any:
         """Which parameters mattered: fANOVA main effects of a random forest fitted to the trials.
 
@@ -98,6 +121,11 @@ class TuneResult:
         failures = describe_failures(s.trials)
         if failures:
             lines.append(failures)
+        if s.is_multi:
+            from .pareto import front_lines
+
+            lines[0] = lines[0].replace(f", {s.direction})", ", several objectives)", 1)
+            return "\n".join(lines + front_lines(s.trials, s.directions, s.objective_names, top))
         best = self.best_trial
         if best is None:
             lines.append("No trial completed.")

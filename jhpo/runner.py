@@ -134,7 +134,7 @@ class CellRunner:
         before = dict(ns)
         # Stale notebook values must not pass for this trial's: a kept checkpoint, or an
         # objective the cell failed to set this time (it would silently reuse the old score).
-        for name in (self.checkpoint, self.objective, RESULT):
+        for name in (self.checkpoint, self.objective, *self.template.objectives, RESULT):
             if name is not None:
                 ns.pop(name, None)
         ns.update(extra or {})
@@ -159,11 +159,14 @@ class CellRunner:
         record_metrics(ns, self.template.metrics, self.template.constraints)  # --metrics, --constraint
         if self.objective is None:
             return ns.get(RESULT)
-        if self.objective not in ns:
-            raise ObjectiveError(
-                f"the cell did not set `{self.objective}`, the objective named in "
-                f"--{self.direction}; assign it in the cell or name another variable"
-            )
+        for name in self.template.objectives or (self.objective,):
+            if name not in ns:
+                raise ObjectiveError(
+                    f"the cell did not set `{name}`, an objective named in "
+                    f"--maximize/--minimize; assign it in the cell or name another variable"
+                )
+        if self.template.objectives:  # several objectives: one value each, in the line's order
+            return [ns[name] for name in self.template.objectives]
         return ns[self.objective]
 
     def __call__(self, trial: Trial) -> float:
@@ -224,8 +227,10 @@ class CellRunner:
         instead of paying for more trials that must fail the same way.
         """
         assigned = self.template.assigned | set(self.template.space.names)
-        if isinstance(exc, ObjectiveError) and self.objective is not None and self.objective not in assigned:
-            return f"the cell never assigns `{self.objective}`, the objective named in --{self.direction}"
+        never = [n for n in self.template.objectives or (self.objective,) if n is not None and n not in assigned]
+        if isinstance(exc, ObjectiveError) and never:
+            flag = "--maximize/--minimize" if self.template.objectives else f"--{self.direction}"
+            return f"the cell never assigns `{never[0]}`, the objective named in {flag}"
         name = getattr(exc, "name", None)
         if type(exc) is NameError and isinstance(name, str) and name not in assigned:
             return (

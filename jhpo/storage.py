@@ -134,7 +134,8 @@ def _row(trial: Trial) -> tuple[Any, ...]:
         trial.state.value,
         trial.value,
         json.dumps(trial.params),
-        json.dumps(trial.info),
+        # several objectives ride in the info JSON (no new column: old files and readers stay as they are)
+        json.dumps(trial.info if trial.values is None else {**trial.info, "values": trial.values}),
         json.dumps({str(k): v for k, v in trial.intermediate.items()}),
         trial.datetime_start,
         trial.datetime_end,

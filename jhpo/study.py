@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import budget, checkpoints
@@ -81,6 +81,22 @@ class StudyObserver:
         """What the search is doing while no trial runs (e.g. starting worker processes); None when done."""
 
 
+def _directions(
+    direction: str | Direction | Sequence[str | Direction], directions: Sequence[str | Direction] | None
+) -> tuple[Direction, ...]:
+    """One Direction per objective, from ``direction`` (one or a list) or ``directions``."""
+    if directions is not None:
+        if direction not in ("maximize", Direction.MAXIMIZE):  # the default: not given
+            raise UsageProblem("give direction=... or directions=[...], not both")
+        direction = directions
+    if isinstance(direction, str):
+        return (Direction.parse(direction),)
+    out = tuple(Direction.parse(d) for d in direction)
+    if not out:
+        raise UsageProblem("directions is empty; give one direction per objective, e.g. ['maximize', 'minimize']")
+    return out
+
+
 def _as_space(space: Space | Mapping[str, Distribution]) -> Space:
     return space if isinstance(space, Space) else Space(space)
 
@@ -133,7 +149,10 @@ class Study:
     space : Space or dict of distributions
     strategy : str or Strategy, default "bayes"
         ``"grid"``, ``"random"``, ``"sobol"``, ``"bayes"``, ``"genetic"``, ``"hyperband"``, ...
-    direction : {"maximize", "minimize"}
+    direction : {"maximize", "minimize"} or list of them
+        A list (``["maximize", "minimize"]``, as Optuna's ``directions``) makes a
+        multi-objective study: ``fn`` returns one number per direction, trials
+        carry ``values``, and the result is a Pareto front (:attr:`best_trials`).
     seed : int, optional
         Makes the sequence of proposals repeatable.
     storage : str, Storage or None
@@ -153,6 +172,8 @@ class Study:
     checkpoint : str, optional
         ``--checkpoint VAR``: promoted trials continue from their parent's ``VAR`` (stored in
         ``meta["checkpoint"]``; schedulers count a promoted trial's cost accordingly).
+    directions : list of {"maximize", "minimize"}, optional
+        The same as a list ``direction`` (give one of the two).
 
     Notes
     -----
@@ -176,7 +197,7 @@ class Study:
         self,
         space: Space | Mapping[str, Distribution],
         strategy: str | Strategy = "bayes",
-        direction: str | Direction = "maximize",
+        direction: str | Direction | Sequence[str | Direction] = "maximize",
         seed: int | None = None,
         storage: str | Storage | None = None,
         name: str | None = None,
@@ -186,16 +207,21 @@ class Study:
         strategy_options: dict[str, Any] | None = None,
         allow_changes: bool = False,
         checkpoint: str | None = None,
+        directions: Sequence[str | Direction] | None = None,
     ) -> None:
-        direction = Direction.parse(direction)
+        self.directions: tuple[Direction, ...] = _directions(direction, directions)
+        direction = self.directions[0]
         self.space = _as_space(space)
         options = dict(strategy_options or {})
         # studies stored before --checkpoint had its own field kept it among the strategy's options
         self.checkpoint = checkpoint if checkpoint is not None else options.pop("checkpoint", None)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
-        self.strategy: Strategy = make_strategy(
-            strategy, self.space, seed=seed, direction=direction, checkpoint=self.checkpoint, **options
-        )
+        self.strategy: Strategy = self._make_strategy(strategy, seed, options)
+        if self.is_multi and pruner not in (None, "none"):
+            raise UsageProblem(
+                "a pruner compares one reported number per step, so it cannot judge several objectives; "
+                "drop --pruner (pruner=...), or keep one objective"
+            )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
         if name is not None and not name.strip():
             raise UsageProblem(
@@ -209,6 +235,7 @@ class Study:
         strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
         self.meta: dict[str, Any] = {
             "direction": direction.value,
+            **({"directions": [d.value for d in self.directions]} if self.is_multi else {}),
             "space": self.space.to_json(),
             "strategy": strategy_name,
             "seed": seed,
@@ -242,10 +269,9 @@ class Study:
                 self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)
-        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
-            self.strategy = make_strategy(
-                strategy, self.space, seed=seed, direction=self.direction, checkpoint=self.checkpoint, **options
-            )
+        made_for = tuple(self.strategy.directions) or (self.strategy.direction,)
+        if made_for != self.directions:  # a resumed study keeps its stored direction(s)
+            self.strategy = self._make_strategy(strategy, seed, self.strategy_options)
         self._queue: list[Suggestion] = []
         self._stop = threading.Event()
         self.stop_reason: str | None = None
@@ -288,6 +314,7 @@ class Study:
             )
         self._check_same(stored, allow_changes)
         self.direction = Direction.parse(stored["direction"])
+        self.directions = tuple(Direction.parse(d) for d in stored.get("directions") or [stored["direction"]])
         self.meta = (
             {**stored, **{k: v for k, v in self.meta.items() if k in ("cell_hash", "source")}}
             if allow_changes
@@ -346,6 +373,11 @@ class Study:
         changes += [f"`{n}` is newly tuned ({new[n].describe()})" for n in new.names if n not in old]
         if stored.get("direction") != self.meta["direction"]:
             changes.append(f"the direction changed from {stored.get('direction')} to {self.meta['direction']}")
+        elif stored.get("directions") != self.meta.get("directions"):
+            changes.append(
+                f"the objectives' directions changed from {stored.get('directions') or stored.get('direction')} "
+                f"to {self.meta.get('directions') or self.meta['direction']}"
+            )
         if (
             "cell_hash" in stored
             and "cell_hash" in self.meta
@@ -371,9 +403,51 @@ class Study:
     def _sign(self) -> float:
         return self.direction.sign
 
+    def _make_strategy(self, strategy: str | Strategy, seed: int | None, options: dict[str, Any]) -> Strategy:
+        if self.is_multi:
+            from .strategies.multi import make_multi_strategy
+
+            return make_multi_strategy(strategy, self.space, seed, self.directions, **options)
+        return make_strategy(
+            strategy, self.space, seed=seed, direction=self.directions[0], checkpoint=self.checkpoint, **options
+        )
+
+    @property
+    def is_multi(self) -> bool:
+        """Whether the study has several objectives (``directions`` holds more than one)."""
+        return len(self.directions) > 1
+
+    @property
+    def objective_names(self) -> list[str]:
+        """One name per objective: the cell's variables, else ``objective_0``, ``objective_1``, ..."""
+        names = self.meta.get("objectives")
+        if isinstance(names, list) and len(names) == len(self.directions):
+            return [str(n) for n in names]
+        return [f"objective_{i}" for i in range(len(self.directions))]
+
+    @property
+    def best_trials(self) -> list[Trial]:
+        """The Pareto front: complete, feasible trials no other trial dominates (one objective: the best).
+
+        As Optuna's ``best_trials``; a multi-objective study has no single best
+        trial, so :attr:`best_trial` is None there and this is what to choose from.
+        """
+        if not self.is_multi:
+            best = self.best_trial
+            return [best] if best is not None else []
+        from .pareto import pareto_front
+
+        return pareto_front(self._trials, self.directions)
+
     @property
     def best_trial(self) -> Trial | None:
-        """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`)."""
+        """The best completed trial, compared at equal budget (see :mod:`jhpo.budget`).
+
+        None for a multi-objective study: no single trial is best there (Optuna
+        raises instead); choose one from :attr:`best_trials`, the Pareto front.
+        """
+        if self.is_multi:
+            return None
         feasible = [t for t in self._trials if t.info.get("feasible") is not False]  # --constraint
         return budget.best_trial(feasible, self.direction)
 
@@ -397,6 +471,9 @@ class Study:
         rows = []
         for t in self._trials:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
+            if self.is_multi:  # as Optuna's values_0, values_1, ... but named after the objectives
+                vals: list[float | None] = [*t.values] if t.values else [None] * len(self.directions)
+                row.update({f"values_{n}": v for n, v in zip(self.objective_names, vals)})
             # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
             row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})
             row.update({f"metrics_{k}": v for k, v in t.metrics.items()})
@@ -549,12 +626,18 @@ class Study:
         state = TrialState(state) if state is not None else TrialState.COMPLETE
         if trial.state is not TrialState.RUNNING:
             raise UsageProblem(f"trial {trial.number} is already finished ({trial.state.value})")
-        if state is TrialState.COMPLETE:
+        if state is TrialState.COMPLETE and self.is_multi:
+            try:
+                trial.values = self._check_values(value)
+                trial.value = trial.values[0]
+            except ObjectiveError as exc:
+                state, error = TrialState.FAILED, str(exc)
+        elif state is TrialState.COMPLETE:
             try:
                 trial.value = _check_value(value)
             except ObjectiveError as exc:
                 state, error = TrialState.FAILED, str(exc)
-        elif value is not None and state is TrialState.PRUNED:
+        elif value is not None and state is TrialState.PRUNED and not self.is_multi:
             try:
                 trial.value = _check_value(value)
             except ObjectiveError:
@@ -574,6 +657,24 @@ class Study:
         for obs in self.observers:
             obs.on_trial_end(self, trial)
         return trial
+
+    def _check_values(self, value: Any) -> list[float]:
+        names = self.objective_names
+        wanted = ", ".join(f"{d.value} {n}" for d, n in zip(self.directions, names))
+        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+            raise ObjectiveError(
+                f"the study has {len(names)} objectives ({wanted}), so a trial gives {len(names)} numbers, "
+                f"not a {type(value).__name__}"
+            )
+        if len(value) != len(names):
+            raise ObjectiveError(f"the trial gave {len(value)} numbers for the {len(names)} objectives ({wanted})")
+        out = []
+        for n, v in zip(names, value):
+            try:
+                out.append(_check_value(v))
+            except ObjectiveError as exc:
+                raise ObjectiveError(f"{exc} (objective `{n}`)") from None
+        return out
 
     # -- the loop ------------------------------------------------------------------
 
@@ -635,6 +736,11 @@ class Study:
         SearchAborted
             If the first 3 trials of this run all failed.
         """
+        if self.is_multi and (n_jobs is not None or executor is not None or trial_timeout is not None):
+            raise UsageProblem(
+                "several objectives run their trials in this process for now; drop --n-jobs, --executor and "
+                "--trial-timeout (n_jobs, executor, trial_timeout), or keep one objective"
+            )
         if n_trials is None and timeout is None and self.strategy.is_static is False:
             raise UsageProblem("give n_trials or timeout, or the search would never end")
         if n_jobs is not None or executor is not None or trial_timeout is not None:
@@ -759,7 +865,7 @@ def load_study(name: str, storage: str | Storage | None = None) -> Study:
         return Study(
             Space.from_json(meta["space"]),
             strategy=meta["strategy"],
-            direction=meta["direction"],
+            direction=meta.get("directions") or meta["direction"],
             seed=meta.get("seed"),
             storage=st,
             name=name,
@@ -775,7 +881,7 @@ def load_study(name: str, storage: str | Storage | None = None) -> Study:
         return Study(
             Space.from_json(meta["space"]),
             strategy="random",
-            direction=meta["direction"],
+            direction=meta.get("directions") or meta["direction"],
             storage=st,
             name=name,
             resume=True,

@@ -83,7 +83,11 @@ class Trial:
         The configuration, one JSON value per parameter.
     state : TrialState
     value : float or None
-        The objective as the user wrote it (not sign-flipped).
+        The objective as the user wrote it (not sign-flipped); with several
+        objectives, the first of them.
+    values : list of float or None
+        With several objectives (``--maximize a --minimize b``), one value per
+        objective in the study's order, as the user wrote them; None otherwise.
     info : dict
         What the strategy attached (grid index, generation, parents, bracket,
         budget, why it was chosen, ...; the keys are declared in :class:`StrategyInfo`),
@@ -98,6 +102,7 @@ class Trial:
     params: dict[str, Value]
     state: TrialState = TrialState.RUNNING
     value: float | None = None
+    values: list[float] | None = None
     info: dict[str, Any] = field(default_factory=dict)
     intermediate: dict[int, float] = field(default_factory=dict)
     metrics: dict[str, float | None] = field(default_factory=dict)
@@ -139,6 +144,7 @@ class Trial:
             "params": self.params,
             "state": self.state.value,
             "value": self.value,
+            "values": self.values,
             "info": self.info,
             "intermediate": {str(k): v for k, v in self.intermediate.items()},
             "metrics": self.metrics,

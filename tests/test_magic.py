@@ -94,7 +94,8 @@ def test_dry_run_runs_nothing(ip, capsys) -> None:  # type: ignore[no-untyped-de
     "line, cell, message",
     [
         ("--strategy random", CELL, "--maximize NAME or --minimize NAME"),
-        ("--maximize a --minimize b", CELL, "not both"),
+        # several objectives are allowed (issue 15); each must name its variable
+        ("--maximize a --minimize", CELL, "each one names its variable"),
         ("--strategy nope --maximize score", CELL, "unknown strategy 'nope'"),
         ("--maximize score", "x = 1\nscore = x\n", "no `# tune:` annotations"),
         ("--maximize", "x = 0.5  # tune: uniform(0, 1)\nscore = x\n", "does not end with an expression"),

@@ -80,6 +80,8 @@ class Strategy:
     """
 
     name = "base"
+    #: One direction per objective when the study has several (set by jhpo.strategies.multi); else empty.
+    directions: tuple[str, ...] = ()
     #: True when proposals do not depend on results, so all can be listed up front (dry run).
     is_static = False
     #: The panel page this strategy has, read from the trials by :mod:`jhpo.insights` (one of

@@ -395,8 +395,12 @@ class BayesStrategy(Strategy):
         self._cache = (key, model)
         return model
 
+    def _targets(self, done: list[Trial]) -> np.ndarray:
+        """What the model fits: one loss per trial (inf for failed, pruned or infeasible ones)."""
+        return np.array([self.loss(t) for t in done])
+
     def _fit(self, trials: Sequence[Trial], done: list[Trial]) -> _Model | None:
-        losses = np.array([self.loss(t) for t in done])
+        losses = self._targets(done)
         ok = np.isfinite(losses)
         if ok.sum() < 2:
             return None

@@ -54,6 +54,7 @@ from scipy.stats import qmc
 
 from ..space import Choice, Distribution, Float, Int, Space
 from ..trial import Trial, TrialState
+from . import nsga2
 from .base import Strategy, Suggestion
 
 __all__ = ["GeneticStrategy", "default_population"]
@@ -263,6 +264,8 @@ class GeneticStrategy(Strategy):
 
     def _pool(self, trials: Sequence[Trial], gens: Sequence[int], g: int) -> list[Trial]:
         done = [t for t, tg in zip(trials, gens) if tg < g and math.isfinite(self.loss(t)) and self._valid(t)]
+        if self.directions:  # several objectives: NSGA-II's order (Pareto rank, then crowding)
+            return nsga2.select(done, self.directions, self.population)
         done.sort(key=lambda t: (self.loss(t), t.number))
         return done[: self.population]
 

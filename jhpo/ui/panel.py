@@ -221,11 +221,12 @@ class Panel(StudyObserver):
         meta = study.meta
         target = meta.get("objective") or ""
         space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
-        direction = _("maximize") if study.direction == "maximize" else _("minimize")
+        names = study.objective_names if study.is_multi else [target]  # several objectives: each one
+        goal = ", ".join(f"{_(d.value)} <code>{html.escape(n)}</code>" for d, n in zip(study.directions, names))
         self.header.value = _CSS + (
             f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
-            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {direction} "
-            f"<code>{html.escape(target)}</code></div><div class='jhpo-muted'>{space}</div>"
+            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {goal}"
+            f"</div><div class='jhpo-muted'>{space}</div>"
         )
 
     def bundle(self, final: bool = False) -> dict[str, Any]:
@@ -329,7 +330,7 @@ class Panel(StudyObserver):
         self.n_failed = sum(t.state is TrialState.FAILED for t in trials)
         self.n_pruned = sum(t.state is TrialState.PRUNED for t in trials)
         # the study's own rule (compared at equal budget, jhpo.budget), so the panel agrees with the result
-        self.best = budget_best(trials, self.study.direction) if self.study else None
+        self.best = budget_best(trials, self.study.direction) if self.study and not self.study.is_multi else None
 
     def _poll(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -403,6 +404,9 @@ class Panel(StudyObserver):
     def _best_text(self) -> str:
         _ = self._
         best = self.best
+        if self.study is not None and self.study.is_multi:  # no single best: the front's size
+            front = len(self.study.best_trials)
+            return f"<div>{_('Pareto front')}: <span class='jhpo-best'>{front}</span> {_('trials')}</div>"
         if best is None:
             return f"<div class='jhpo-muted'>{_('Best')}: -</div>"
         return (

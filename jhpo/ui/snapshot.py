@@ -121,6 +121,11 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
         head += f" &middot; <i>{_('running')}</i>"
     space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
     body = [head + "</div>", f"<div style='font-family:sans-serif;font-size:12px'>{space}</div>"]
+    if study.is_multi:  # several objectives: no best, a front (result.pareto_front lists it)
+        body.append(
+            f"<div style='font-family:sans-serif;font-size:13px;margin:4px 0'>{_('Pareto front')}: "
+            f"<b>{len(study.best_trials)}</b> {_('trials')}</div>"
+        )
     if best is not None:
         chips = " &middot; ".join(
             f"<span style='color:var(--jp-ui-font-color2, #666)'>{html.escape(k)}</span> "

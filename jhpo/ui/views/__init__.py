@@ -15,6 +15,7 @@ from .history import HistoryView
 from .importance import ImportanceView
 from .parallel import ParallelView
 from .params import ParamsView
+from .pareto import ParetoView
 from .population import PopulationView
 from .surrogate import SurrogateView
 from .table import TableView
@@ -27,6 +28,7 @@ __all__ = [
     "HistoryView",
     "ImportanceView",
     "ParallelView",
+    "ParetoView",
     "ParamsView",
     "Points",
     "PopulationView",
@@ -46,4 +48,5 @@ VIEWS: list[type[View]] = [
     SurrogateView,
     BracketsView,
     GenerationsView,
+    ParetoView,
 ]

@@ -104,7 +104,11 @@ class GridStrategy(Strategy):
 
     def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
         searched = self.space.searched
-        start = 1 + max((int(t.info["grid_index"]) for t in trials if "grid_index" in t.info), default=-1)
+        # A grid index means something only in the walk that gave it: a study resumed with another
+        # budget or seed walks another order (or other levels), and restarts it, skipping what ran.
+        walk = self._walk()
+        mine = [t for t in trials if "grid_index" in t.info and t.info.get("grid_walk", walk) == walk]
+        start = 1 + max((int(t.info["grid_index"]) for t in mine), default=-1)
         seen = {searched.key(t.params) for t in trials}
         out: list[Suggestion] = []
         for index, params in itertools.islice(enumerate(self.points()), start, None):
@@ -112,8 +116,12 @@ class GridStrategy(Strategy):
                 break
             if searched.key(params) in seen:
                 continue
-            out.append(Suggestion(params, {"grid_index": index}))
+            out.append(Suggestion(params, {"grid_index": index, "grid_walk": walk}))
         return out
+
+    def _walk(self) -> str:
+        shape = "x".join(str(len(v)) for v in self.levels.values())
+        return f"spread:{self._scramble}:{shape}" if self.spread else f"lexicographic:{shape}"
 
 
 def _size(levels: Levels) -> int:

@@ -206,3 +206,17 @@ def test_grid_magic_fits_trials_and_says_so(ip) -> None:  # type: ignore[no-unty
     assert len(df) <= 30
     assert all(df[f"params_{n}"].nunique() >= 2 for n in ("depth", "lr", "frac", "kind"))
     assert res.best_params["kind"] == "entropy"
+
+
+def test_grid_resumed_with_a_larger_budget_still_visits_every_point(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # 30 trials walk the 75-point grid in a space-filling order; resumed with --trials 100 the walk is
+    # lexicographic: its indices are not the first walk's, so it must not skip points by index.
+    space = {"C": jhpo.loguniform(1e-3, 1e3), "g": jhpo.loguniform(1e-6, 1.0), "k": jhpo.choice("a", "b", "c")}
+    db = str(tmp_path / "s.db")
+    with pytest.warns(UserWarning, match="space-filling order"):
+        s = jhpo.Study(space, strategy="grid", storage=db, name="g", strategy_options={"n_trials": 30})
+    s.optimize(lambda t: 0.0, n_trials=30)
+    again = jhpo.Study(space, strategy="grid", storage=db, name="g", resume=True, strategy_options={"n_trials": 100})
+    again.optimize(lambda t: 0.0, n_trials=70)
+    keys = {tuple(t.params.values()) for t in again.trials}
+    assert len(keys) == len(again.trials) == 75 and again.stop_reason == "exhausted"

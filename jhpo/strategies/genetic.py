@@ -264,10 +264,18 @@ class GeneticStrategy(Strategy):
 
     def _pool(self, trials: Sequence[Trial], gens: Sequence[int], g: int) -> list[Trial]:
         done = [t for t, tg in zip(trials, gens) if tg < g and math.isfinite(self.loss(t)) and self._valid(t)]
-        if self.directions:  # several objectives: NSGA-II's order (Pareto rank, then crowding)
-            return nsga2.select(done, self.directions, self.population)
-        done.sort(key=lambda t: (self.loss(t), t.number))
-        return done[: self.population]
+        return self.select(done, self.population)
+
+    def select(self, scored: Sequence[Trial], k: int) -> list[Trial]:
+        """The selection step: the ``k`` survivors among ``scored`` (completed trials), best first.
+
+        One objective: the ``k`` smallest losses (ties go to the older trial). Several objectives:
+        NSGA-II's order (Pareto rank, then crowding distance). Parents are then drawn from the
+        survivors by tournaments on their rank.
+        """
+        if self.directions:
+            return nsga2.select(scored, self.directions, k)
+        return sorted(scored, key=lambda t: (self.loss(t), t.number))[:k]
 
     def _next_member(
         self,

@@ -29,23 +29,24 @@ class GridStrategy(Strategy):
 
     When the budget (``n_trials``, less one for the baseline) is smaller than
     the full grid, walking it in lexicographic order would vary only the last
-    parameters. The grid then warns and, by default (``fit="levels"``), uses
+    parameters. The grid then warns and, by default (``fit="order"``), visits
+    the full grid in a space-filling order: the grid points nearest to the
+    points of a scrambled Sobol sequence, in the sequence's order (see
+    :func:`_spread`), so every level of every parameter comes up early and
+    every parameter varies within four trials. With ``fit="levels"`` it uses
     fewer levels per parameter so that the whole grid fits the budget (see
-    :func:`fit_levels`); if even two levels of every number do not fit, it
-    visits the full grid in a space-filling order (the order in which a
-    scrambled Sobol sequence reaches its cells), so that every parameter
-    varies from the first trials on. With ``fit="order"`` it always does the
-    latter. On the quality benchmark (``benchmarks/results/grid.md``) fitting
-    the levels scored higher than the spread-out full grid wherever a
-    two-level factorial fits, and the spread-out full grid scored higher than
-    a spread-out two-level grid where it does not. A point already evaluated
-    (the baseline, or trials of a resumed study) is skipped.
+    :func:`fit_levels`), falling back to the order when even two levels of
+    every number do not fit. On the quality benchmark
+    (``benchmarks/results/grid.md``) the order scored higher than the fitted
+    levels at 10, 20 and 30 trials. A point already evaluated (the baseline,
+    or trials of a resumed study) is skipped.
 
     Parameters
     ----------
     space : Space
     seed : int, optional
-        Ignored: a grid is the same walk every time.
+        Scrambles the space-filling order (a budget smaller than the grid);
+        without a seed the scramble is fixed, so a grid repeats its walk.
     direction : {"maximize", "minimize"}
     grid_points : int
         Levels of a float in the full grid.
@@ -53,8 +54,9 @@ class GridStrategy(Strategy):
         The trial budget (unknown: the full grid).
     baseline : bool
         Whether one of ``n_trials`` goes to the cell's defaults.
-    fit : {"levels", "order"}
-        What to do with a budget smaller than the full grid.
+    fit : {"order", "levels"}
+        What to do with a budget smaller than the full grid: visit the full
+        grid in a space-filling order, or fit fewer levels per parameter.
     """
 
     name = "grid"
@@ -69,14 +71,16 @@ class GridStrategy(Strategy):
         grid_points: int = 5,
         n_trials: int | None = None,
         baseline: bool = False,
-        fit: str = "levels",
+        fit: str = "order",
     ) -> None:
         super().__init__(space, seed, direction)
         if grid_points < 1:
             raise ValueError(f"--grid-points must be at least 1, but got {grid_points}")
         if fit not in ("levels", "order"):
-            raise ValueError(f"grid fit must be 'levels' or 'order', but got {fit!r}")
+            raise ValueError(f"grid fit must be 'order' or 'levels', but got {fit!r}")
         self.grid_points = grid_points
+        # The space-filling order's scramble: the seed's, or a fixed one (a grid repeats unless told).
+        self._scramble = 0 if seed is None else int(seed)
         searched = space.searched
         self.levels: Levels = searched.grid_levels(grid_points)
         self.spread = False  # lexicographic walk
@@ -105,12 +109,16 @@ class GridStrategy(Strategy):
 
     def points(self) -> Iterator[dict[str, Value]]:
         """The grid points in the order they are visited."""
-        raw = _spread(self.levels) if self.spread else _lexicographic(self.levels)
+        raw = _spread(self.space.searched, self.levels, self._scramble) if self.spread else _lexicographic(self.levels)
         return _distinct(self.space.searched, raw)
 
     def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
         searched = self.space.searched
-        start = 1 + max((int(t.info["grid_index"]) for t in trials if "grid_index" in t.info), default=-1)
+        # A grid index means something only in the walk that gave it: a study resumed with another
+        # budget or seed walks another order (or other levels), and restarts it, skipping what ran.
+        walk = self._walk()
+        mine = [t for t in trials if "grid_index" in t.info and t.info.get("grid_walk", walk) == walk]
+        start = 1 + max((int(t.info["grid_index"]) for t in mine), default=-1)
         seen = {searched.key(t.params) for t in trials}
         out: list[Suggestion] = []
         for index, params in itertools.islice(enumerate(self.points()), start, None):
@@ -118,8 +126,12 @@ class GridStrategy(Strategy):
                 break
             if searched.key(params) in seen:
                 continue
-            out.append(Suggestion(params, {"grid_index": index}))
+            out.append(Suggestion(params, {"grid_index": index, "grid_walk": walk}))
         return out
+
+    def _walk(self) -> str:
+        shape = "x".join(str(len(v)) for v in self.levels.values())
+        return f"spread:{self._scramble}:{shape}" if self.spread else f"lexicographic:{shape}"
 
 
 def _size(levels: Levels) -> int:
@@ -152,8 +164,9 @@ def _note(n_trials: int, full: int, levels: Levels, spread: bool) -> str:
     shape = " x ".join(str(len(v)) for v in levels.values())
     if spread:
         return (
-            f"--trials {n_trials} is smaller than the grid ({_size(levels)} points, {shape} levels; the full grid "
-            f"has {full}): the grid visits its points in a space-filling order so that every parameter varies"
+            f"--trials {n_trials} is smaller than the grid ({_size(levels)} points, {shape} levels): the grid "
+            f"visits its points in a space-filling order so that every parameter varies within the budget; "
+            f"give --trials {full} (or more) for the whole grid"
         )
     return (
         f"--trials {n_trials} is smaller than the full grid ({full} points): the grid uses {shape} levels "
@@ -205,19 +218,24 @@ def _lexicographic(levels: Levels) -> Iterator[dict[str, Value]]:
         yield dict(zip(levels, combo))
 
 
-def _spread(levels: Levels) -> Iterator[dict[str, Value]]:
-    """Grid points in the order a scrambled Sobol sequence (fixed seed) first lands in their cells.
+def _spread(space: Space, levels: Levels, seed: int) -> Iterator[dict[str, Value]]:
+    """Grid points in the order a scrambled Sobol sequence (seeded) first lands on them.
 
-    A prefix of this order covers every level of every parameter early (the first points of a
-    Sobol sequence are balanced in each coordinate). Once new cells get rare, the rest of the
-    grid follows in lexicographic order, so the walk still visits every point once.
+    Each Sobol point goes to the nearest level of every number (in the unit-cube encoding, so
+    log levels are as far apart as they look) and to an equal share of a choice's values. A
+    prefix of this order covers every level of every parameter early (the first points of a
+    Sobol sequence are balanced in each coordinate), and the ends of a range, which the grid
+    includes and which are often the worst values, get half a share. Once new points get rare,
+    the rest of the grid follows in lexicographic order, so the walk still visits every point
+    once.
     """
     names = list(levels)
     sizes = np.array([len(levels[n]) for n in names])
+    units = [_level_units(space[n], levels[n]) for n in names]
     seen: set[tuple[int, ...]] = set()
     total = _size(levels)
     if names:
-        engine = qmc.Sobol(d=len(names), scramble=True, seed=0)
+        engine = qmc.Sobol(d=len(names), scramble=True, seed=seed)
         misses = 0
         while len(seen) < total and misses < 1024:
             with warnings.catch_warnings():
@@ -225,7 +243,7 @@ def _spread(levels: Levels) -> Iterator[dict[str, Value]]:
                 block = engine.random(256)
             misses += 256
             for u in block:
-                cell = tuple(int(i) for i in np.minimum((u * sizes).astype(int), sizes - 1))
+                cell = tuple(_snap(x, at, m) for x, at, m in zip(u, units, sizes))
                 if cell not in seen:
                     seen.add(cell)
                     misses = 0
@@ -233,3 +251,14 @@ def _spread(levels: Levels) -> Iterator[dict[str, Value]]:
     for cell in itertools.product(*(range(s) for s in sizes)):
         if cell not in seen:
             yield {n: levels[n][i] for n, i in zip(names, cell)}
+
+
+def _level_units(dist: Distribution, values: list[Value]) -> np.ndarray | None:
+    """Where a number's levels sit in the unit cube (None for a choice: its values are not ordered)."""
+    return None if isinstance(dist, Choice) else np.array([dist.to_unit(v) for v in values])
+
+
+def _snap(u: float, at: np.ndarray | None, m: int) -> int:
+    if at is None:
+        return min(int(u * m), m - 1)
+    return int(np.argmin(np.abs(at - u)))

@@ -34,9 +34,11 @@ import cloudpickle
 from . import capture, checkpoints
 from .annotations import PARAMS, CellTemplate
 from .capture import BoundedWriter
+from .direction import Direction
+from .errors import ObjectiveError
+from .execution.outcome import check_value
 from .reports import worker_hook
 from .runner import CellRunner
-from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
 
 __all__ = ["Blob", "TaskSpec", "preload", "run_trial"]
@@ -280,7 +282,7 @@ def _worker_name() -> str:
 
 
 def _better(value: float, best: float | None, direction: str) -> bool:
-    return best is None or (value > best if direction == "maximize" else value < best)
+    return Direction.parse(direction).better(value, best)
 
 
 def _changed_names(produced: dict[str, Any]) -> tuple[bytes | None, str | None]:
@@ -381,7 +383,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                     raw = spec.fn(trial)
                 finally:
                     out["stdout"], out["stderr"] = so.getvalue(), se.getvalue()
-        out["value"] = _check_value(raw)
+        out["value"] = check_value(raw)
     except TrialPruned as exc:
         out["state"], out["error"] = "pruned", exc.reason
         out["value"] = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None

@@ -28,15 +28,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import UsageProblem
+from ..direction import Direction
+from ..errors import SearchExhausted, UsageProblem
+from ..execution import Limits, run_trial
 from ..space import Space, Value
 from ..storage import Storage, open_storage
 from ..strategies import _STRATEGIES, make_strategy
-from ..study import SearchExhausted, Study
+from ..study import Study
 from ..trial import Trial, TrialState
 
 __all__ = [
@@ -94,13 +96,13 @@ def best_so_far(trials: Sequence[Trial], direction: str, n: int | None = None) -
 
     A strategy that ran out of configurations (a finished grid) keeps its last best.
     """
-    sign = 1.0 if direction == "maximize" else -1.0
+    way = Direction.parse(direction)
     out, best = [], math.nan
     for t in trials:
         if t.state is TrialState.INTERRUPTED:
             continue  # it does not count against the budget, so it takes no step on the x axis
         if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
-            if math.isnan(best) or sign * t.value > sign * best:
+            if way.better(t.value, best):
                 best = t.value
         out.append(best)
     n = len(out) if n is None else n
@@ -108,8 +110,9 @@ def best_so_far(trials: Sequence[Trial], direction: str, n: int | None = None) -
     return np.asarray(out, dtype=float)
 
 
-class RaceObserver:
-    """Hooks a race view implements (all optional)."""
+class RaceObserver(Protocol):
+    """Hooks a race view implements (subclass for no-op defaults; a view need not, so it
+    imports nothing of this module at run time)."""
 
     def on_race_start(self, race: Race) -> None:
         pass
@@ -240,32 +243,32 @@ class Race:
         except SearchExhausted:
             racer.done = True
             return None
-        trial = racer.study.run_trial(self.fn, trial)  # KeyboardInterrupt: marked interrupted, re-raised
+        trial = run_trial(racer.study, self.fn, trial)  # KeyboardInterrupt: marked interrupted, re-raised
         racer.spent += time.perf_counter() - t0  # asking counts too: a slow model is a real cost
         racer.elapsed.append(racer.spent)
         return trial
 
     def run(self) -> RaceResult:
-        """Run the race to its end (or to :meth:`stop` / Ctrl-C) and return the result."""
+        """Run the race to its end (or to :meth:`stop` / Ctrl-C) and return the result.
+
+        The stop and time rules are the search loop's (:class:`jhpo.execution.Limits`), applied
+        between rounds, and each trial runs as in :meth:`Study.optimize <jhpo.study.Study.optimize>`
+        (:func:`jhpo.execution.run_trial`); what is the race's own is the round.
+        """
         self._stop.clear()
-        self.started = started = time.monotonic()
+        limits = Limits(self.timeout)
+        self.started = limits.started
         for obs in self.observers:
             obs.on_race_start(self)
         reason = "done"
         self.rounds = 0
         try:
             while not all(r.done for r in self.racers):
-                if self._stop.is_set():  # only between rounds: every racer has had the same number of turns
-                    reason = "stopped"
+                # only between rounds: every racer has had the same number of turns
+                reason = limits.reason(self._stop.is_set()) or "done"
+                if reason != "done":
                     break
-                if self.timeout is not None and time.monotonic() - started >= self.timeout:
-                    reason = "timeout"
-                    break
-                for racer in self.racers:  # one trial of each in turn: fair whenever it stops
-                    trial = self._step(racer)
-                    for obs in self.observers:
-                        obs.on_race_step(self, racer.strategy, racer.seed, trial)
-                self.rounds += 1
+                self._round()
         except KeyboardInterrupt:
             reason = "interrupted"
         self.stop_reason = reason
@@ -274,6 +277,13 @@ class Race:
         for obs in self.observers:
             obs.on_race_end(self, result)
         return result
+
+    def _round(self) -> None:
+        for racer in self.racers:  # one trial of each in turn: fair whenever it stops
+            trial = self._step(racer)
+            for obs in self.observers:
+                obs.on_race_step(self, racer.strategy, racer.seed, trial)
+        self.rounds += 1
 
     def result(self, rounds: int | None = None) -> RaceResult:
         """The race as it stands (during the race too: a view draws from this).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .capture import bound_text, clean_text
-from .trial import Trial, TrialState
+from .trial import RunFacts, Trial, TrialState
 
 __all__ = ["RecordProblem", "clean_meta", "meta_from_json", "trial_from_row"]
 
@@ -81,6 +81,7 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
     trial = Trial(number=number, params={})
     trial.params = _params(_json(params, {}, noter("params")), noter("params"))
     trial.info = _dict(_json(info, {}, noter("info")), noter("info"))
+    trial.run = _run_facts(trial.info)
     trial.intermediate = _intermediate(_json(inter, {}, noter("intermediate")), noter("intermediate"))
     trial.datetime_start = _time(start, noter("datetime_start"))
     trial.datetime_end = _time(end, noter("datetime_end"))
@@ -100,6 +101,17 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
         noter("value")("a complete trial without a value; shown as failed")
         trial.state, trial.error = TrialState.FAILED, "the study file holds no value for this complete trial"
     return trial
+
+
+def _run_facts(info: dict[str, Any]) -> RunFacts | None:
+    """The execution facts out of ``info``: under :attr:`RunFacts.KEY`, or as loose keys written by
+    older versions (recognised by their ``worker`` label, which every trial run on a worker had)."""
+    stored = info.pop(RunFacts.KEY, None)
+    if isinstance(stored, dict):
+        return RunFacts.from_json(stored)
+    if not isinstance(info.get("worker"), str):
+        return None
+    return RunFacts.from_json({k: info.pop(k) for k in RunFacts.LEGACY if k in info})
 
 
 def _params(value: Any, note: Any) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from urllib.parse import quote
 from ._records import RecordProblem, meta_from_json, trial_from_row
 from .capture import bound_text, clean_text
 from .storage_errors import StorageError, StorageFull, StorageReadOnly, fault
-from .trial import Trial, TrialState
+from .trial import RunFacts, Trial, TrialState
 
 __all__ = [
     "DEFAULT_PATH",
@@ -132,7 +132,8 @@ def _row(trial: Trial) -> tuple[Any, ...]:
         trial.state.value,
         trial.value,
         json.dumps(trial.params),
-        json.dumps(trial.info),
+        # the execution facts travel in the info column under a reserved key (no schema change)
+        json.dumps(trial.info if trial.run is None else {**trial.info, RunFacts.KEY: trial.run.to_json()}),
         json.dumps({str(k): v for k, v in trial.intermediate.items()}),
         trial.datetime_start,
         trial.datetime_end,

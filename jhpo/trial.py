@@ -7,12 +7,12 @@ import enum
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .space import Value
 
-__all__ = ["Trial", "TrialPruned", "TrialState", "report"]
+__all__ = ["RunFacts", "Trial", "TrialPruned", "TrialState", "report"]
 
 
 class TrialState(str, enum.Enum):
@@ -39,6 +39,51 @@ class TrialPruned(Exception):
 
 
 @dataclass
+class RunFacts:
+    """Where and how a trial ran, as its execution reports it (trials on workers; None in process).
+
+    Attributes
+    ----------
+    worker : str
+        The worker's label: ``"process 1 (pid 4242)"``, a Dask worker address,
+        ``"ThreadPoolExecutor slot 1 (pid 4242)"``.
+    host, pid
+        The machine and process that ran it (None until the result is back).
+    seconds, cpu_seconds
+        Wall and CPU time of the trial inside the worker.
+    names_not_sent : str, optional
+        Why the names the cell set did not travel back (the notebook re-runs it if it stays best).
+    """
+
+    worker: str = ""
+    host: str | None = None
+    pid: int | None = None
+    seconds: float | None = None
+    cpu_seconds: float | None = None
+    names_not_sent: str | None = None
+
+    #: The key they are stored under in the info column of a study file (a reserved name).
+    KEY = "__run__"
+    #: The keys these facts had in ``Trial.info`` before they were declared (old study files).
+    LEGACY = ("worker", "host", "pid", "seconds", "cpu_seconds", "names_not_sent")
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunFacts:
+        """The facts in ``data`` (unknown keys and values of the wrong type are left out)."""
+        numbers = {"pid": (int,), "seconds": (int, float), "cpu_seconds": (int, float)}
+        out = cls()
+        for f in fields(cls):
+            v = data.get(f.name)
+            if isinstance(v, bool) or not isinstance(v, numbers.get(f.name, (str,))):
+                continue
+            setattr(out, f.name, float(v) if isinstance(v, int) and f.name != "pid" else v)
+        return out
+
+
+@dataclass
 class Trial:
     """One evaluation of the objective.
 
@@ -56,6 +101,8 @@ class Trial:
         budget, why it was chosen, ...), and ``baseline: True`` for the defaults.
     intermediate : dict
         ``{step: value}`` from :func:`report`.
+    run : RunFacts or None
+        Where and how it ran, for trials run on workers.
     """
 
     number: int
@@ -69,6 +116,7 @@ class Trial:
     stdout: str = ""
     stderr: str = ""
     error: str | None = None
+    run: RunFacts | None = None
     # The study installs this hook while the trial runs; it decides pruning.
     _should_prune: Callable[[Trial, int], str | None] | None = field(default=None, repr=False, compare=False)
 
@@ -109,6 +157,7 @@ class Trial:
             "stdout": self.stdout,
             "stderr": self.stderr,
             "error": self.error,
+            "run": self.run.to_json() if self.run is not None else None,
         }
 
     def start(self) -> None:

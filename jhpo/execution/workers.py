@@ -23,7 +23,7 @@ from ..budget import outranks, trial_budget
 from ..errors import UsageProblem
 from ..reports import ReportChannel, channel_for, late_decision, pump
 from ..runner import CellRunner
-from ..trial import Trial, TrialState
+from ..trial import RunFacts, Trial, TrialState
 from . import shipping
 from .base import ExecutorError, Running
 from .dask import DaskBackend, dask_client
@@ -146,7 +146,7 @@ class WorkerExecution:
                 "checkpoint": checkpoints.take(study, trial),  # its parent's state, for jhpo.checkpoint
             }
             future = self.backend.submit(slot, msg)
-            trial.info["worker"] = self.backend.label(slot)
+            trial.run = RunFacts(worker=self.backend.label(slot))
             self.running[future] = Running(trial, future, slot, msg, time.monotonic())
         study.save_started(trials)  # the panel (and a later reader of the file) sees where each runs
 
@@ -262,17 +262,16 @@ def _record(
 
 def _run_facts(trial: Trial, res: dict[str, Any]) -> None:
     """Where and how long the trial ran, as the worker reports it."""
-    label = str(trial.info.get("worker", ""))
+    facts = trial.run if trial.run is not None else RunFacts()
+    label = facts.worker
     if str(res["pid"]) not in label and res["worker"] != label:  # a generic executor: now we know where it ran
-        trial.info["worker"] = f"{label} ({res['worker']})" if label else res["worker"]
-    trial.info.update(
-        host=res["host"],
-        pid=res["pid"],
-        seconds=round(res["seconds"], 4),
-        cpu_seconds=round(res.get("cpu_seconds", 0.0), 4),
-    )
+        facts.worker = f"{label} ({res['worker']})" if label else res["worker"]
+    facts.host, facts.pid = res["host"], res["pid"]
+    facts.seconds = round(res["seconds"], 4)
+    facts.cpu_seconds = round(res.get("cpu_seconds", 0.0), 4)
     if res.get("names_skipped"):  # the notebook will re-run this configuration if it stays the best
-        trial.info["names_not_sent"] = res["names_skipped"]
+        facts.names_not_sent = res["names_skipped"]
+    trial.run = facts
 
 
 def _keep_names(study: Study, runner: CellRunner | None, trial: Trial, res: dict[str, Any]) -> None:

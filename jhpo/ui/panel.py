@@ -415,7 +415,7 @@ class Panel(StudyObserver):
         rows = []
         for t in running:  # parallel runs: one line per running trial, with the worker that runs it
             tag = f" <span class='jhpo-muted'>({_('the cell defaults')})</span>" if t.info.get("baseline") else ""
-            worker = t.info.get("worker")
+            worker = t.run.worker if t.run is not None else t.info.get("worker")
             where = f" <span class='jhpo-muted'>@ {html.escape(str(worker))}</span>" if worker else ""
             rows.append(f"<div>{_('Running trial')} {t.number}{tag}{where}{_params_table(t.params)}</div>")
         return "".join(rows)

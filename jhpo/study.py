@@ -68,6 +68,13 @@ def default_name(space: Space, meta: Mapping[str, Any]) -> str:
     return f"{stem or 'study'}-{secrets.token_hex(2)}"
 
 
+def _check_name(name: str | None) -> None:
+    if name is not None and not name.strip():
+        raise UsageProblem("the study name is empty; give a name (--study NAME) or leave it out for a generated one")
+    if name is not None and clean_text(name) != name:
+        raise UsageProblem(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
+
+
 class Study:
     """A hyperparameter search: its space, strategy, direction and trials.
 
@@ -132,12 +139,7 @@ class Study:
             strategy, self.space, seed=seed, direction=direction, **dict(strategy_options or {})
         )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
-        if name is not None and not name.strip():
-            raise UsageProblem(
-                "the study name is empty; give a name (--study NAME) or leave it out for a generated one"
-            )
-        if name is not None and clean_text(name) != name:
-            raise UsageProblem(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
+        _check_name(name)
         self.direction = direction
         self.seed = seed
         self.strategy_options = dict(strategy_options or {})
@@ -160,6 +162,21 @@ class Study:
         self._lost_checked = time.monotonic()
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []
+        self._open(resume, allow_changes)
+        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
+            self.strategy = make_strategy(
+                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
+            )
+        self._queue: list[Suggestion] = []
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self.stop_reason: str | None = None
+
+    # -- identity and resume -------------------------------------------------------
+
+    def _open(self, resume: bool, allow_changes: bool) -> None:
+        """Create the stored study, or continue the stored one of this name (``resume``)."""
         stored = self.storage.load_meta(self.name)
         #: Whether this Study made its stored study (``resume`` of a name not stored yet starts it).
         self.created = stored is None
@@ -176,17 +193,6 @@ class Study:
                 self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)
-        if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
-            self.strategy = make_strategy(
-                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
-            )
-        self._queue: list[Suggestion] = []
-        self._stop = threading.Event()
-        self._unpaused = threading.Event()
-        self._unpaused.set()
-        self.stop_reason: str | None = None
-
-    # -- identity and resume -------------------------------------------------------
 
     def _refuse_missing(self) -> None:
         """``resume`` of a name not stored: refuse when a stored study looks like the one meant.

@@ -589,7 +589,7 @@ def race_cell(
     -------
     RaceResult
     """
-    from ..cell import DEFAULT_TRIALS, _strategy_options, open_study, parse_tunable
+    from ..cell import parse_tunable
     from ..runner import CellRunner
 
     if repeat < 1:
@@ -598,26 +598,34 @@ def race_cell(
     runner = CellRunner(
         template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
     )
+    race = _cell_race(template, runner, opts, strategies, repeat)
+    race.observers.extend(observers)
+    result = race.run()
+    if opts.apply and runner.best is not None:
+        namespace.update(runner.best[2])  # the best of every racer's trials
+    return result
+
+
+def _cell_race(
+    template: Any, runner: Callable[[Trial], Any], opts: Any, strategies: Sequence[str], repeat: int
+) -> Race:
+    """The race of a cell: its space, its defaults as every racer's baseline, studies opened as the magic does."""
+    from ..cell import DEFAULT_TRIALS, _strategy_options, open_study
+
     base = opts.seed if opts.seed is not None else 0
-    name = opts.study or default_race_name()
-    race = Race(
+    return Race(
         template.space,
         runner,
         strategies,
         n_trials=opts.trials or DEFAULT_TRIALS,
         seeds=[base + i for i in range(repeat)],
         direction=opts.direction,
-        name=name,
+        name=opts.study or default_race_name(),
         baseline=dict(template.defaults) if opts.baseline else None,
         study_factory=lambda s, k, n: open_study(template, opts, name=n, strategy=s, seed=k),
         strategy_options=_strategy_options(opts),
         timeout=opts.timeout,
     )
-    race.observers.extend(observers)
-    result = race.run()
-    if opts.apply and runner.best is not None:
-        namespace.update(runner.best[2])  # the best of every racer's trials
-    return result
 
 
 def load_race(name: str, storage: str | Storage | None = None) -> RaceResult:

@@ -154,7 +154,7 @@ class Batches:
         out = []
         for trial in reversed(self.pending):
             value: list[float] = []
-            thread = threading.Thread(target=lambda t=trial: value.append(self.fn(t)))
+            thread = threading.Thread(target=lambda t=trial, v=value: v.append(self.fn(t)))
             thread.start()
             thread.join()
             self.threads.add(thread.ident or 0)

@@ -416,13 +416,15 @@ class RaceResult:
         import pandas as pd
 
         return pd.DataFrame(self.ranking_rows()).sort_values(
-            ["mean_rank", "mean_best"], ascending=[True, self.direction == "minimize"], ignore_index=True
+            ["mean_rank", "mean_best"],
+            ascending=[True, Direction.parse(self.direction) is Direction.MINIMIZE],
+            ignore_index=True,
         )
 
     def ranking_rows(self) -> list[dict[str, Any]]:
         """The ranking as plain rows (unsorted), for views that do not use pandas."""
         curves = self.curves
-        sign = 1.0 if self.direction == "maximize" else -1.0
+        sign = Direction.parse(self.direction).sign
         n_strat, n_seed = len(self.strategies), len(self.seeds)
         final = np.full((n_strat, n_seed), np.nan)
         reach = np.full((n_strat, n_seed), np.nan)
@@ -469,7 +471,7 @@ class RaceResult:
         """The ranking as text (what a terminal shows)."""
         rows = sorted(
             self.ranking_rows(),
-            key=lambda r: (r["mean_rank"], -r["mean_best"] if self.direction == "maximize" else r["mean_best"]),
+            key=lambda r: (r["mean_rank"], Direction.parse(self.direction).loss(r["mean_best"])),
         )
         k = len(self.seeds)
         head = (

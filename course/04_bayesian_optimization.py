@@ -26,6 +26,7 @@ threadpool_limits(1)
 plt.rcParams["figure.figsize"] = (9, 3.5)
 
 import jhpo
+from jhpo import insights
 
 
 def score(x):
@@ -43,8 +44,9 @@ print(f"the true best: x = {xs[true.argmax()]:.2f}, score {true.max():.3f} (the 
 # `jhpo.Study` is what `%%tune` runs on. Here the study lives in memory (`storage=":memory:"`) so
 # that every run of the notebook starts from scratch, and we drive it by hand: `ask()` proposes a
 # trial, `tell()` reports its score. Three scattered points first (the *initial design*; the model
-# needs some data), then four model-guided steps. `study.strategy.slice(...)` returns what the model
-# believes along `x`: mean, uncertainty, acquisition and the point it would pick.
+# needs some data), then four model-guided steps. `insights.surrogate(study, trials, ["x"])` fits the
+# model on those trials, as the strategy does, and returns what it believes along `x`: mean,
+# uncertainty, acquisition and the point it would pick.
 
 # %%
 study = jhpo.Study({"x": jhpo.uniform(0, 3)}, strategy="bayes", seed=0, storage=":memory:",
@@ -56,16 +58,16 @@ print("initial design:", [round(t.params["x"], 2) for t in study.trials])
 
 fig, axes = plt.subplots(2, 4, figsize=(13, 5), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
 for step in range(4):
-    view = study.strategy.slice(study.trials, ["x"], resolution=120)
-    x_axis, mean, std = np.array(view["axes"][0]), view["mean"], view["std"]
+    view = insights.surrogate(study, study.trials, ["x"], resolution=120)
+    x_axis, mean, std = np.array(view.axes[0]), view.mean, view.std
     top, bottom = axes[0, step], axes[1, step]
     top.plot(xs, true, "k:", lw=1, label="true score (unknown)")
     top.plot(x_axis, mean, "C0", label="model mean")
     top.fill_between(x_axis, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.2, label="± 2 std")
-    top.plot([p["x"] for p, _ in view["observed"]], [v for _, v in view["observed"]], "ko", label="trials")
-    bottom.fill_between(x_axis, view["acquisition"], color="C1", alpha=0.6)
-    bottom.axvline(view["next"]["x"], color="C3")
-    top.axvline(view["next"]["x"], color="C3", lw=1)
+    top.plot(*view.observed_along("x"), "ko", label="trials")
+    bottom.fill_between(x_axis, view.acquisition, color="C1", alpha=0.6)
+    bottom.axvline(view.next["x"], color="C3")
+    top.axvline(view.next["x"], color="C3", lw=1)
     top.set_title(f"after {len(study.trials)} trials", fontsize=10)
     trial = study.ask()                      # the strategy's proposal (refined beyond the plotted grid)
     study.tell(trial, score(trial.params["x"]))
@@ -117,22 +119,22 @@ gamma = 1.0    # tune: loguniform(1e-4, 1e2)
 accuracy = SVC(C=C, gamma=gamma).fit(X_train, y_train).score(X_val, y_val)
 
 # %% [markdown]
-# What does the model believe now? The same `slice` in two dimensions: the mean (the model's map of
+# What does the model believe now? The same `surrogate` in two dimensions: the mean (the model's map of
 # accuracy), its uncertainty (low where trials are, so the map is trustworthy there) and the
 # acquisition (where it would look next). Dots are the trials, the star is the next proposal.
 
 # %%
-view = bayes.study.strategy.slice(bayes.trials, ["C", "gamma"], resolution=40)
-Cs, gammas = np.array(view["axes"][0]), np.array(view["axes"][1])
+view = insights.surrogate(bayes.study, bayes.trials, ["C", "gamma"], resolution=40)
+Cs, gammas = np.array(view.axes[0]), np.array(view.axes[1])
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), sharey=True)
 # Far from every trial the model's guesses run beyond what accuracy can be: clip them for the picture.
-shown = {"mean": np.clip(view["mean"], 0, 1), "std": np.clip(view["std"], 0, 0.3), "acquisition": view["acquisition"]}
+shown = {"mean": np.clip(view.mean, 0, 1), "std": np.clip(view.std, 0, 0.3), "acquisition": view.acquisition}
 for ax, key, title in zip(axes, ("mean", "std", "acquisition"),
                           ("model mean (accuracy)", "model uncertainty (std, up to 0.3)", "expected improvement")):
     cs = ax.contourf(Cs, gammas, np.asarray(shown[key]).T, levels=20, cmap="viridis")
     fig.colorbar(cs, ax=ax)
-    ax.scatter([p["C"] for p, _ in view["observed"]], [p["gamma"] for p, _ in view["observed"]], c="white", edgecolor="k", s=25)
-    ax.scatter([view["next"]["C"]], [view["next"]["gamma"]], marker="*", c="red", s=200)
+    ax.scatter([p["C"] for p, _ in view.observed], [p["gamma"] for p, _ in view.observed], c="white", edgecolor="k", s=25)
+    ax.scatter([view.next["C"]], [view.next["gamma"]], marker="*", c="red", s=200)
     ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("C"); ax.set_title(title, fontsize=10)
 axes[0].set_ylabel("gamma")
 plt.show()

@@ -27,6 +27,8 @@ threadpool_limits(1)
 plt.rcParams["figure.figsize"] = (9, 3.5)
 
 import jhpo
+from dataclasses import asdict
+from jhpo import insights
 import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -62,11 +64,11 @@ for epoch in range(1, epochs + 1):
 
 # %% [markdown]
 # Every trial carries its place in the schedule: `info["bracket"]`, `info["rung"]` and
-# `info["budget"]`. `strategy.schedule(trials)` summarizes the brackets and rungs:
+# `info["budget"]`. `insights.rungs(study, trials)` summarizes the brackets and rungs:
 
 # %%
 trials = hb.trials
-schedule = pd.DataFrame(hb.study.strategy.schedule(trials))[["bracket", "rung", "budget", "planned", "finished"]]
+schedule = pd.DataFrame(map(asdict, insights.rungs(hb.study, trials)))[["bracket", "rung", "budget", "planned", "finished"]]
 print(schedule.to_string(index=False))
 epochs_used = sum(t.info["budget"] for t in trials)
 pruned = [t for t in trials if t.state is jhpo.TrialState.PRUNED]

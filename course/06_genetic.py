@@ -21,6 +21,7 @@
 import numpy as np
 import matplotlib.pyplot as plt
 from threadpoolctl import threadpool_limits
+from jhpo import insights
 threadpool_limits(1)
 plt.rcParams["figure.figsize"] = (9, 3.5)
 
@@ -48,24 +49,24 @@ y = 0.0     # tune: uniform(-3, 3)
 score = landscape(x, y)
 
 # %%
-history = ga.study.strategy.population_history(ga.trials)
+history = insights.generations(ga.trials, ga.study.direction).summary
 shown = [0, 2, 4, len(history) - 1]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharey=True)
 for ax, g in zip(axes, shown):
     ax.contourf(gx, gy, gz, levels=20, cmap="magma")
-    members = history[g]["params"]
+    members = history[g].params
     ax.scatter([p["x"] for p in members], [p["y"] for p in members], c="cyan", edgecolor="k")
-    ax.set_title(f"generation {g}: best {history[g]['best']:.2f}", fontsize=10); ax.set_xlabel("x")
+    ax.set_title(f"generation {g}: best {history[g].best:.2f}", fontsize=10); ax.set_xlabel("x")
 axes[0].set_ylabel("y")
 plt.show()
 
-gens = [h["generation"] for h in history]
-plt.plot(gens, [h["mean"] for h in history], "o-", label="mean of the generation")
-plt.plot(gens, [h["best"] for h in history], "o-", label="best of the generation")
-plt.plot(gens, [h["best_so_far"] for h in history], "k--", label="best so far")
+gens = [h.generation for h in history]
+plt.plot(gens, [h.mean for h in history], "o-", label="mean of the generation")
+plt.plot(gens, [h.best for h in history], "o-", label="best of the generation")
+plt.plot(gens, [h.best_so_far for h in history], "k--", label="best so far")
 plt.xlabel("generation"); plt.ylabel("score"); plt.legend()
 plt.show()
-print(f"generation 0: mean score {history[0]['mean']:.3f}; generation {gens[-1]}: mean score {history[-1]['mean']:.3f}")
+print(f"generation 0: mean score {history[0].mean:.3f}; generation {gens[-1]}: mean score {history[-1].mean:.3f}")
 print(f"best found {ga.best_value:.3f} at x = {ga.best_params['x']:.2f}, y = {ga.best_params['y']:.2f}")
 
 # %% [markdown]
@@ -121,8 +122,8 @@ model = RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, m
 accuracy = model.score(X_val, y_val)
 
 # %%
-forest_history = forest_ga.study.strategy.population_history(forest_ga.trials)
-plt.plot([h["generation"] for h in forest_history], [h["mean"] for h in forest_history], "o-", label="genetic: generation mean")
+forest_history = insights.generations(forest_ga.trials, forest_ga.study.direction).summary
+plt.plot([h.generation for h in forest_history], [h.mean for h in forest_history], "o-", label="genetic: generation mean")
 plt.axhline(np.mean([t.value for t in forest_random.trials]), color="C1", ls="--", label="random: mean of all trials")
 plt.xlabel("generation"); plt.ylabel("validation accuracy"); plt.legend()
 plt.show()

@@ -39,9 +39,9 @@ print(X_train.shape, X_val.shape)
 # %%
 import inspect
 from IPython.display import Code
-from jhpo.teach.course import lr_factor, train_mlp
+from jhpo.teach.course import NETWORK, train_mlp
 
-Code(inspect.getsource(lr_factor) + "\n\n" + inspect.getsource(train_mlp), language="python")
+Code("\n\n".join(inspect.getsource(f) for f in NETWORK), language="python")
 
 # %% [markdown]
 # ## 1. The learning rate: too small, about right, too large

@@ -38,7 +38,7 @@ print(f"{len(y_train)} training digits, {int((y_train != y_clean).sum())} with a
 
 
 # %%
-# the numpy network of lesson 7 (`train_mlp??` shows its code)
+# the numpy network of lesson 7 (lesson 7 shows its code; `train_mlp??` shows the training loop)
 from jhpo.teach.course import train_mlp
 
 # %%
@@ -90,7 +90,7 @@ for wd, r in zip(decays, wd_runs):
 #
 # In training, each hidden unit is kept with probability `1 - dropout` and the survivors are scaled
 # up by `1 / (1 - dropout)` so the next layer sees the same average; at prediction time every unit is
-# used. Look for the two `if dropout > 0:` lines in `train_mlp`: that is all of it.
+# used. Look for the two `if dropout > 0:` lines in `gradients`: that is all of it.
 
 # %%
 rates = [0.0, 0.2, 0.4, 0.6, 0.8]

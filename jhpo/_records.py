@@ -69,8 +69,8 @@ def _dict(value: Any, note: Any) -> dict[str, Any]:
 
 def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial | None:
     """A :class:`Trial` from a stored row (number, state, value, params, info, intermediate,
-    start, end, stdout, stderr, error); ``None`` when even its number is unusable."""
-    (number, state, value, params, info, inter, start, end, stdout, stderr, error) = row
+    start, end, stdout, stderr, error[, metrics]); ``None`` when even its number is unusable."""
+    (number, state, value, params, info, inter, start, end, stdout, stderr, error, *rest) = row
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         problems.append(RecordProblem(study, "number", f"{str(number)[:40]!r} is not a trial number; row skipped"))
         return None
@@ -82,6 +82,11 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
     trial.params = _params(_json(params, {}, noter("params")), noter("params"))
     trial.info = _dict(_json(info, {}, noter("info")), noter("info"))
     trial.run = _run_facts(trial.info)
+    metrics = rest[0] if rest else None
+    if metrics is None:  # written before metrics had their own field: they were info["metrics"]
+        trial.metrics = _metrics(trial.info.pop("metrics", {}), noter("metrics"))
+    else:
+        trial.metrics = _metrics(_json(metrics, {}, noter("metrics")), noter("metrics"))
     trial.intermediate = _intermediate(_json(inter, {}, noter("intermediate")), noter("intermediate"))
     trial.datetime_start = _time(start, noter("datetime_start"))
     trial.datetime_end = _time(end, noter("datetime_end"))
@@ -121,6 +126,16 @@ def _params(value: Any, note: Any) -> dict[str, Any]:
             out[k] = v
         else:
             note(f"parameter {k[:40]!r} holds a {_kind(v)} (or a string over {MAX_SHORT:,} characters); left out")
+    return out
+
+
+def _metrics(value: Any, note: Any) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for k, v in _dict(value, note).items():
+        if v is None or _number(v):
+            out[k] = None if v is None else float(v)
+        else:
+            note(f"metric {k[:40]!r}: {str(v)[:40]!r} is not a finite number; left out")
     return out
 
 
@@ -185,7 +200,7 @@ def clean_meta(study: str, meta: dict[str, Any], problems: list[RecordProblem]) 
     for key in ("strategy_options",):
         if key in meta and not isinstance(meta[key], dict):
             bad(key, f"is a {_kind(meta[key])}, not an object; read as empty", {})
-    for key in ("source", "cell_hash", "objective", "pruner"):
+    for key in ("source", "cell_hash", "objective", "pruner", "checkpoint"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             bad(key, f"is a {_kind(meta[key])}, not text; ignored", None)
     if not isinstance(meta.get("resumed", 0), int):

@@ -470,75 +470,13 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
         if exc.lineno is not None:
             exc.lineno += line_offset
         raise
-    scope = Scope(tree, line_offset)
-    problems: list[Problem] = []
-    annotations: list[Annotation] = []
-    fixed: dict[str, Value] = {}
-    notes: list[str] = []
-    seen: dict[str, tuple[int, str]] = {}
-
+    reader = _Reader(Scope(tree, line_offset), lines, line_offset)
     for row, comment in _comments(source):
-        tune, colab = _TUNE.match(comment), _COLAB.match(comment)
-        if not (tune or colab):
-            continue
-        text = lines[row - 1]
-        shown = row + line_offset
-        try:
-            explicit = tune.group("name") if tune else None
-            place = scope.place(row, _check_name(explicit) if explicit is not None else None)
-            default = literal_default(place.default_node)
-            cond_text = None
-            if tune:
-                dist_text, cond_text = _split_condition(tune.group("expr"))
-                dist: Distribution | None = _parse_tune(dist_text)
-            else:
-                dist = _parse_colab(colab.group("rest"), default)  # type: ignore[union-attr]
-            if dist is None:
-                fixed[place.name] = default
-                continue
-            scope.context(place)
-            extra = _trailing(scope, cond_text, row) if cond_text is not None else []
-            if isinstance(dist, sp.Resource) and (place.loops or place.clauses or extra or place.runtime):
-                raise _Bad(
-                    "a resource(...) cannot sit in a loop, a branch or a function",
-                    "assign the resource once at the top of the cell",
-                )
-            note = _note_or_error(dist, default, place.name, shown)
-            names, conditions = _expand(place, extra)
-            for name in names:
-                if name in seen:
-                    raise _Bad(
-                        f"`{name}` is already tuned on cell line {seen[name][0]}",
-                        "annotate each name once, or give this one another name"
-                        + ("" if place.kind == "assign" and seen[name][1] == "assign" else ": `# tune[other]: ...`"),
-                    )
-            for name in names:
-                seen[name] = (shown, place.kind)
-            if note:
-                notes.append(note)
-            a = Annotation(place.name, shown, text, dist, default, "tune" if tune else "colab", place.kind)
-            a.names, a.conditions, a.pos = names, conditions, place.pos
-            a.loop_vars = tuple(lp.var for lp in place.loops)
-            a.record, a.fallback = place.runtime, bool(extra)
-            # A test may compare this name (a budget is handed out by schedulers, not a branch condition).
-            if place.var is not None and not (place.loops or place.runtime or extra or isinstance(dist, sp.Resource)):
-                scope.tuned[place.var] = (dist, row, place.name)
-            annotations.append(a)
-        except _Bad as bad:
-            problems.append(Problem(shown, text, bad.message, bad.fix))
-    resources = [a for a in annotations if isinstance(a.dist, sp.Resource)]
-    if len(resources) > 1:
-        problems.append(
-            Problem(
-                resources[1].line,
-                resources[1].text,
-                "a cell can name only one resource",
-                "keep one resource(...) and derive the others from it in code",
-            )
-        )
-    if problems:
-        raise AnnotationError(problems)
-
+        reader.read(row, comment)
+    reader.check_resources()
+    if reader.problems:
+        raise AnnotationError(reader.problems)
+    annotations = reader.annotations
     space = Space(
         {n: a.dist for a in annotations for n in a.names},
         {n: c for a in annotations for n, c in a.conditions.items()},
@@ -549,13 +487,96 @@ def parse_cell(source: str, line_offset: int = 0) -> CellTemplate:
         space=space,
         defaults=space.prune({n: a.default for a in annotations for n in a.names}),
         annotations=annotations,
-        fixed=fixed,
+        fixed=reader.fixed,
         uses_last_expression=bool(tree.body) and isinstance(tree.body[-1], ast.Expr),
         line_offset=line_offset,
         assigned=frozenset(assigned),
         loaded=frozenset(loaded),
-        notes=notes,
+        notes=reader.notes,
     )
+
+
+@dataclass
+class _Reader:
+    """What :func:`parse_cell` has read so far: every annotation, or the problems with them."""
+
+    scope: Scope
+    lines: list[str]
+    line_offset: int
+    annotations: list[Annotation] = field(default_factory=list)
+    fixed: dict[str, Value] = field(default_factory=dict)  # Colab parameters without a range
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    seen: dict[str, tuple[int, str]] = field(default_factory=dict)  # name -> (line, kind of place)
+
+    def read(self, row: int, comment: str) -> None:
+        """Read the comment on cell row ``row``, if it is an annotation; a mistake becomes a problem."""
+        tune, colab = _TUNE.match(comment), _COLAB.match(comment)
+        if not (tune or colab):
+            return
+        try:
+            self._read(row, tune, colab)
+        except _Bad as bad:
+            self.problems.append(Problem(row + self.line_offset, self.lines[row - 1], bad.message, bad.fix))
+
+    def _read(self, row: int, tune: re.Match[str] | None, colab: re.Match[str] | None) -> None:
+        scope, shown = self.scope, row + self.line_offset
+        explicit = tune.group("name") if tune else None
+        place = scope.place(row, _check_name(explicit) if explicit is not None else None)
+        default = literal_default(place.default_node)
+        cond_text = None
+        if tune:
+            dist_text, cond_text = _split_condition(tune.group("expr"))
+            dist: Distribution | None = _parse_tune(dist_text)
+        else:
+            dist = _parse_colab(colab.group("rest"), default)  # type: ignore[union-attr]
+        if dist is None:
+            self.fixed[place.name] = default
+            return
+        scope.context(place)
+        extra = _trailing(scope, cond_text, row) if cond_text is not None else []
+        if isinstance(dist, sp.Resource) and (place.loops or place.clauses or extra or place.runtime):
+            raise _Bad(
+                "a resource(...) cannot sit in a loop, a branch or a function",
+                "assign the resource once at the top of the cell",
+            )
+        note = _note_or_error(dist, default, place.name, shown)
+        names, conditions = _expand(place, extra)
+        self._claim(names, place, shown)
+        if note:
+            self.notes.append(note)
+        a = Annotation(place.name, shown, self.lines[row - 1], dist, default, "tune" if tune else "colab", place.kind)
+        a.names, a.conditions, a.pos = names, conditions, place.pos
+        a.loop_vars = tuple(lp.var for lp in place.loops)
+        a.record, a.fallback = place.runtime, bool(extra)
+        # A test may compare this name (a budget is handed out by schedulers, not a branch condition).
+        if place.var is not None and not (place.loops or place.runtime or extra or isinstance(dist, sp.Resource)):
+            scope.tuned[place.var] = (dist, row, place.name)
+        self.annotations.append(a)
+
+    def _claim(self, names: list[str], place: Place, shown: int) -> None:
+        """Each parameter name is tuned once."""
+        for name in names:
+            if name in self.seen:
+                raise _Bad(
+                    f"`{name}` is already tuned on cell line {self.seen[name][0]}",
+                    "annotate each name once, or give this one another name"
+                    + ("" if place.kind == "assign" and self.seen[name][1] == "assign" else ": `# tune[other]: ...`"),
+                )
+        for name in names:
+            self.seen[name] = (shown, place.kind)
+
+    def check_resources(self) -> None:
+        resources = [a for a in self.annotations if isinstance(a.dist, sp.Resource)]
+        if len(resources) > 1:
+            self.problems.append(
+                Problem(
+                    resources[1].line,
+                    resources[1].text,
+                    "a cell can name only one resource",
+                    "keep one resource(...) and derive the others from it in code",
+                )
+            )
 
 
 def _names(tree: ast.AST) -> tuple[set[str], set[str]]:

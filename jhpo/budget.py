@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .direction import Direction
 from .space import Space
 from .trial import Trial, TrialState
 
-__all__ = ["best_note", "best_trial", "outranks", "top_budget", "trial_budget"]
+__all__ = ["best_note", "best_trial", "outranks", "rank_key", "top_budget", "trial_budget"]
 
 
 def top_budget(space: Space) -> float | None:
@@ -40,12 +41,14 @@ def trial_budget(trial: Trial) -> float:
     return float(budget) if isinstance(budget, (int, float)) and not isinstance(budget, bool) else 0.0
 
 
-def _key(budget: float, value: float, direction: str) -> tuple[float, float]:
-    return budget, (value if direction == "maximize" else -value)
+def rank_key(budget: float, value: float, direction: str | Direction) -> tuple[float, float]:
+    """Sorts trials by the rule of this module: a higher budget first, then a better value
+    (the largest key is the best)."""
+    return budget, -Direction.parse(direction).loss(value)
 
 
 def outranks(
-    budget: float | None, value: float, other_budget: float | None, other: float | None, direction: str
+    budget: float | None, value: float, other_budget: float | None, other: float | None, direction: str | Direction
 ) -> bool:
     """Whether ``value`` at ``budget`` beats ``other`` at ``other_budget`` (a higher budget always does).
 
@@ -58,10 +61,10 @@ def outranks(
     """
     if other is None:
         return True
-    return _key(float(budget or 0), value, direction) > _key(float(other_budget or 0), other, direction)
+    return rank_key(float(budget or 0), value, direction) > rank_key(float(other_budget or 0), other, direction)
 
 
-def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
+def best_trial(trials: Sequence[Trial], direction: str | Direction) -> Trial | None:
     """The best completed trial at the highest budget reached (earliest on ties), or None.
 
     Parameters
@@ -80,7 +83,7 @@ def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None and not math.isnan(t.value)]
     if not done:
         return None
-    return max(done, key=lambda t: (*_key(trial_budget(t), t.value, direction), -t.number))  # type: ignore[arg-type]
+    return max(done, key=lambda t: (*rank_key(trial_budget(t), t.value, direction), -t.number))  # type: ignore[arg-type]
 
 
 def best_note(best: Trial | None, space: Space) -> str | None:

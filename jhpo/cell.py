@@ -13,25 +13,24 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from .annotations import CellTemplate, parse_cell
+from .direction import Direction
 from .errors import UsageProblem
 from .metrics import parse_constraint
 from .result import TuneResult
 from .runner import CellRunner
 from .storage import DEFAULT_PATH
-from .strategies import check_options
+from .strategies import DEFAULT_TRIALS, SearchSize, Strategy, available, check_options, strategy_class
+from .strategies import strategy_options as _declared_options
 from .study import SearchAborted, SearchExhausted, Study, StudyObserver
 
-__all__ = ["TuneOptions", "check_cell", "dry_run", "open_study", "parse_tunable", "tune_cell"]
-
-#: Trials when neither --trials nor --timeout is given (grid: the whole grid).
-DEFAULT_TRIALS = 20
+__all__ = ["DEFAULT_TRIALS", "TuneOptions", "check_cell", "dry_run", "open_study", "parse_tunable", "tune_cell"]
 
 
 @dataclass
 class TuneOptions:
     """Every ``%%tune`` option, as the Python API sees it."""
 
-    direction: str = "maximize"
+    direction: Direction = Direction.MAXIMIZE  # "maximize" / "minimize" are read as these
     objective: str | None = None  # None: the cell's last expression
     strategy: str = "bayes"
     trials: int | None = None
@@ -51,46 +50,66 @@ class TuneOptions:
     trial_timeout: float | None = None
     pruner: str | None = None
     refit: bool = True
+    #: The strategy's own options (``eta``, ``sampler``, ``population``, ...), checked against
+    #: what it declares (:attr:`jhpo.strategies.Strategy.options`).
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    #: ``--checkpoint VAR``: the runner keeps VAR for the trial promoted from each trial.
+    checkpoint: str | None = None
     metrics: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.direction = Direction.parse(self.direction)
+        if "checkpoint" in self.strategy_options:  # where it travelled before it had its own field
+            self.strategy_options = dict(self.strategy_options)
+            self.checkpoint = self.checkpoint or self.strategy_options.pop("checkpoint")
 
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
 
-def _strategy_options(opts: TuneOptions) -> dict[str, Any]:
-    # hyperband sizes its brackets to fit --timeout; genetic sizes its population from the trial budget
-    # (grid: the whole grid unless --trials is given, which it then fits; the baseline takes one trial)
-    unbounded = opts.timeout is not None or opts.strategy == "grid"
-    n_trials = opts.trials if opts.trials is not None else (None if unbounded else DEFAULT_TRIALS)
-    return {
-        "grid_points": opts.grid_points,
-        "timeout": opts.timeout,
-        "n_trials": n_trials,
-        "baseline": opts.baseline,
-        **opts.strategy_options,
-    }
+def _strategy_options(opts: TuneOptions, template: CellTemplate | None = None) -> dict[str, Any]:
+    """The search's facts (every strategy takes those it declares) and the user's strategy options.
+
+    ``n_trials`` is the count the search will run (``opts.strategy``'s default without --trials;
+    the base default without a ``template``): hyperband fits its brackets to it, genetic sizes its
+    population from it. A static strategy (grid) is told only a count the user gave: its default
+    is its whole list, and a count would make grid fit its levels to it.
+    """
+    cls = _class_of(opts.strategy)
+    n_trials = opts.trials
+    if n_trials is None and not cls.is_static:
+        n_trials = (
+            cls.default_trials(template.space, _size(opts, template))
+            if template is not None
+            else (None if opts.timeout is not None else DEFAULT_TRIALS)
+        )
+    facts = {"grid_points": opts.grid_points, "timeout": opts.timeout, "n_trials": n_trials, "baseline": opts.baseline}
+    return {**facts, **opts.strategy_options}
+
+
+def _class_of(name: str) -> type[Strategy]:
+    """The strategy class of ``name``; the base class for a name this installation cannot build
+    (the study then names the problem)."""
+    try:
+        return strategy_class(name)
+    except UsageProblem:
+        return Strategy
+
+
+def _size(opts: TuneOptions, template: CellTemplate | None) -> SearchSize:
+    baseline = _baseline(template) if template is not None and opts.baseline else None
+    return SearchSize(opts.timeout, baseline, opts.grid_points, dict(opts.strategy_options))
 
 
 def _total(opts: TuneOptions, template: CellTemplate) -> int | None:
+    """Trials the search runs: ``--trials``, else the strategy's default (None: until --timeout)."""
     if opts.trials is not None:
         if opts.trials < 1:
             raise UsageProblem(f"--trials must be at least 1, but got {opts.trials}")
         return opts.trials
-    if opts.strategy == "grid":
-        size = template.space.searched.grid_size(opts.grid_points)
-        on_grid = template.defaults in list(template.space.searched.grid(opts.grid_points)) if size < 10_000 else False
-        return size + (1 if opts.baseline and not on_grid else 0)
-    if opts.strategy == "hyperband" and template.space.resource_name is not None and opts.timeout is None:
-        # 20 trials would not even fill the first rung: run the first bracket, up to the full budget
-        # (the baseline is one of the bracket's configurations)
-        from .strategies.hyperband import HyperbandStrategy
-
-        hb = HyperbandStrategy(template.space, eta=opts.strategy_options.get("eta", 3))
-        return sum(n for n, _ in hb.rungs(hb.s_max))
-    return None if opts.timeout is not None else DEFAULT_TRIALS
+    return strategy_class(opts.strategy).default_trials(template.space, _size(opts, template))
 
 
 def _baseline(template: CellTemplate) -> dict[str, Any]:
@@ -171,14 +190,12 @@ def open_study(
     Teaching modes (a race's per-strategy studies, the manual form) open their
     studies here, so they are stored exactly as ``%%tune`` stores its own.
     """
-    options = _strategy_options(opts)
-    if (strategy or opts.strategy) in BUDGETED:
-        # n_trials as the search will count it (hyperband without --trials runs one whole bracket);
-        # not for grid, whose default is the whole grid (a count would make it fit the levels)
-        options["n_trials"] = _total(opts, template)
+    chosen = strategy or opts.strategy
+    # only what the strategy takes is stored; a racer (``strategy`` given) takes the options it declares
+    options = _declared_options(chosen, _strategy_options(opts, template), strict=strategy is None)
     return Study(
         template.space,
-        strategy=strategy or opts.strategy,
+        strategy=chosen,
         direction=opts.direction,
         seed=opts.seed if seed is None else seed,
         storage=opts.storage if opts.storage is not None else DEFAULT_PATH,
@@ -188,30 +205,31 @@ def open_study(
         allow_changes=opts.allow_changes,
         meta={"source": template.source, "cell_hash": template.hash, "objective": opts.objective},
         strategy_options=options,
+        checkpoint=opts.checkpoint,
     )
 
 
 def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
     """What cannot work, refused before anything runs (ValueError naming the fix), never a fallback."""
     _check_await(template)
-    options = {k: v for k, v in opts.strategy_options.items() if k != "checkpoint"}
-    check_options(opts.strategy, options)
-    budgeted = opts.strategy in BUDGETED
+    check_options(opts.strategy, opts.strategy_options)
+    budgeted = strategy_class(opts.strategy).hands_out_budget
     if budgeted and template.space.resource_name is None:
         raise UsageProblem(
             f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "
             "annotation to receive it; annotate the budget the cell trains for, e.g. "
             "`epochs = 27  # tune: resource(1, 27)`, or choose another strategy (e.g. --strategy random)"
         )
-    if opts.strategy_options.get("checkpoint") and not budgeted:
+    if opts.checkpoint and not budgeted:
         raise UsageProblem(
             f"--checkpoint keeps a trial's state for the trial promoted from it, which only "
-            f"{', '.join(sorted(BUDGETED))} do; --strategy {opts.strategy} never promotes: drop --checkpoint"
+            f"{', '.join(sorted(_budgeted()))} do; --strategy {opts.strategy} never promotes: drop --checkpoint"
         )
 
 
-#: Strategies that hand out a budget through the cell's ``resource(...)`` annotation.
-BUDGETED = frozenset({"hyperband", "asha", "pbt"})
+def _budgeted() -> list[str]:
+    """Strategies that hand out a budget through the cell's ``resource(...)`` annotation."""
+    return [n for n in available() if strategy_class(n).hands_out_budget]
 
 
 def _check_await(template: CellTemplate) -> None:
@@ -263,24 +281,11 @@ def tune_cell(
         dry_run(template, opts)
         return None
     total = _total(opts, template)
-    checkpoint = opts.strategy_options.get("checkpoint")
-    if checkpoint and (opts.n_jobs is not None or opts.executor is not None or opts.trial_timeout is not None):
-        raise UsageProblem(
-            f"--checkpoint keeps `{checkpoint}` in this kernel's memory, so it cannot be combined "
-            "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them"
-        )
+    _check_checkpoint(opts)
     runner = CellRunner(
-        template, namespace, opts.objective, opts.direction, checkpoint=checkpoint, ast_transform=ast_transform
+        template, namespace, opts.objective, opts.direction, checkpoint=opts.checkpoint, ast_transform=ast_transform
     )
-    study = open_study(template, opts)
-    if opts.resume and study.created:  # never silently: say that --resume started a new study
-        print(
-            f"jhpo: no study named {study.name!r} was stored in {study.storage.location} yet, so --resume "
-            "started it (the next --resume continues it)",
-        )  # stdout: information, not a warning (a front end draws stderr in red)
-    study.observers.extend(observers)
-    if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
-        study.enqueue(_baseline(template), {"baseline": True})
+    study = _start_study(template, opts, observers)
     remaining = None if total is None else max(0, total - study.n_counted())
     aborted: SearchAborted | None = None
     try:
@@ -303,6 +308,28 @@ def tune_cell(
     if aborted is not None:
         print(f"jhpo: {aborted}", file=out)
     return result
+
+
+def _check_checkpoint(opts: TuneOptions) -> None:
+    if opts.checkpoint and (opts.n_jobs is not None or opts.executor is not None or opts.trial_timeout is not None):
+        raise UsageProblem(
+            f"--checkpoint keeps `{opts.checkpoint}` in this kernel's memory, so it cannot be combined "
+            "with --n-jobs, --executor or --trial-timeout (trials in other processes); drop one of them"
+        )
+
+
+def _start_study(template: CellTemplate, opts: TuneOptions, observers: Sequence[StudyObserver]) -> Study:
+    """The study to search in, with ``observers`` listening and the cell's defaults queued first."""
+    study = open_study(template, opts)
+    if opts.resume and study.created:  # never silently: say that --resume started a new study
+        print(
+            f"jhpo: no study named {study.name!r} was stored in {study.storage.location} yet, so --resume "
+            "started it (the next --resume continues it)",
+        )  # stdout: information, not a warning (a front end draws stderr in red)
+    study.observers.extend(observers)
+    if opts.baseline and not any(t.info.get("baseline") for t in study.trials):
+        study.enqueue(_baseline(template), {"baseline": True})
+    return study
 
 
 def _apply_best(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .direction import Direction
 from .storage import DEFAULT_PATH as DEFAULT_STORAGE
 from .storage import Storage, StorageError
 
@@ -37,7 +38,7 @@ def demo(args: argparse.Namespace) -> int:
     namespace: dict[str, object] = {}
     exec(compile(DEMO_SETUP, "<demo-setup>", "exec"), namespace)
     opts = TuneOptions(
-        direction="maximize",
+        direction=Direction.MAXIMIZE,
         objective="score",
         strategy=strategy,
         trials=args.trials,
@@ -96,8 +97,9 @@ def studies_table(st: Storage) -> str:
     rows = [("study", "strategy", "trials (done/failed)", "best", "last change")]
     for name in names:
         meta = st.load_meta(name) or {}
-        s = st.summary(name, str(meta.get("direction", "maximize")))
-        best = "-" if s.best is None else f"{s.best:.6g} ({meta.get('direction', 'maximize')[:3]})"
+        direction = Direction.parse(meta.get("direction", "maximize"))  # load_meta checked it
+        s = st.summary(name, direction)
+        best = "-" if s.best is None else f"{s.best:.6g} ({direction.value[:3]})"
         rows.append((name, str(meta.get("strategy")), f"{s.done}/{s.failed}", best, _when(s.last_change)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
@@ -13,12 +13,16 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, Unicode, observe
 
 from .cell import TuneOptions, tune_cell
+from .direction import Direction
 from .errors import JhpoError
 from .result import TuneResult
 from .storage import DEFAULT_PATH, StorageError, open_storage
 from .study import load_study
 from .trial import TrialState
 from .ui import make_observer
+
+if TYPE_CHECKING:
+    from .teach import TeachOptions
 
 _ABSENT = "\0"
 
@@ -32,16 +36,11 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
             "say what to optimize: add --maximize NAME or --minimize NAME to the %%tune line "
             "(e.g. `%%tune --maximize score`), or leave NAME out to use the cell's last expression"
         )
-    direction = "maximize" if args.maximize is not None else "minimize"
+    direction = Direction.MAXIMIZE if args.maximize is not None else Direction.MINIMIZE
     name = args.maximize if args.maximize is not None else args.minimize
     strategy_options = {
         k: v
-        for k, v in (
-            ("eta", args.eta),
-            ("sampler", args.sampler),
-            ("population", args.population),
-            ("checkpoint", args.checkpoint),
-        )
+        for k, v in (("eta", args.eta), ("sampler", args.sampler), ("population", args.population))
         if v is not None
     }
     return TuneOptions(
@@ -67,7 +66,18 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         pruner=args.pruner,
         refit=not args.no_refit,
         strategy_options=strategy_options,
+        checkpoint=args.checkpoint,
     )
+
+
+def _teach_options(args: argparse.Namespace) -> TeachOptions | None:
+    """The teaching mode the arguments ask for, or None."""
+    if not (args.manual or args.race or args.repeat is not None):
+        return None
+    from .teach import TeachOptions
+
+    race = tuple(args.race.split(",")) if args.race else None
+    return TeachOptions(manual=args.manual, race=race, repeat=args.repeat, output=args.output)
 
 
 def _refuse_shell_lines(cell: str, source: str) -> None:
@@ -206,6 +216,7 @@ class TuneMagics(Magics):
         opts = options_from_args(args, self)
         if args.executor:
             opts.executor = self._executor(args.executor, args.n_jobs)
+        teach = _teach_options(args)
         observer = make_observer(quiet=opts.quiet or opts.dry_run or bool(args.manual or args.race))  # teach: own views
         source = self.shell.transform_cell(cell)  # %magic and !cmd lines, as IPython runs the cell by hand
         if args.executor or args.n_jobs is not None or args.trial_timeout is not None:
@@ -213,10 +224,10 @@ class TuneMagics(Magics):
         # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
         offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
         try:
-            if args.manual or args.race or args.repeat is not None:  # teaching modes (jhpo.teach) take over
+            if teach is not None:  # teaching modes (jhpo.teach) take over
                 from .teach import run_mode
 
-                return run_mode(self.shell, args, opts, source, max(1, offset))
+                return run_mode(self.shell, teach, opts, source, max(1, offset))
             result = tune_cell(
                 source,
                 self.shell.user_ns,

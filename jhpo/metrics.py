@@ -1,9 +1,9 @@
 """Extra numbers stored with each trial: ``jhpo.log(name=value)``, ``--metrics a,b``, and
 constraints on them (``--constraint "size_mb < 5"``).
 
-They travel in ``trial.info["metrics"]`` (JSON, like everything stored), appear as
-``metrics_<name>`` columns of the DataFrame and in ``jhpo show``; the objective
-alone drives the search.
+They live in ``trial.metrics`` (stored as JSON, like everything stored, in their own
+field), appear as ``metrics_<name>`` columns of the DataFrame and in ``jhpo show``;
+the objective alone drives the search.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 from .conditions import Clause
 from .errors import ObjectiveError, UsageProblem
-from .trial import _current
+from .trial import Trial, _current
 
-__all__ = ["log", "parse_constraint", "record"]
+__all__ = ["log", "metrics_of", "parse_constraint", "record"]
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_]\w*)\s*(<=|>=|<|>)\s*(\S+)\s*$")
 
@@ -55,7 +55,19 @@ def log(**metrics: Any) -> None:
     trial = _current.get()
     values = {name: _number(name, v) for name, v in metrics.items()}
     if trial is not None and values:
-        trial.info.setdefault("metrics", {}).update({k: (v if math.isfinite(v) else None) for k, v in values.items()})
+        trial.metrics.update({k: (v if math.isfinite(v) else None) for k, v in values.items()})
+
+
+def metrics_of(trial: Trial) -> dict[str, float | None]:
+    """The numbers stored with ``trial`` (``--metrics``, :func:`log`), by name; None for a non-finite one.
+
+    Examples
+    --------
+    >>> from jhpo.trial import Trial
+    >>> metrics_of(Trial(0, {}, metrics={"f1": 0.8}))
+    {'f1': 0.8}
+    """
+    return dict(trial.metrics)
 
 
 def parse_constraint(text: str) -> Clause:
@@ -85,7 +97,7 @@ def _check(constraints: Iterable[Clause]) -> None:
     trial = _current.get()
     if trial is None:
         return
-    metrics = trial.info.get("metrics", {})
+    metrics = trial.metrics
     unknown = [c.param for c in constraints if c.param not in metrics]
     if unknown:
         raise ObjectiveError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from .budget import best_note, trial_budget
+from .budget import best_note, rank_key, trial_budget
 from .failures import describe_failures
 from .trial import Trial, TrialState
 
@@ -112,27 +112,7 @@ class TuneResult:
         base = next((t for t in s.trials if t.info.get("baseline") and t.state is TrialState.COMPLETE), None)
         if base is not None and base.number != best.number:
             lines.append(f"The cell's defaults gave {base.value:.6g} (trial {base.number}).")
-        sign = 1.0 if s.direction == "minimize" else -1.0
-        ranked = sorted(  # at equal budget first, as the best is chosen (jhpo.budget)
-            (t for t in s.trials if t.state is TrialState.COMPLETE and t.value is not None),
-            key=lambda t: (-trial_budget(t), sign * (t.value or 0.0)),
-        )[:top]
-        names = s.space.names
-        metrics = list(dict.fromkeys(k for t in ranked for k in t.info.get("metrics", {})))
-        header = ["#", "value", *names, *metrics]
-        rows = [
-            [
-                str(t.number),
-                f"{t.value:.6g}",
-                *(_fmt(t.params[n]) if n in t.params else "-" for n in names),  # "-": inactive
-                *(_fmt(t.info.get("metrics", {}).get(m)) for m in metrics),
-            ]
-            for t in ranked
-        ]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        lines.append(f"Top {len(rows)}:")
-        for r in [header, *rows]:
-            lines.append("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)))
+        lines += self._top(top)
         refit = getattr(self, "refit", None)
         if refit and "error" not in refit:
             lines.append(
@@ -143,6 +123,32 @@ class TuneResult:
         if self.applied:
             lines.append("Variables now hold the best trial's results: " + ", ".join(self.applied))
         return "\n".join(lines)
+
+    def _top(self, top: int) -> list[str]:
+        """The ``top`` best trials as a table (compared at equal budget first, as the best is chosen)."""
+        s = self.study
+        ranked = sorted(
+            (t for t in s.trials if t.state is TrialState.COMPLETE and t.value is not None),
+            key=lambda t: rank_key(trial_budget(t), t.value or 0.0, s.direction),
+            reverse=True,  # stable all the same: among equals the earlier trial comes first
+        )[:top]
+        names = s.space.names
+        metrics = list(dict.fromkeys(k for t in ranked for k in t.metrics))
+        header = ["#", "value", *names, *metrics]
+        rows = [
+            [
+                str(t.number),
+                f"{t.value:.6g}",
+                *(_fmt(t.params[n]) if n in t.params else "-" for n in names),  # "-": inactive
+                *(_fmt(t.metrics.get(m)) for m in metrics),
+            ]
+            for t in ranked
+        ]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        return [
+            f"Top {len(rows)}:",
+            *("  " + "  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in [header, *rows]),
+        ]
 
     def __repr__(self) -> str:
         return self.summary()

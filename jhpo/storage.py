@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 from ._records import RecordProblem, meta_from_json, trial_from_row
 from .capture import bound_text, clean_text
+from .direction import Direction
 from .storage_errors import StorageError, StorageFull, StorageReadOnly, fault
 from .trial import RunFacts, Trial, TrialState
 
@@ -95,7 +96,7 @@ CREATE TABLE IF NOT EXISTS writers (
 );
 """
 # Added after the first release; old files get them on their first read-write open.
-_ADDED = {"writer": "TEXT", "revision": "INTEGER NOT NULL DEFAULT 0"}
+_ADDED = {"writer": "TEXT", "revision": "INTEGER NOT NULL DEFAULT 0", "metrics": "TEXT"}
 _COLUMNS = (
     "number",
     "state",
@@ -108,6 +109,7 @@ _COLUMNS = (
     "stdout",
     "stderr",
     "error",
+    "metrics",  # the user's numbers (jhpo.log); older files kept them in info["metrics"]
 )
 
 
@@ -140,6 +142,7 @@ def _row(trial: Trial) -> tuple[Any, ...]:
         _text(trial.stdout),
         _text(trial.stderr),
         _text(trial.error) if trial.error is not None else None,
+        json.dumps(trial.metrics),
     )
 
 
@@ -159,7 +162,7 @@ def _summarize(trials: Sequence[Trial], direction: str, created: float | None) -
     return StudySummary(
         done=sum(t.state.is_finished and t.state is not TrialState.INTERRUPTED for t in trials),
         failed=sum(t.state is TrialState.FAILED for t in trials),
-        best=(max if direction == "maximize" else min)(values) if values else None,
+        best=Direction.parse(direction).best(values),
         last_change=max(times, default=created),
     )
 
@@ -459,7 +462,7 @@ class SQLiteStorage(Storage):
 
     def summary(self, name: str, direction: str = "maximize") -> StudySummary:
         # Only the small columns: a study's outputs may weigh megabytes per trial.
-        cols = "number, state, value, '{}', '{}', '{}', datetime_start, datetime_end, '', '', NULL"
+        cols = "number, state, value, '{}', '{}', '{}', datetime_start, datetime_end, '', '', NULL, NULL"
         rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ?", (name,))
         created = self._exec("SELECT created FROM studies WHERE name = ?", (name,))
         c = created[0][0] if created and isinstance(created[0][0], (int, float)) else None
@@ -500,7 +503,8 @@ class SQLiteStorage(Storage):
                     raise fault(exc, self.location) from None
 
     def changes(self, name: str, since: int, skip: Collection[int] = ()) -> tuple[list[Trial], int]:
-        cols = ", ".join(_COLUMNS)
+        # an older file opened read-only lacks the columns added since: read them as NULL
+        cols = ", ".join(c if c not in _ADDED or self._has(c) else "NULL" for c in _COLUMNS)
         if not self._has("revision"):  # an old file opened read-only
             rows = self._exec(f"SELECT {cols} FROM trials WHERE study = ? ORDER BY number", (name,))
             return _usable(trial_from_row(name, r, self.problems) for r in rows), 0

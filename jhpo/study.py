@@ -98,7 +98,11 @@ class Study:
     meta : dict, optional
         Extra JSON stored with the study (the magic stores the cell and its hash).
     strategy_options : dict, optional
-        Passed to the strategy (``grid_points``, ``population``, ``eta``, ...).
+        Passed to the strategy (``grid_points``, ``population``, ``eta``, ...); an option it
+        does not declare is an error (:func:`jhpo.strategies.make_strategy`).
+    checkpoint : str, optional
+        ``--checkpoint VAR``: promoted trials continue from their parent's ``VAR`` (stored in
+        ``meta["checkpoint"]``; schedulers count a promoted trial's cost accordingly).
 
     Notes
     -----
@@ -131,18 +135,22 @@ class Study:
         meta: dict[str, Any] | None = None,
         strategy_options: dict[str, Any] | None = None,
         allow_changes: bool = False,
+        checkpoint: str | None = None,
     ) -> None:
         direction = Direction.parse(direction)
         self.space = _as_space(space)
+        options = dict(strategy_options or {})
+        # studies stored before --checkpoint had its own field kept it among the strategy's options
+        self.checkpoint = checkpoint if checkpoint is not None else options.pop("checkpoint", None)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
         self.strategy: Strategy = make_strategy(
-            strategy, self.space, seed=seed, direction=direction, **dict(strategy_options or {})
+            strategy, self.space, seed=seed, direction=direction, checkpoint=self.checkpoint, **options
         )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
         _check_name(name)
         self.direction = direction
         self.seed = seed
-        self.strategy_options = dict(strategy_options or {})
+        self.strategy_options = options
         strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
         self.meta: dict[str, Any] = {
             "direction": direction.value,
@@ -151,6 +159,7 @@ class Study:
             "seed": seed,
             "pruner": pruner if isinstance(pruner, str) or pruner is None else pruner.name,
             "strategy_options": self.strategy_options,
+            **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
             **(meta or {}),
         }
         self.name = name or default_name(self.space, self.meta)
@@ -165,7 +174,7 @@ class Study:
         self._open(resume, allow_changes)
         if self.strategy.direction != self.direction:  # a resumed study keeps its stored direction
             self.strategy = make_strategy(
-                strategy, self.space, seed=seed, direction=self.direction, **self.strategy_options
+                strategy, self.space, seed=seed, direction=self.direction, checkpoint=self.checkpoint, **options
             )
         self._queue: list[Suggestion] = []
         self._stop = threading.Event()
@@ -341,7 +350,7 @@ class Study:
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value}
             # An inactive parameter has no value: None (NaN in a numeric column), as in Optuna.
             row.update({f"params_{k}": t.params.get(k) for k in dict.fromkeys([*self.space.names, *t.params])})
-            row.update({f"metrics_{k}": v for k, v in t.info.get("metrics", {}).items()})
+            row.update({f"metrics_{k}": v for k, v in t.metrics.items()})
             row["datetime_start"] = pd.to_datetime(t.datetime_start, unit="s") if t.datetime_start else pd.NaT
             row["datetime_end"] = pd.to_datetime(t.datetime_end, unit="s") if t.datetime_end else pd.NaT
             row["duration"] = t.duration
@@ -663,6 +672,7 @@ def load_study(name: str, storage: str | Storage | None = None) -> Study:
             name=name,
             resume=True,
             strategy_options=meta.get("strategy_options"),
+            checkpoint=meta.get("checkpoint"),
             meta=meta,
         )
     except StorageError:

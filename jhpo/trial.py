@@ -8,11 +8,44 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypedDict
 
 from .space import Value
 
-__all__ = ["RunFacts", "Trial", "TrialPruned", "TrialState", "report"]
+__all__ = ["RunFacts", "StrategyInfo", "Trial", "TrialPruned", "TrialState", "report"]
+
+
+class StrategyInfo(TypedDict, total=False):
+    """The keys of ``Trial.info`` that strategies (and the magic) write, each with its owner.
+
+    ``info`` is stored as JSON, so a reader of a stored study sees these names.
+    Execution facts (the worker, its pid, timings) live in ``Trial.run``; checkpoint
+    bookkeeping is written by the executors; the user's numbers live in ``Trial.metrics``.
+    """
+
+    baseline: bool  # the cell's own defaults (the magic)
+    budget: int | float  # the resource value the trial ran at (schedulers; the runner sets it)
+    grid_index: int  # position in the grid's walk (grid)
+    sobol_index: int  # position in the Sobol sequence (sobol)
+    bracket: int  # hyperband's bracket
+    bracket_size: int  # configurations the bracket started (hyperband)
+    rung: int  # the rung within the bracket (hyperband, asha)
+    parent: int | None  # the trial this one was promoted or copied from (hyperband, asha, pbt, genetic)
+    generation: int  # genetic's generation
+    parents: list[int]  # genetic: the trials it was bred from
+    operator: str  # genetic: how it was made ("init", "crossover", "mutation", ...)
+    slot: int  # genetic: its place in the generation
+    population: int  # genetic: individuals per generation
+    member: int  # pbt: the population member this trial continues
+    interval: int  # pbt: the training interval
+    exploited: int | None  # pbt: the better member whose weights it copied
+    perturbed: dict[str, Any]  # pbt: the parameters it changed when it explored
+    why: dict[str, Any]  # why the point was chosen (bayes: acquisition, model mean and spread)
+    gp_theta: list[float]  # bayes: the fitted kernel's hyperparameters (the next fit starts there)
+    manual: bool  # run from the --manual form
+    suggested_by: str  # --manual: the strategy whose Suggest filled the form
+    feasible: bool  # whether the trial satisfied every --constraint
+    violated: list[str]  # the constraints it broke
 
 
 class TrialState(str, enum.Enum):
@@ -98,9 +131,12 @@ class Trial:
         The objective as the user wrote it (not sign-flipped).
     info : dict
         What the strategy attached (grid index, generation, parents, bracket,
-        budget, why it was chosen, ...), and ``baseline: True`` for the defaults.
+        budget, why it was chosen, ...; the keys are declared in :class:`StrategyInfo`),
+        and ``baseline: True`` for the defaults.
     intermediate : dict
         ``{step: value}`` from :func:`report`.
+    metrics : dict
+        The user's extra numbers (``--metrics``, :func:`jhpo.log`); None for a non-finite one.
     run : RunFacts or None
         Where and how it ran, for trials run on workers.
     """
@@ -111,6 +147,7 @@ class Trial:
     value: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
     intermediate: dict[int, float] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
     datetime_start: float | None = None
     datetime_end: float | None = None
     stdout: str = ""
@@ -152,6 +189,7 @@ class Trial:
             "value": self.value,
             "info": self.info,
             "intermediate": {str(k): v for k, v in self.intermediate.items()},
+            "metrics": self.metrics,
             "datetime_start": self.datetime_start,
             "datetime_end": self.datetime_end,
             "stdout": self.stdout,

@@ -369,7 +369,8 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
     out["intermediate"] = dict(trial.intermediate)
     # What the cell recorded on its trial: the parameters it read, the metrics it logged (jhpo.log).
-    out["recorded"] = {k: trial.info[k] for k in ("read", "metrics", "feasible", "violated") if k in trial.info}
+    out["recorded"] = {k: trial.info[k] for k in ("read", "feasible", "violated") if k in trial.info}
+    out["metrics"] = trial.metrics
     if (
         runner is not None
         and ns is not None

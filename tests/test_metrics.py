@@ -26,7 +26,7 @@ def test_metrics_option_and_log_store_numbers_with_each_trial(ip) -> None:  # ty
     r = ip.run_cell_magic("tune", line, CELL)
     for t in r.trials:
         assert t.state is TrialState.COMPLETE, t.error
-        m = t.info["metrics"]
+        m = t.metrics
         C = t.params["C"]
         assert m["precision"] == pytest.approx(1 / (1 + C)) and m["recall"] == pytest.approx(C / (1 + C))
         assert m["f1"] == pytest.approx(2 * m["precision"] * m["recall"] / (m["precision"] + m["recall"]))
@@ -51,8 +51,8 @@ def test_metrics_travel_back_from_worker_processes(ip) -> None:  # type: ignore[
     r = ip.run_cell_magic("tune", line, CELL)
     for t in r.trials:
         assert t.state is TrialState.COMPLETE, t.error
-        assert t.info["metrics"]["precision"] == pytest.approx(1 / (1 + t.params["C"]))
-        assert "f1" in t.info["metrics"]
+        assert t.metrics["precision"] == pytest.approx(1 / (1 + t.params["C"]))
+        assert "f1" in t.metrics
 
 
 def test_a_metric_the_cell_does_not_set_fails_the_trial_with_the_fix(ip) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_constrained_search_marks_infeasible_trials_and_steers_away(ip) -> None:
     for t in r.trials:
         assert t.state is TrialState.COMPLETE
         assert t.info["feasible"] is (t.params["x"] < 0.5)
-        assert t.info["metrics"]["size_mb"] == pytest.approx(10 * t.params["x"])
+        assert t.metrics["size_mb"] == pytest.approx(10 * t.params["x"])
         if not t.info["feasible"]:
             assert t.info["violated"][0].startswith("size_mb < 5 (was ")
     best = r.best_trial
@@ -119,3 +119,29 @@ def test_constraints_are_checked_in_worker_processes(ip) -> None:  # type: ignor
     r = ip.run_cell_magic("tune", line, CONSTRAINED)
     assert all(t.info["feasible"] is (t.params["x"] < 0.5) for t in r.trials)
     assert r.best_trial is not None and r.best_trial.params["x"] < 0.5
+
+
+def test_metrics_are_stored_in_their_own_field_and_old_records_still_read(ip, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import sqlite3
+
+    from jhpo.study import load_study
+
+    db = tmp_path / "m.db"
+    line = (
+        f"--strategy random --trials 3 --maximize score --seed 0 --quiet --metrics precision --storage {db} --study m"
+    )
+    r = ip.run_cell_magic("tune", line, CELL)
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT number, info, metrics FROM trials WHERE study = 'm' ORDER BY number").fetchall()
+        assert all("metrics" not in json.loads(info) for _, info, _ in rows)
+        assert [json.loads(m)["precision"] for _, _, m in rows] == [t.metrics["precision"] for t in r.trials]
+        # a record as jhpo wrote it before metrics had their own field
+        number, info, metrics = rows[0]
+        con.execute(
+            "UPDATE trials SET info = ?, metrics = NULL WHERE study = 'm' AND number = ?",
+            (json.dumps({**json.loads(info), "metrics": json.loads(metrics)}), number),
+        )
+    back = load_study("m", str(db)).trials[0]
+    assert back.metrics == r.trials[0].metrics and "metrics" not in back.info
+    assert jhpo.metrics.metrics_of(back) == back.metrics

@@ -239,7 +239,8 @@ def _record(
     trial = r.trial
     trial.stdout, trial.stderr = res.get("stdout", ""), res.get("stderr", "")
     _run_facts(trial, res)
-    trial.info.update(res.get("recorded", {}))  # the parameters the cell read, the metrics it logged
+    trial.info.update(res.get("recorded", {}))  # the parameters the cell read, whether it was feasible
+    trial.metrics.update(res.get("metrics") or {})  # the numbers it logged (jhpo.log, --metrics)
     if res.get("loaded"):
         stats.loads.setdefault(res["worker"], []).extend(res["loaded"])
     for step, value in sorted(res.get("intermediate", {}).items()):

@@ -9,16 +9,47 @@ recompute from them (what it needs it writes into ``Suggestion.info``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from ..direction import Direction
 from ..space import Space, Value
 from ..trial import Trial, TrialState
 
-__all__ = ["Pruner", "Strategy", "Suggestion"]
+__all__ = ["DEFAULT_TRIALS", "SEARCH_FACTS", "Pruner", "SearchSize", "Strategy", "Suggestion"]
+
+#: Trials when neither ``--trials`` nor ``--timeout`` is given (a strategy may answer otherwise).
+DEFAULT_TRIALS = 20
+
+#: What the search knows about itself and offers every strategy; a strategy takes those it
+#: declares in :attr:`Strategy.options` (a sampler has no use for a trial count or a checkpoint).
+#: Any other option is one the user chose, and a strategy that does not declare it refuses it.
+SEARCH_FACTS = frozenset({"n_trials", "timeout", "baseline", "grid_points", "checkpoint"})
+
+
+@dataclass(frozen=True)
+class SearchSize:
+    """What decides a search's length before a strategy exists (:meth:`Strategy.default_trials`).
+
+    Attributes
+    ----------
+    timeout : float or None
+        ``--timeout``: with one, the search has no trial count unless the strategy needs one.
+    baseline : dict or None
+        The cell's defaults when they run first (they count as a trial), else None.
+    grid_points : int
+        ``--grid-points``: levels per float parameter of a grid.
+    options : mapping
+        The strategy's own options (e.g. ``eta``).
+    """
+
+    timeout: float | None = None
+    baseline: Mapping[str, Value] | None = None
+    grid_points: int = 5
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -26,8 +57,9 @@ class Suggestion:
     """A proposed configuration and what the strategy wants recorded with it.
 
     ``info`` is stored with the trial (JSON): a grid index, a generation and its
-    parents, a bracket and budget, why the point was chosen. The key ``budget``
-    is special: the runner sets the space's resource parameter to it.
+    parents, a bracket and budget, why the point was chosen; the keys are declared
+    in :class:`jhpo.trial.StrategyInfo`. The key ``budget`` is special: the runner
+    sets the space's resource parameter to it.
     """
 
     params: dict[str, Value]
@@ -50,12 +82,31 @@ class Strategy:
     name = "base"
     #: True when proposals do not depend on results, so all can be listed up front (dry run).
     is_static = False
+    #: The panel page this strategy has, read from the trials by :mod:`jhpo.insights` (one of
+    #: ``jhpo.insights.VIEWS``: "surrogate", "brackets", "generations", "population"; None: none).
+    view: str | None = None
+    #: True for schedulers that hand each trial a budget through the cell's ``resource(...)``
+    #: and promote trials (so ``--checkpoint`` has a parent trial to continue from).
+    hands_out_budget = False
+    #: The options this strategy's constructor takes beyond space, seed and direction: name ->
+    #: the type of its value. :func:`jhpo.strategies.make_strategy` refuses any other option.
+    options: ClassVar[Mapping[str, type | tuple[type, ...]]] = {}
 
-    def __init__(self, space: Space, seed: int | None = None, direction: str = "maximize") -> None:
+    def __init__(self, space: Space, seed: int | None = None, direction: str | Direction = "maximize") -> None:
         self.space = space
         self.seed = seed
-        self.direction = direction
+        self.direction = Direction.parse(direction)
         self.last_explanation: dict[str, Any] | None = None
+
+    @classmethod
+    def default_trials(cls, space: Space, size: SearchSize) -> int | None:
+        """How many trials a search with this strategy runs when ``--trials`` is not given.
+
+        None means no count: the search runs until ``--timeout`` (or, for a static
+        strategy, until its list is done). Strategies with a natural length override
+        this (grid: the whole grid; hyperband: one whole bracket).
+        """
+        return None if size.timeout is not None else DEFAULT_TRIALS
 
     def suggest(self, trials: Sequence[Trial], n: int = 1) -> list[Suggestion]:
         """Propose up to ``n`` configurations; fewer (or none) means the space is exhausted.
@@ -74,7 +125,11 @@ class Strategy:
         return None
 
     def explain(self) -> dict[str, Any] | None:
-        """What the panel may draw about this strategy's last choice (None: nothing)."""
+        """This object's last choice, for a look from Python (None: nothing).
+
+        Views never read it: what a choice was is recorded in each trial's ``info`` (bayes' ``why``,
+        a generation and its parents, a bracket and rung), which the trial details show.
+        """
         return self.last_explanation
 
     # helpers shared by subclasses -------------------------------------------------
@@ -91,7 +146,7 @@ class Strategy:
             return math.inf
         if trial.info.get("feasible") is False:  # broke a --constraint: as bad as a failure, so steer away
             return math.inf
-        return -trial.value if self.direction == "maximize" else trial.value
+        return self.direction.loss(trial.value)
 
 
 class Pruner:

@@ -274,6 +274,8 @@ class BayesStrategy(Strategy):
     """
 
     name = "bayes"
+    view = "surrogate"
+    options = {"n_initial": int, "n_candidates": int, "output_warp": str}
 
     def __init__(
         self,

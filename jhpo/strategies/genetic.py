@@ -126,6 +126,8 @@ class GeneticStrategy(Strategy):
     """
 
     name = "genetic"
+    view = "generations"
+    options = {"population": int, "n_trials": int, "n_elite": int, "tournament": int, "eta": float}
 
     def __init__(
         self,

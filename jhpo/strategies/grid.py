@@ -12,7 +12,7 @@ from scipy.stats import qmc
 
 from ..space import Choice, Distribution, Float, Int, Space, Value
 from ..trial import Trial
-from .base import Strategy, Suggestion
+from .base import SearchSize, Strategy, Suggestion
 
 __all__ = ["GridStrategy", "fit_levels"]
 
@@ -59,6 +59,7 @@ class GridStrategy(Strategy):
 
     name = "grid"
     is_static = True
+    options = {"grid_points": int, "n_trials": int, "baseline": bool, "fit": str}
 
     def __init__(
         self,
@@ -87,6 +88,15 @@ class GridStrategy(Strategy):
                 self.levels = fitted
             self.spread = self.size > budget
             warnings.warn(_note(n_trials or 0, full, self.levels, self.spread), UserWarning, stacklevel=2)
+
+    @classmethod
+    def default_trials(cls, space: Space, size: SearchSize) -> int | None:
+        """The whole grid, and one more for the baseline unless it is a grid point."""
+        searched = space.searched
+        n = searched.grid_size(size.grid_points)
+        base = size.baseline
+        on_grid = base is not None and n < 10_000 and dict(base) in list(searched.grid(size.grid_points))
+        return n + (1 if base is not None and not on_grid else 0)
 
     @property
     def size(self) -> int:

@@ -50,10 +50,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..space import Resource, Space, Value
 from ..trial import Trial, TrialState
-from .base import Strategy, Suggestion
+from .base import SearchSize, Strategy, Suggestion
 
 __all__ = ["ASHAStrategy", "HyperbandStrategy", "budget_ladder"]
 
@@ -78,14 +79,26 @@ def _floor_div(n: int, eta: float, i: int) -> int:
     return int(math.floor(n / eta**i + 1e-9))
 
 
+def _bracket_size(s_max: int, s: int, eta: float) -> int:
+    return int(math.ceil((s_max + 1) / (s + 1) * eta**s - 1e-9))
+
+
+def _rung_sizes(n0: int, s: int, eta: float) -> list[int]:
+    return [max(1, _floor_div(n0, eta, i)) for i in range(s + 1)]
+
+
 class _Scheduler(Strategy):
     """What Hyperband and ASHA share: the ladder, the inner sampler, the bookkeeping."""
+
+    view = "brackets"
+    hands_out_budget = True
+    options = {"eta": float, "sampler": str, "timeout": float, "checkpoint": str, "n_trials": int}
 
     def __init__(
         self,
         space: Space,
         seed: int | None = None,
-        direction: str = "maximize",
+        direction: str | Direction = "maximize",
         eta: float = 3,
         sampler: str = "random",
         timeout: float | None = None,
@@ -276,13 +289,24 @@ class HyperbandStrategy(_Scheduler):
 
     name = "hyperband"
 
+    @classmethod
+    def default_trials(cls, space: Space, size: SearchSize) -> int | None:
+        """One whole first bracket, up to the full budget (20 trials would not even fill its first
+        rung); with ``--timeout`` or without a resource, as every strategy."""
+        res = space.resource_name
+        if res is None or size.timeout is not None:
+            return super().default_trials(space, size)
+        eta = size.options.get("eta", 3)
+        s_max = len(budget_ladder(space[res], eta)) - 1  # type: ignore[arg-type]
+        return sum(_rung_sizes(_bracket_size(s_max, s_max, eta), s_max, eta))
+
     def bracket_s(self, bracket: int) -> int:
         """The bracket's aggressiveness: how many rungs it climbs (``s_max`` first)."""
         return self.s_max - bracket % (self.s_max + 1)
 
     def bracket_size(self, s: int) -> int:
         """Configurations a full bracket ``s`` starts with."""
-        return int(math.ceil((self.s_max + 1) / (s + 1) * self.eta**s - 1e-9))
+        return _bracket_size(self.s_max, s, self.eta)
 
     def rungs(self, s: int, n0: int | None = None) -> list[tuple[int, int | float]]:
         """``(configurations, budget)`` of each rung of bracket ``s``.
@@ -296,7 +320,7 @@ class HyperbandStrategy(_Scheduler):
         """
         n0 = self.bracket_size(s) if n0 is None else n0
         first = self.s_max - s
-        return [(max(1, _floor_div(n0, self.eta, i)), self.budgets[first + i]) for i in range(s + 1)]
+        return [(k, self.budgets[first + i]) for i, k in enumerate(_rung_sizes(n0, s, self.eta))]
 
     def _cost(self, s: int, n0: int) -> float:
         cost, before = 0.0, 0.0
@@ -413,7 +437,6 @@ class HyperbandStrategy(_Scheduler):
         n0 = next((int(t.info["bracket_size"]) for t in reversed(members) if "bracket_size" in t.info), None)
         keep = self.rungs(s, n0)[rung + 1][0]
         mine = trial.intermediate[step]
-        sign = 1.0 if self.direction == "maximize" else -1.0
         peers = []
         for t in members:
             if t.number == trial.number or t.info.get("rung") != rung or t.state is not TrialState.COMPLETE:
@@ -421,13 +444,14 @@ class HyperbandStrategy(_Scheduler):
             v = t.intermediate.get(step, t.value)
             if v is not None and math.isfinite(v):
                 peers.append(v)
-        better = sorted((v for v in peers if sign * v > sign * mine), key=lambda v: -sign * v)
+        better = sorted((v for v in peers if self.direction.better(v, mine)), key=self.direction.loss)
         if len(better) < keep:
             return None
         threshold = better[keep - 1]
+        side = "below" if self.direction is Direction.MAXIMIZE else "above"
         return (
             f"hyperband bracket {bracket}, rung {rung} (budget {budget}): {mine:.6g} at step {step} is "
-            f"{'below' if sign > 0 else 'above'} the promotion threshold {threshold:.6g}, the "
+            f"{side} the promotion threshold {threshold:.6g}, the "
             f"{_ordinal(keep)} best of the {len(peers)} finished rung-mates; only {keep} of "
             f"{self.rungs(s, n0)[rung][0]} go on to budget {self.budgets[self.s_max - s + rung + 1]}"
         )

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..space import Choice, Float, Int, Resource, Space, Value
 from ..trial import Trial, TrialState
@@ -61,12 +62,15 @@ class PBTStrategy(Strategy):
     """
 
     name = "pbt"
+    view = "population"
+    hands_out_budget = True
+    options = {"population": int, "intervals": int, "quantile": float, "resample": float, "n_trials": int}
 
     def __init__(
         self,
         space: Space,
         seed: int | None = None,
-        direction: str = "maximize",
+        direction: str | Direction = "maximize",
         population: int | None = None,
         intervals: int = 5,
         quantile: float = 0.25,

@@ -11,7 +11,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MLP", "lr_factor", "train_mlp"]
+__all__ = [
+    "MLP",
+    "NETWORK",
+    "evaluate",
+    "forward",
+    "gradients",
+    "init_weights",
+    "lr_factor",
+    "outcome",
+    "run_epoch",
+    "train_mlp",
+    "update",
+]
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
@@ -24,6 +36,122 @@ def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
         period = max(2, epochs // 3)
         return 0.1 + 0.9 * (1 - abs(2 * (epoch % period) / period - 1))
     return 1.0  # "constant"
+
+
+def init_weights(rng: np.random.Generator, n_in: int, hidden: int, n_out: int) -> list[np.ndarray]:
+    """He-initialized input weights, small output weights, zero biases: ``[W1, b1, W2, b2]``."""
+    return [
+        rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)),
+        np.zeros(hidden),
+        rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)),
+        np.zeros(n_out),
+    ]
+
+
+def forward(X: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
+    """Class probabilities: ReLU hidden layer, softmax output (no dropout: this is prediction)."""
+    z = np.maximum(X @ params[0] + params[1], 0) @ params[2] + params[3]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    prob: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return prob
+
+
+def evaluate(X: np.ndarray, y: np.ndarray, params: list[np.ndarray]) -> tuple[float, float]:
+    """Cross-entropy loss and accuracy on ``(X, y)``."""
+    prob = forward(X, params)
+    loss = -np.mean(np.log(np.clip(prob[np.arange(len(y)), y], 1e-12, None)))
+    return float(loss), float(np.mean(prob.argmax(axis=1) == y))
+
+
+def gradients(
+    params: list[np.ndarray],
+    Xb: np.ndarray,
+    Yb: np.ndarray,
+    dropout: float,
+    weight_decay: float,
+    rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """The gradient of the minibatch's mean cross-entropy (one-hot targets ``Yb``) for each weight."""
+    z1 = Xb @ params[0] + params[1]
+    h = np.maximum(z1, 0)
+    if dropout > 0:  # inverted dropout: silence hidden units at random, scale the rest up
+        mask = (rng.random(h.shape) >= dropout) / (1 - dropout)
+        h = h * mask
+    z = h @ params[2] + params[3]
+    prob = np.exp(z - z.max(axis=1, keepdims=True))
+    prob /= prob.sum(axis=1, keepdims=True)
+    d2 = (prob - Yb) / len(Xb)
+    dh = (d2 @ params[2].T) * (z1 > 0)
+    if dropout > 0:
+        dh = dh * mask
+    # weight decay: the gradient of (weight_decay / 2) * ||W||^2 pulls every weight toward 0
+    return [Xb.T @ dh + weight_decay * params[0], dh.sum(0), h.T @ d2 + weight_decay * params[2], d2.sum(0)]
+
+
+def update(
+    params: list[np.ndarray], grads: list[np.ndarray], state: tuple[list[Any], list[Any]], t: int, **how: Any
+) -> None:
+    """One step of the optimizer (``how``: ``lr``, ``optimizer``, ``momentum``) on every weight, in place.
+
+    ``state`` is ``(m, v)``: SGD's velocity (or Adam's running mean of gradients) and Adam's running
+    mean of squared gradients; ``t`` counts the steps so far, this one included.
+    """
+    m, v = state
+    lr = how["lr"]
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if how["optimizer"] == "adam":  # a step per weight, scaled by its own gradient history
+            m[k] = 0.9 * m[k] + 0.1 * g
+            v[k] = 0.999 * v[k] + 0.001 * g * g
+            p -= lr * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+        else:  # SGD; momentum > 0 keeps a velocity of past gradients
+            m[k] = how["momentum"] * m[k] - lr * g
+            p += m[k]
+
+
+def run_epoch(
+    params: list[np.ndarray],
+    state: tuple[list[Any], list[Any]],
+    data: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+    t: int,
+    batch_size: int,
+    dropout: float,
+    weight_decay: float,
+    **how: Any,
+) -> int:
+    """One pass over the training set ``data`` (inputs, one-hot targets) in shuffled minibatches;
+    returns the optimizer's step count after it."""
+    X, Y = data
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        i = order[start : start + batch_size]
+        t += 1
+        update(params, gradients(params, X[i], Y[i], dropout, weight_decay, rng), state, t, **how)
+    return t
+
+
+def outcome(
+    params: list[np.ndarray],
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    hist: dict[str, list[float]],
+    diverged: bool,
+) -> dict[str, Any]:
+    """What :func:`train_mlp` returns: the history and the final weights' scores."""
+    loss, acc = evaluate(*train, params)
+    val_loss, val_acc = evaluate(*val, params)
+    # "diverged": the loss blew up, or training ended worse than guessing uniformly (log of the classes)
+    diverged = diverged or not np.isfinite(loss) or loss > np.log(params[3].shape[0])
+    return {
+        "history": hist,
+        "diverged": diverged,
+        "epochs_run": len(hist["loss"]),
+        "loss": loss,
+        "train_acc": acc,
+        "val_acc": val_acc if np.isfinite(val_loss) else 0.0,
+        "val_loss": val_loss,
+        "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
+    }
 
 
 def train_mlp(
@@ -51,63 +179,16 @@ def train_mlp(
     """
     rng = np.random.default_rng(seed)
     n_out = int(max(y.max(), y_val.max())) + 1
-    params = [
-        rng.normal(0, np.sqrt(2 / X.shape[1]), (X.shape[1], hidden)),
-        np.zeros(hidden),
-        rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)),
-        np.zeros(n_out),
-    ]
-    m = [np.zeros_like(p) for p in params]  # SGD's velocity, or Adam's running mean of gradients
-    v = [np.zeros_like(p) for p in params]  # Adam's running mean of squared gradients
+    params = init_weights(rng, X.shape[1], hidden, n_out)
+    state = ([np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params])
     Y = np.eye(n_out)[y]
-
-    def forward(Xb: np.ndarray, p: list[np.ndarray]) -> np.ndarray:
-        z = np.maximum(Xb @ p[0] + p[1], 0) @ p[2] + p[3]
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        prob: np.ndarray = e / e.sum(axis=1, keepdims=True)
-        return prob
-
-    def evaluate(Xe: np.ndarray, ye: np.ndarray, p: list[np.ndarray]) -> tuple[float, float]:
-        prob = forward(Xe, p)
-        loss = -np.mean(np.log(np.clip(prob[np.arange(len(ye)), ye], 1e-12, None)))
-        return float(loss), float(np.mean(prob.argmax(axis=1) == ye))
-
     hist: dict[str, list[float]] = {k: [] for k in ("lr", "loss", "train_acc", "val_loss", "val_acc")}
     best_loss, best_params, waited, t, diverged = np.inf, [p.copy() for p in params], 0, 0, False
     with np.errstate(all="ignore"):
         for epoch in range(epochs):
             step_lr = lr * lr_factor(schedule, epoch, epochs)
-            order = rng.permutation(len(X))
-            for start in range(0, len(X), batch_size):
-                i = order[start : start + batch_size]
-                z1 = X[i] @ params[0] + params[1]
-                h = np.maximum(z1, 0)
-                if dropout > 0:  # inverted dropout: silence hidden units at random, scale the rest up
-                    mask = (rng.random(h.shape) >= dropout) / (1 - dropout)
-                    h = h * mask
-                z = h @ params[2] + params[3]
-                prob = np.exp(z - z.max(axis=1, keepdims=True))
-                prob /= prob.sum(axis=1, keepdims=True)
-                d2 = (prob - Y[i]) / len(i)
-                dh = (d2 @ params[2].T) * (z1 > 0)
-                if dropout > 0:
-                    dh = dh * mask
-                # weight decay: the gradient of (weight_decay / 2) * ||W||^2 pulls every weight toward 0
-                grads = [
-                    X[i].T @ dh + weight_decay * params[0],
-                    dh.sum(0),
-                    h.T @ d2 + weight_decay * params[2],
-                    d2.sum(0),
-                ]
-                t += 1
-                for k, (p, g) in enumerate(zip(params, grads)):
-                    if optimizer == "adam":  # a step per weight, scaled by its own gradient history
-                        m[k] = 0.9 * m[k] + 0.1 * g
-                        v[k] = 0.999 * v[k] + 0.001 * g * g
-                        p -= step_lr * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
-                    else:  # SGD; momentum > 0 keeps a velocity of past gradients
-                        m[k] = momentum * m[k] - step_lr * g
-                        p += m[k]
+            how = {"lr": step_lr, "optimizer": optimizer, "momentum": momentum}
+            t = run_epoch(params, state, (X, Y), rng, t, batch_size, dropout, weight_decay, **how)
             loss, acc = evaluate(X, y, params)
             val_loss, val_acc = evaluate(X_val, y_val, params)
             for key, value in zip(hist, (step_lr, loss, acc, val_loss, val_acc)):
@@ -123,20 +204,11 @@ def train_mlp(
                     break  # early stopping: no better validation loss for `patience` epochs
     if patience is not None:
         params = best_params  # ... and keep the weights of the best epoch
-    loss, acc = evaluate(X, y, params)
-    val_loss, val_acc = evaluate(X_val, y_val, params)
-    # "diverged": the loss blew up, or training ended worse than guessing uniformly (log of the classes)
-    diverged = diverged or not np.isfinite(loss) or loss > np.log(n_out)
-    return {
-        "history": hist,
-        "diverged": diverged,
-        "epochs_run": len(hist["loss"]),
-        "loss": loss,
-        "train_acc": acc,
-        "val_acc": val_acc if np.isfinite(val_loss) else 0.0,
-        "val_loss": val_loss,
-        "predict": lambda Xn: forward(Xn, params).argmax(axis=1),
-    }
+    return outcome(params, (X, y), (X_val, y_val), hist, diverged)
+
+
+#: The network's code in the order lesson 7 shows it (``inspect.getsource`` of each).
+NETWORK = (lr_factor, init_weights, forward, gradients, update, run_epoch, evaluate, outcome, train_mlp)
 
 
 class MLP:
@@ -158,28 +230,17 @@ class MLP:
 
     def __init__(self, n_in: int, n_out: int, hidden: int = 64, seed: int = 0) -> None:
         self.rng = np.random.default_rng(seed)
-        self.params = [
-            self.rng.normal(0, np.sqrt(2 / n_in), (n_in, hidden)),
-            np.zeros(hidden),
-            self.rng.normal(0, np.sqrt(1 / hidden), (hidden, n_out)),
-            np.zeros(n_out),
-        ]
+        self.params = init_weights(self.rng, n_in, hidden, n_out)
         self.velocity = [np.zeros_like(p) for p in self.params]
         self.epochs = 0
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities (softmax of the output layer)."""
-        p = self.params
-        z = np.maximum(X @ p[0] + p[1], 0) @ p[2] + p[3]
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        out: np.ndarray = e / e.sum(axis=1, keepdims=True)
-        return out
+        return forward(X, self.params)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """Cross-entropy loss and accuracy on ``(X, y)``."""
-        prob = self.proba(X)
-        loss = -np.mean(np.log(np.clip(prob[np.arange(len(y)), y], 1e-12, None)))
-        return float(loss), float(np.mean(prob.argmax(axis=1) == y))
+        return evaluate(X, y, self.params)
 
     def train_epoch(self, X: np.ndarray, y: np.ndarray, lr: float, momentum: float = 0.9, batch_size: int = 32) -> None:
         """One pass over ``(X, y)`` in shuffled minibatches with learning rate ``lr``."""

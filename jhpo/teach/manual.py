@@ -230,6 +230,7 @@ class ManualForm:
 
     def _make_plots(self) -> Any:
         try:
+            from ..insights import Setup
             from ..ui.i18n import gettext_for
             from ..ui.plots import TrialPlots
 
@@ -238,7 +239,7 @@ class ManualForm:
                 self.study.direction,
                 gettext_for(None).gettext,
                 self.show_trial,
-                strategy=self.study.strategy,
+                setup=Setup.of(self.study),
             )
         except Exception:  # noqa: BLE001 - the form works without plots
             return None
@@ -425,9 +426,7 @@ def manual_cell(source: str, namespace: dict[str, Any], opts: TuneOptions, line_
     (e.g. bayes without its dependencies) the form falls back to random and says so.
     """
     template = parse_tunable(source, line_offset)
-    runner = CellRunner(
-        template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
-    )
+    runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=opts.checkpoint)
     strategy, note = opts.strategy, ""
     try:
         make_strategy(strategy, template.space, seed=opts.seed, direction=opts.direction, **_strategy_options(opts))

@@ -37,7 +37,7 @@ from ..errors import SearchExhausted, UsageProblem
 from ..execution import Limits, run_trial
 from ..space import Space, Value
 from ..storage import Storage, open_storage
-from ..strategies import _STRATEGIES, make_strategy
+from ..strategies import _STRATEGIES, make_strategy, racer_options
 from ..study import Study
 from ..trial import Trial, TrialState
 
@@ -83,7 +83,7 @@ def check_strategies(
     ok, missing = [], {}
     for n in names:
         try:
-            make_strategy(n, space, seed=0, direction=direction, **options)
+            make_strategy(n, space, seed=0, direction=direction, **racer_options(n, options, names))
         except (ValueError, ImportError) as exc:  # e.g. bayes without scipy: race the others
             missing[n] = str(exc)
             continue
@@ -218,7 +218,7 @@ class Race:
             seed=seed,
             storage=self.storage,
             name=name,
-            strategy_options=self.strategy_options,
+            strategy_options=racer_options(strategy, self.strategy_options, self.strategies),
             meta={"race": self.name, "race_strategies": self.strategies, "race_seeds": self.seeds},
         )
 
@@ -597,9 +597,7 @@ def race_cell(
     if repeat < 1:
         raise UsageProblem(f"--repeat must be at least 1, but got {repeat}")
     template = parse_tunable(source, line_offset)
-    runner = CellRunner(
-        template, namespace, opts.objective, opts.direction, checkpoint=opts.strategy_options.get("checkpoint")
-    )
+    runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=opts.checkpoint)
     race = _cell_race(template, runner, opts, strategies, repeat)
     race.observers.extend(observers)
     result = race.run()

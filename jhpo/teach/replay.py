@@ -54,6 +54,7 @@ class Replay:
     """
 
     def __init__(self, study: Study, interval: int = 800) -> None:
+        from ..insights import Setup
         from ..ui.i18n import gettext_for
         from ..ui.plots import TrialPlots
 
@@ -63,7 +64,7 @@ class Replay:
             raise ValueError(f"study {study.name!r} has no finished trials to replay")
         n = len(self.trials)
         self.plots = TrialPlots(
-            study.space, study.direction, gettext_for(None).gettext, self._noop, strategy=study.strategy
+            study.space, study.direction, gettext_for(None).gettext, self._noop, setup=Setup.of(study)
         )
         self.play, self.slider = _slider(n, interval)
         self.caption = widgets.HTML()

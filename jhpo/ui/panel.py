@@ -20,6 +20,7 @@ from IPython.display import display, update_display
 from ..budget import best_note
 from ..budget import best_trial as budget_best
 from ..failures import describe_failures
+from ..insights import Setup, choice
 from ..study import Study, StudyObserver
 from ..trial import Trial, TrialState
 from . import plotdata as pd_
@@ -124,7 +125,6 @@ class Panel(StudyObserver):
 
     def __init__(self, min_interval: float = 0.25, poll_interval: float = 0.1, language: str | None = None) -> None:
         self._ = gettext_for(language).gettext
-        _ = self._
         self.min_interval = min_interval
         self.poll_interval = poll_interval
         self.study: Study | None = None
@@ -150,6 +150,11 @@ class Panel(StudyObserver):
         self._last_poll = 0.0
         self._dirty = False
         self.stats = {"draws": 0, "draw_seconds": 0.0, "max_draw_seconds": 0.0}
+        self._build_widgets()
+
+    def _build_widgets(self) -> None:
+        """The header, the progress bar, the buttons and the best trial (the plots come with the study)."""
+        _ = self._
         self.header = widgets.HTML()
         self.pill = widgets.HTML()
         self.bar = widgets.IntProgress(
@@ -213,7 +218,7 @@ class Panel(StudyObserver):
             return
         _ = self._
         self.study = study
-        self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, strategy=study.strategy)
+        self.plots = TrialPlots(study.space, study.direction, _, self.show_trial, setup=Setup.of(study))
         self.box.children = [*self.box.children, self.plots.tabs, self.detail]
         meta = study.meta
         target = meta.get("objective") or ""
@@ -468,13 +473,12 @@ def trial_detail_html(trial: Trial, _: Any) -> str:
         f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
         _params_table(d["params"]),
     ]
-    info = {k: v for k, v in d["info"].items() if k in ("baseline", "budget", "bracket", "rung", "generation")}
-    if info:
-        out.append(
-            "<div class='jhpo-muted'>" + ", ".join(f"{k}={html.escape(str(v))}" for k, v in info.items()) + "</div>"
-        )
-    if d["why"]:
-        out.append(f"<div class='jhpo-muted'>{html.escape(d['why'])}</div>")
+    why = choice(trial)  # what the strategy recorded about choosing this trial (never the live strategy)
+    if why.facts:
+        facts = ", ".join(f"{k}={html.escape(str(v))}" for k, v in why.facts.items())
+        out.append(f"<div class='jhpo-muted'>{facts}</div>")
+    if why.text:
+        out.append(f"<div class='jhpo-muted'>{html.escape(why.text)}</div>")
     for key, title in (("stdout", _("Output")), ("stderr", _("Errors and warnings")), ("error", _("Traceback"))):
         if d[key].strip():
             out.append(f"<div><b>{title}</b><pre>{html.escape(d[key])}</pre></div>")

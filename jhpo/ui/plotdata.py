@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..budget import outranks, trial_budget
+from .. import insights
+from ..budget import trial_budget
+from ..insights import CAP, keep_indices
 from ..space import Choice, Distribution, Space
 from ..trial import Trial, TrialState
 from .ticks import Ticks, axis_ticks, linear_ticks, range_ticks, tick_labels
@@ -45,9 +47,6 @@ __all__ = [
     "table_rows",
     "trial_detail",
 ]
-
-#: The most points a single mark receives (downsampling keeps best + recent + evenly spaced).
-CAP = 1500
 
 
 def fmt_value(v: Any) -> str:
@@ -112,86 +111,13 @@ def best_so_far(values: Sequence[float | None], direction: str) -> list[float | 
     return out
 
 
-def keep_indices(n: int, cap: int = CAP, must: Sequence[int] = (), recent: int = 200) -> list[int]:
-    """Indices ``0..n-1`` to draw when there are more than ``cap``: ``must`` + the last ``recent`` + evenly spaced."""
-    if n <= cap:
-        return list(range(n))
-    keep = {i for i in must if 0 <= i < n}
-    keep.update(range(max(0, n - recent), n))
-    room = max(1, cap - len(keep))
-    step = n / room
-    keep.update(int(i * step) for i in range(room))
-    return sorted(keep)[: cap + len(must)]
-
-
 def _finished_values(trials: Sequence[Trial]) -> list[float]:
     return [t.value for t in trials if t.value is not None and t.state is TrialState.COMPLETE]
 
 
-def _ranked(trials: Sequence[Trial], direction: str, k: int) -> list[int]:
-    """Positions of the ``k`` best complete trials (to keep them when downsampling)."""
-    done = [(i, t.value) for i, t in enumerate(trials) if t.state is TrialState.COMPLETE and t.value is not None]
-    done.sort(key=lambda p: -p[1] if direction == "maximize" else p[1])
-    return [i for i, _ in done[:k]]
-
-
 def history(trials: Sequence[Trial], direction: str, cap: int = CAP) -> dict[str, Any]:
-    """Value against trial number, the best-so-far line, failed and pruned trials.
-
-    Returns
-    -------
-    dict
-        ``x``/``y``/``numbers`` for complete trials (downsampled), ``best_x``/``best_y``
-        (a step line through every change of the best, compared at equal budget as
-        :func:`jhpo.budget.best_trial` does, so a lucky small-budget trial never leads),
-        ``pruned_x``/``pruned_y`` (pruned trials at their last reported value), ``failed_x``/``failed_y`` (failed
-        trials drawn at the worst value seen, so they sit at the bottom of the plot).
-    """
-    finished = [t for t in trials if t.state is not TrialState.RUNNING]
-    done = [t for t in finished if t.state is TrialState.COMPLETE and t.value is not None]
-    keep = keep_indices(len(done), cap, _ranked(done, direction, 20))
-    done_kept = [done[i] for i in keep]
-    values = [float(t.value) for t in done if t.value is not None]
-    worst = (min(values) if direction == "maximize" else max(values)) if values else 0.0
-    best_x: list[float] = []
-    best_y: list[float] = []
-    best: float | None = None
-    best_budget: float | None = None
-    for t in done:  # a step line: only changes of the best matter, so the line stays short
-        # compared at equal budget (jhpo.budget), as the panel's "Best": a higher budget always takes over
-        if outranks(trial_budget(t), float(t.value), best_budget, best, direction):  # type: ignore[arg-type]
-            if best is not None:
-                best_x.append(t.number)
-                best_y.append(best)
-            best, best_budget = t.value, trial_budget(t)
-            best_x.append(t.number)
-            best_y.append(best)  # type: ignore[arg-type]
-    if best is not None and finished:
-        best_x.append(max(t.number for t in finished))
-        best_y.append(best)
-    pruned = [t for t in finished if t.state is TrialState.PRUNED][-cap:]
-    failed = [t for t in finished if t.state in (TrialState.FAILED, TrialState.INTERRUPTED)][-cap:]
-
-    def last_value(t: Trial) -> float:
-        if t.value is not None:
-            return t.value
-        if t.intermediate:
-            return t.intermediate[max(t.intermediate)]
-        return worst
-
-    return {
-        "x": [t.number for t in done_kept],
-        "y": [t.value for t in done_kept],
-        "numbers": [t.number for t in done_kept],
-        "best_x": best_x,
-        "best_y": best_y,
-        "pruned_x": [t.number for t in pruned],
-        "pruned_y": [last_value(t) for t in pruned],
-        "pruned_numbers": [t.number for t in pruned],
-        "failed_x": [t.number for t in failed],
-        "failed_y": [worst for _ in failed],
-        "failed_numbers": [t.number for t in failed],
-    }
+    """:func:`jhpo.insights.history` as a dict of lists (``x``/``y``/``numbers``, ``best_x``/``best_y``, ...)."""
+    return asdict(insights.history(trials, direction, cap))
 
 
 def focus_range(
@@ -219,7 +145,7 @@ def param_points(trials: Sequence[Trial], space: Space, name: str, direction: st
     """
     dist: Distribution = space[name]
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None and name in t.params]
-    keep = keep_indices(len(done), cap, _ranked(done, direction, 20))
+    keep = keep_indices(len(done), cap, insights.ranked(done, direction, 20))
     done = [done[i] for i in keep]
     if isinstance(dist, Choice):
         kind, domain = "choice", [_label(c) for c in dist.choices]
@@ -240,39 +166,28 @@ def param_points(trials: Sequence[Trial], space: Space, name: str, direction: st
 def parallel(
     trials: Sequence[Trial], space: Space, direction: str, cap: int = 300, value_name: str = "value"
 ) -> dict[str, Any]:
-    """Parallel coordinates: each complete trial as a line over the unit-scaled parameters and the value.
+    """Parallel coordinates (:func:`jhpo.insights.parallel`) with the objective as one more axis.
 
-    Axes are the searched parameters in space order (log parameters on a log
-    scale, choices at their category's centre), then the objective itself
-    (``value_name``, scaled to the values seen, best at the top); lines are also
-    coloured by value. Only the best and most recent ``cap`` trials are drawn,
-    which keeps the plot legible.
+    The objective's axis (``value_name``) is scaled to the values seen, best at the top in
+    either direction; lines are also coloured by value. ``ticks`` gives each axis its
+    (unit position, label) pairs.
     """
-    names = [n for n in space.names]
-    done = [
-        t
-        for t in trials
-        if t.state is TrialState.COMPLETE and t.value is not None and all(n in t.params for n in names)
-    ]
-    keep = set(_ranked(done, direction, cap // 2)) | set(range(max(0, len(done) - cap // 2), len(done)))
-    done = [done[i] for i in sorted(keep)]
-    values = [float(t.value) for t in done]  # type: ignore[arg-type]
-    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    d = insights.parallel(trials, space, direction, cap)
+    lo, hi = (min(d.values), max(d.values)) if d.values else (0.0, 1.0)
     span = (hi - lo) or 1.0
 
     def up(v: float) -> float:  # the best value at the top of its axis, in either direction
         u = (v - lo) / span
         return u if direction == "maximize" else 1.0 - u
 
-    ys = [[float(space[n].to_unit(t.params[n])) for n in names] + [up(v)] for t, v in zip(done, values)]
     vticks = linear_ticks(lo, hi) if hi > lo else [lo]
-    ticks = {n: _ticks(space[n]) for n in names}
+    ticks = {n: _ticks(space[n]) for n in d.names}
     ticks[value_name] = [(up(v), lab) for v, lab in zip(vticks, tick_labels(vticks, "linear", False))]
     return {
-        "names": [*names, value_name],
-        "y": ys,
-        "color": values,
-        "numbers": [t.number for t in done],
+        "names": [*d.names, value_name],
+        "y": [[*row, up(v)] for row, v in zip(d.rows, d.values)],
+        "color": d.values,
+        "numbers": d.numbers,
         "ticks": ticks,
     }
 
@@ -303,40 +218,15 @@ def learning_curves(trials: Sequence[Trial], cap: int = 200) -> dict[str, Any]:
 
 
 def hyperband(trials: Sequence[Trial]) -> dict[str, Any] | None:
-    """Bracket / rung / budget per trial when the strategy recorded them (else None)."""
-    rows = [t for t in trials if "bracket" in t.info or "rung" in t.info]
-    if not rows:
-        return None
-    return {
-        "bracket": [int(t.info.get("bracket", 0)) for t in rows],
-        "rung": [int(t.info.get("rung", 0)) for t in rows],
-        "budget": [float(t.info.get("budget") or 0.0) for t in rows],
-        "value": [t.value for t in rows],
-        "state": [t.state.value for t in rows],
-        "numbers": [t.number for t in rows],
-    }
+    """:func:`jhpo.insights.brackets` as a dict of lists (None without bracket or rung info)."""
+    d = insights.brackets(trials)
+    return None if d is None else asdict(d)
 
 
-def generations(trials: Sequence[Trial]) -> dict[str, Any] | None:
-    """Generation and value per trial, and parent links, when a genetic strategy recorded them."""
-    rows = [t for t in trials if "generation" in t.info and t.value is not None]
-    if not rows:
-        return None
-    by_number = {t.number: t for t in rows}
-    links_x, links_y = [], []
-    for t in rows:
-        for p in t.info.get("parents") or []:
-            parent = by_number.get(p) if isinstance(p, int) else None
-            if parent is not None:
-                links_x.append([float(parent.info["generation"]), float(t.info["generation"])])
-                links_y.append([parent.value, t.value])
-    return {
-        "generation": [int(t.info["generation"]) for t in rows],
-        "value": [t.value for t in rows],
-        "numbers": [t.number for t in rows],
-        "links_x": links_x[-400:],
-        "links_y": links_y[-400:],
-    }
+def generations(trials: Sequence[Trial], direction: str = "maximize") -> dict[str, Any] | None:
+    """:func:`jhpo.insights.generations` as a dict of lists (None without generation info)."""
+    d = insights.generations(trials, direction)
+    return None if d is None else asdict(d)
 
 
 @dataclass(frozen=True)

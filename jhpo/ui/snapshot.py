@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from .. import insights
 from ..budget import best_note
 from ..study import Study
 from . import plotdata as pd_
@@ -28,9 +29,9 @@ def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]
 
 def history_svg(study: Study, cap: int = 600) -> str:
     """The value of each trial and the best-so-far line, as an inline SVG (at most ``cap`` points)."""
-    d = pd_.history(study.trials, study.direction, cap=cap)
-    xs = d["x"] + d["pruned_x"] + d["failed_x"]
-    ys = d["y"] + d["pruned_y"] + d["failed_y"]
+    d = insights.history(study.trials, study.direction, cap=cap)
+    xs = d.x + d.pruned_x + d.failed_x
+    ys = d.y + d.pruned_y + d.failed_y
     if not xs:
         return ""
     x0, x1 = min(xs), max(max(xs), 1)
@@ -48,20 +49,18 @@ def history_svg(study: Study, cap: int = 600) -> str:
         parts.append(f"<text x='{PAD_L - 4}' y='{sy(v) + 4:.1f}' text-anchor='end' fill='#555'>{v:.3g}</text>")
     for v in (x0, (x0 + x1) / 2, x1):
         parts.append(f"<text x='{sx(v):.1f}' y='{H - PAD_B + 14}' text-anchor='middle' fill='#555'>{int(v)}</text>")
-    if d["best_x"]:
-        pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(d["best_x"], d["best_y"]))
+    if d.best_x:
+        pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(d.best_x, d.best_y))
         parts.append(f"<polyline points='{pts}' fill='none' stroke='#2ca02c' stroke-width='2'/>")
     parts += [
-        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#1f77b4' fill-opacity='0.8'/>"
-        for x, y in zip(d["x"], d["y"])
+        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#1f77b4' fill-opacity='0.8'/>" for x, y in zip(d.x, d.y)
     ]
     parts += [
-        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#9e9e9e'/>"
-        for x, y in zip(d["pruned_x"], d["pruned_y"])
+        f"<circle cx='{sx(x):.1f}' cy='{sy(y):.1f}' r='3' fill='#9e9e9e'/>" for x, y in zip(d.pruned_x, d.pruned_y)
     ]
     parts += [
         f"<text x='{sx(x):.1f}' y='{sy(y) + 4:.1f}' text-anchor='middle' fill='#d62728'>&#215;</text>"
-        for x, y in zip(d["failed_x"], d["failed_y"])
+        for x, y in zip(d.failed_x, d.failed_y)
     ]
     parts.append(f"<text x='{(PAD_L + W - PAD_R) / 2}' y='{H - 4}' text-anchor='middle' fill='#555'>trial</text>")
     mid = (PAD_T + H - PAD_B) / 2
@@ -86,13 +85,10 @@ def _importance_is_cheap(study: Study) -> bool:
 
 def importance_svg(study: Study) -> str:
     """The importance bars (fANOVA, as in the panel) as an inline SVG; empty with too few trials."""
-    from ..importance import param_importance
-
     if len(study.space.searched) < 2:
         return ""
-    try:
-        shares = param_importance(study.trials, study.space, n_trees=32, n_samples=128)
-    except ValueError:  # too few complete trials: no chart rather than a misleading one
+    shares = insights.importance(study.trials, study.space, n_trees=32, n_samples=128).shares
+    if not shares:  # too few complete trials: no chart rather than a misleading one
         return ""
     row, left, width = 18, 140, 300
     height = row * len(shares) + 30

@@ -51,16 +51,17 @@ def test_bayes_replay_refits_the_surrogate_on_the_first_k_trials(tmp_path: Path)
     study.optimize(lambda t: (t.params["x"] - 1) ** 2, n_trials=9)
     r = Replay(study)
     plots = r.plots
-    assert plots._strategy_built == "bayes"
+    surrogate = plots.view("surrogate")
+    assert surrogate is not None
     for k in (6, 8):
         r.slider.value = k
         expected = study.strategy.slice(study.trials[:k], ["x"])
-        assert np.allclose(np.asarray(plots.b_mean.y, dtype=float), np.asarray(expected["mean"]), equal_nan=True)
-        assert len(plots.b_obs.x) == k
+        assert np.allclose(np.asarray(surrogate.mean.y, dtype=float), np.asarray(expected["mean"]), equal_nan=True)
+        assert len(surrogate.observed.x) == k
         why = study.trials[k].info["why"]
         assert why["text"] in r.caption.value.replace("&#x27;", "'") and why["mode"] in r.caption.value.lower()
     assert not np.allclose(
-        np.asarray(plots.b_mean.y, dtype=float), np.asarray(study.strategy.slice(study.trials[:6], ["x"])["mean"])
+        np.asarray(surrogate.mean.y, dtype=float), np.asarray(study.strategy.slice(study.trials[:6], ["x"])["mean"])
     )
 
 

@@ -31,7 +31,9 @@ def test_panel_plots_and_snapshot_of_a_conditional_study(fake_comm, tmp_path) ->
     done = [t for t in study.trials if t.state is TrialState.COMPLETE]
     assert len(done) == 16
     svc = [t.number for t in done if t.params["clf"] == "svc"]
-    assert sorted(panel.plots.param_points["C"].numbers) == svc  # each parameter over the trials where it was active
+    assert (
+        sorted(panel.plots.view("params").points["C"].numbers) == svc
+    )  # each parameter over the trials where it was active
     rf = next(t for t in done if t.params["clf"] == "rf")
     assert "depth" in trial_detail_html(rf, str) and ">C<" not in trial_detail_html(rf, str)
     html = snapshot_html(jhpo.load_study("tree", str(tmp_path / "t.db")))

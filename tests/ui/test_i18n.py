@@ -11,7 +11,7 @@ import pytest
 from jhpo.ui import i18n
 
 UI = Path(i18n.__file__).resolve().parent
-LABEL_MODULES = ["panel.py", "plots.py", "snapshot.py", "pbt_view.py"]
+LABEL_MODULES = ["panel.py", "plots.py", "snapshot.py", *sorted(f"views/{p.name}" for p in (UI / "views").glob("*.py"))]
 STATES = [
     "running",
     "paused",

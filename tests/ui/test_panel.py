@@ -82,13 +82,13 @@ def test_pages_are_built_when_opened_and_show_every_trial(fake_comm):
     panel = Panel()
     study = _run(panel, 30)
     plots = panel.plots
-    assert plots.param_points == {} and plots.curve_numbers == []  # never opened: never built
+    assert plots.view("params") is None and plots.view("curves") is None  # never opened: never built
     _open_every_page(plots)
     done = [t for t in study.trials if t.state is TrialState.COMPLETE]
     assert sorted(plots.h_done.numbers) == [t.number for t in done]
-    assert len(plots.h_failed.numbers) == sum(t.state is TrialState.FAILED for t in study.trials)
-    assert len(plots.param_points["lr"].numbers) == len(done)
-    assert len(plots.curve_numbers) == 30 and len(plots.par_numbers) == len(done)
+    assert len(plots.history.failed.numbers) == sum(t.state is TrialState.FAILED for t in study.trials)
+    assert len(plots.view("params").points["lr"].numbers) == len(done)
+    assert len(plots.view("curves").numbers) == 30 and len(plots.view("parallel").numbers) == len(done)
     assert "done" in panel.pill.value and panel.bar.value == 30 and panel.bar.bar_style == "success"
     assert f"{study.best_value:.4g}" in panel.best_html.value
     failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
@@ -104,13 +104,13 @@ def test_click_shows_the_trial_and_brush_highlights_everywhere(fake_comm):
     panel = Panel()
     study = _run(panel, 20)
     failed = next(t for t in study.trials if t.state is TrialState.FAILED)
-    points = panel.plots.h_failed
+    points = panel.plots.history.failed
     points._click(points.mark, {"event": "element_click", "data": {"index": points.numbers.index(failed.number)}})
     assert f"Trial {failed.number}" in panel.detail.value and "a failing trial" in panel.detail.value
     _open_every_page(panel.plots)
     chosen = set(panel.plots.h_done.numbers[:3])
     panel.plots.highlight(chosen)
-    lr = panel.plots.param_points["lr"]
+    lr = panel.plots.view("params").points["lr"]
     assert {lr.numbers[i] for i in lr.mark.selected} == chosen
 
 
@@ -147,7 +147,8 @@ def test_strategy_views_appear_with_their_data(fake_comm):
     from jhpo.ui.panel import Panel
 
     panel = Panel()
-    study = _study()
+    # the page is the one the strategy declares (Strategy.view), drawn from what the trials recorded
+    study = jhpo.Study(SPACE, strategy="genetic", seed=0, storage=":memory:")
     study.observers.append(panel)
     panel.on_search_start(study, 4)
     for i in range(4):
@@ -157,7 +158,7 @@ def test_strategy_views_appear_with_their_data(fake_comm):
     panel.on_search_end(study, "done")
     assert "Generations" in panel.plots.tabs.titles
     _open_every_page(panel.plots)
-    assert sorted(panel.plots.s_points.numbers) == [0, 1, 2, 3]
+    assert sorted(panel.plots.view("generations").scatter.numbers) == [0, 1, 2, 3]
 
 
 def test_stored_study_panel_and_snapshot(fake_comm, tmp_path):
@@ -200,14 +201,14 @@ def test_brush_selection_highlights_in_every_plot(fake_comm):
     _run(panel, 25)
     plots = panel.plots
     _open_every_page(plots)
-    plots.brush_toggle.value = True
+    plots.history.brush_toggle.value = True
     plots.h_done.mark.selected = [0, 1, 2]  # what the front end's brush writes back
     chosen = {plots.h_done.numbers[i] for i in (0, 1, 2)}
     assert plots.selection == chosen
-    x = plots.param_points["x"]
+    x = plots.view("params").points["x"]
     assert {x.numbers[i] for i in x.mark.selected} == chosen
-    assert {plots.par_numbers[i] for i in plots.par_lines.selected} == chosen
-    plots.brush_toggle.value = False  # leaving brush mode clears the selection everywhere
+    assert {plots.view("parallel").numbers[i] for i in plots.view("parallel").lines.selected} == chosen
+    plots.history.brush_toggle.value = False  # leaving brush mode clears the selection everywhere
     assert plots.selection == set() and x.mark.selected is None
 
 
@@ -232,11 +233,12 @@ def test_views_of_the_real_strategies(fake_comm, strategy, title):
     plots = panel.plots
     assert title in plots.tabs.titles
     plots.tabs.selected_index = plots.tabs.titles.index(title)
-    assert "not available" not in plots.strategy_note.value
+    view = plots.view({"bayes": "surrogate", "hyperband": "brackets", "genetic": "generations"}[strategy])
+    assert "not available" not in view.note.value
     if strategy == "bayes":
-        assert len(plots.b_mean.x) > 10 and len(plots.b_next2.x) == 1
+        assert len(view.mean.x) > 10 and len(view.next_point.x) == 1
     else:
-        assert len(plots.s_points.numbers) >= 10
+        assert len(view.scatter.numbers) >= 10
 
 
 def test_running_trials_show_their_workers(fake_comm):
@@ -325,20 +327,20 @@ def test_trials_table_sorts_filters_and_opens_a_trial(fake_comm):
     study = _run(panel, 20)
     plots = panel.plots
     plots.tabs.selected_index = plots.tabs.titles.index("Trials")
-    assert plots.tbl_numbers == [t.number for t in study.trials]  # every trial, in order
-    plots.tbl_sort.value, plots.tbl_desc.value = "value", True
+    assert plots.view("table").numbers == [t.number for t in study.trials]  # every trial, in order
+    plots.view("table").sort.value, plots.view("table").desc.value = "value", True
     done = sorted((t for t in study.trials if t.value is not None), key=lambda t: -t.value)
-    assert plots.tbl_numbers[: len(done)] == [t.number for t in done]
-    plots.tbl_state.value = "failed"
+    assert plots.view("table").numbers[: len(done)] == [t.number for t in done]
+    plots.view("table").state.value = "failed"
     failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
-    assert sorted(plots.tbl_numbers) == failed and len(plots.tbl_rows.options) == len(failed)
-    plots.tbl_rows.index = 0  # a click on the row
-    assert f"Trial {plots.tbl_numbers[0]}" in panel.detail.value and "a failing trial" in panel.detail.value
+    assert sorted(plots.view("table").numbers) == failed and len(plots.view("table").rows.options) == len(failed)
+    plots.view("table").rows.index = 0  # a click on the row
+    assert f"Trial {plots.view('table').numbers[0]}" in panel.detail.value and "a failing trial" in panel.detail.value
     # kept in sync: a new trial shows up while the table is open
     study.observers.append(panel)
     study.optimize(_objective, n_trials=9)
     failed = [t.number for t in study.trials if t.state is TrialState.FAILED]
-    assert sorted(plots.tbl_numbers) == failed and len(failed) >= 3
+    assert sorted(plots.view("table").numbers) == failed and len(failed) >= 3
 
 
 def test_importance_page_appears_with_enough_trials(fake_comm):
@@ -352,9 +354,11 @@ def test_importance_page_appears_with_enough_trials(fake_comm):
     study = _run(panel, 30)
     plots = panel.plots
     plots.tabs.selected_index = plots.tabs.titles.index("Importance")
-    assert list(plots.imp_bars.x)[0] == "x"  # the value depends on x alone
-    assert float(plots.imp_bars.y[0]) > 0.7 and abs(float(sum(plots.imp_bars.y)) - 1) < 1e-6
-    assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.imp_note.value
+    assert list(plots.view("importance").bars.x)[0] == "x"  # the value depends on x alone
+    assert (
+        float(plots.view("importance").bars.y[0]) > 0.7 and abs(float(sum(plots.view("importance").bars.y)) - 1) < 1e-6
+    )
+    assert f"{sum(t.value is not None for t in study.trials)} complete trials" in plots.view("importance").note.value
 
 
 def test_snapshot_shows_the_space_labelled_axes_and_importance(fake_comm):
@@ -397,16 +401,16 @@ def test_parallel_axis_brush_selects_trials_everywhere(fake_comm):
     study = _run(panel, 30)
     plots = panel.plots
     _open_every_page(plots)
-    assert plots.par_names[-1] == "value"  # the objective is an axis
-    plots.par_axis.value = "value"
-    plots.par_range.value = (0.8, 1.0)  # the top fifth of the value axis: the best trials
+    assert plots.view("parallel").names[-1] == "value"  # the objective is an axis
+    plots.view("parallel").axis.value = "value"
+    plots.view("parallel").span.value = (0.8, 1.0)  # the top fifth of the value axis: the best trials
     done = [t for t in study.trials if t.value is not None]
     lo, hi = min(t.value for t in done), max(t.value for t in done)
     expected = {t.number for t in done if (t.value - lo) / (hi - lo) >= 0.8 - 1e-9}
     assert plots.selection == expected and expected
-    x = plots.param_points["x"]
+    x = plots.view("params").points["x"]
     assert {x.numbers[i] for i in x.mark.selected} == expected
-    plots.par_range.value = (0.0, 1.0)  # the whole axis: no selection
+    plots.view("parallel").span.value = (0.0, 1.0)  # the whole axis: no selection
     assert plots.selection == set()
 
 
@@ -432,9 +436,9 @@ def test_population_page_of_a_pbt_search(fake_comm):
     study.observers.append(panel)
     study.optimize(_pbt_epochs, n_trials=12)
     plots = panel.plots
-    assert "Population" in plots.tabs.titles and plots.population_view is None  # a page, built when opened
+    assert "Population" in plots.tabs.titles and plots.view("population") is None  # a page, built when opened
     plots.tabs.selected_index = plots.tabs.titles.index("Population")
-    view = plots.population_view
+    view = plots.view("population")
     assert "not available" not in view.note.value and "4 members, 3 intervals" in view.note.value
     import bqplot as bq
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import bqplot as bq
-import ipywidgets as widgets
 import numpy as np
 
-from ..space import Space
-from .plotdata import Population, schedule_ticks
-from .plots import _SELECTED, _UNSELECTED, GREY, ORANGE, _figure, _scale_for, _ticked_axis
-from .ticks import Ticks, js_number, range_ticks
+from ...insights import Setup
+from ...trial import Trial
+from ..plotdata import Population, population, schedule_ticks
+from ..ticks import Ticks, js_number, range_ticks
+from .base import GREY, ORANGE, Host, View, _figure, _scale_for, _ticked_axis, _trial_scatter
 
 __all__ = ["MEMBER_COLOURS", "PopulationView"]
 
@@ -61,35 +61,19 @@ def _set_ticks(axis: bq.Axis, ticks: Ticks) -> None:
             axis.tick_labels = labels
 
 
-class PopulationView:
-    """The widgets of the Population page, updated in place from a :class:`Population`.
+class PopulationView(View):
+    """The widgets of the Population page, updated in place from a :class:`Population`."""
 
-    Parameters
-    ----------
-    space : Space
-    labels : callable
-        ``gettext`` for the panel language.
-    points : callable
-        Wraps a scatter so its points are trials (hover shows one, click opens it).
-    """
+    key = "population"
+    fragile = True
 
-    def __init__(self, space: Space, labels: Callable[[str], str], points: Callable[[bq.Scatter], Any]) -> None:
-        _ = labels
-        self._ = labels
-        self.note = widgets.HTML()
+    def __init__(self, plots: Host) -> None:
+        super().__init__(plots)
+        _ = self._
         xs, ys = bq.LinearScale(), bq.LinearScale()
         self.links = bq.Lines(x=[], y=[], scales={"x": xs, "y": ys}, colors=[GREY], stroke_width=1.5)
-        mark = bq.Scatter(
-            x=[],
-            y=[],
-            scales={"x": xs, "y": ys},
-            default_size=48,
-            stroke="white",
-            selected_style=_SELECTED,
-            unselected_style=_UNSELECTED,
-            interactions={"hover": "tooltip", "click": "select"},
-        )
-        self.points = points(mark)
+        mark = _trial_scatter({"x": xs, "y": ys}, default_size=48, stroke="white")
+        self.points = plots.points_for(mark)
         self.l_xaxis = bq.Axis(scale=xs, label=_("interval"), tick_format="d")
         self.l_yaxis = bq.Axis(scale=ys, side="left", label=_("member"), tick_format="d", label_offset="45px")
         lineage = _figure(
@@ -99,9 +83,20 @@ class PopulationView:
         self.budget_axes: list[bq.Axis] = []
         self.budget_scales: list[Any] = []
         figures = [lineage]
-        for name, dist in space.searched.items():
+        for name, dist in plots.space.searched.items():
             figures.append(self._schedule_figure(name, dist))
-        self.widgets: list[Any] = [self.note, *figures]
+        self.widgets = [self.note, *figures]
+
+    @staticmethod
+    def label(_: Callable[[str], str]) -> str:
+        return _("Population")
+
+    @classmethod
+    def present(cls, setup: Setup, trials: Sequence[Trial]) -> bool:
+        return setup.view == "population" and any("member" in t.info and "interval" in t.info for t in trials)
+
+    def record(self, trials: Sequence[Trial]) -> Population | None:
+        return population(trials, self.plots.space)
 
     def _schedule_figure(self, name: str, dist: Any) -> bq.Figure:
         ticks = schedule_ticks(dist)

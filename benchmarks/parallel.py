@@ -102,7 +102,8 @@ def run_mode(name: str, n: int, trials: int, **opts: Any) -> dict[str, Any]:
     span = max(t.datetime_end for t in done) - min(t.datetime_start for t in done)  # type: ignore[type-var,operator]
     # CPU seconds the trials got (workers report theirs; serially it is this process's own):
     # divided by the span, how many CPUs the search was granted while others used the machine.
-    cpu = sum(t.info.get("cpu_seconds", 0.0) for t in done) if "n_jobs" in opts or "executor" in opts else own
+    worked = sum((t.run.cpu_seconds or 0.0) if t.run else 0.0 for t in done)
+    cpu = worked if "n_jobs" in opts or "executor" in opts else own
     return {
         "mode": name,
         "trials": trials,
@@ -160,7 +161,7 @@ def ship_once(size_mb: int, trials: int, client: Any | None) -> dict[str, Any]:
         pids = [int(line) for line in f.read().split()]
     os.unlink(log)
     stats = executors.last_stats
-    workers = sorted({t.info["pid"] for t in res.trials})
+    workers = sorted({t.run.pid for t in res.trials})
     per_worker = {p: pids.count(p) for p in sorted(set(pids) | set(workers))}
     return {
         "mode": "Dask, 2 workers" if client is not None else "2 processes",

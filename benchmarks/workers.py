@@ -104,7 +104,7 @@ def warm_workers(repeat: int) -> list[str]:
 def _per_trial(cell: str, reps: int, **kw: Any) -> tuple[float, float]:
     """Median seconds per trial, and the search's wall time (8 trials, no re-run)."""
     wall, res = _search(cell, {"REPS": reps}, refit=False, **kw)
-    secs = [t.info.get("seconds") or (t.datetime_end - t.datetime_start) for t in res.trials]
+    secs = [(t.run.seconds if t.run else None) or (t.datetime_end - t.datetime_start) for t in res.trials]
     return statistics.median(secs), wall
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .capture import bound_text, clean_text
-from .trial import Trial, TrialState
+from .trial import RunFacts, Trial, TrialState
 
 __all__ = ["RecordProblem", "clean_meta", "meta_from_json", "trial_from_row"]
 
@@ -81,6 +81,7 @@ def trial_from_row(study: str, row: Any, problems: list[RecordProblem]) -> Trial
     trial = Trial(number=number, params={})
     trial.params = _params(_json(params, {}, noter("params")), noter("params"))
     trial.info = _dict(_json(info, {}, noter("info")), noter("info"))
+    trial.run = _run_facts(trial.info)
     metrics = rest[0] if rest else None
     if metrics is None:  # written before metrics had their own field: they were info["metrics"]
         trial.metrics = _metrics(trial.info.pop("metrics", {}), noter("metrics"))
@@ -119,6 +120,17 @@ def _values(value: Any, note: Any) -> list[float] | None:
         note(f"{str(value)[:60]!r} is not a list of finite numbers (one per objective); shown as missing")
         return None
     return [float(v) for v in value]
+
+
+def _run_facts(info: dict[str, Any]) -> RunFacts | None:
+    """The execution facts out of ``info``: under :attr:`RunFacts.KEY`, or as loose keys written by
+    older versions (recognised by their ``worker`` label, which every trial run on a worker had)."""
+    stored = info.pop(RunFacts.KEY, None)
+    if isinstance(stored, dict):
+        return RunFacts.from_json(stored)
+    if not isinstance(info.get("worker"), str):
+        return None
+    return RunFacts.from_json({k: info.pop(k) for k in RunFacts.LEGACY if k in info})
 
 
 def _params(value: Any, note: Any) -> dict[str, Any]:

@@ -8,7 +8,12 @@ its traceback.
 
 from __future__ import annotations
 
-__all__ = ["JhpoError", "UsageProblem"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: errors import nothing of jhpo at run time
+    from .trial import Trial
+
+__all__ = ["JhpoError", "ObjectiveError", "SearchAborted", "SearchExhausted", "UsageProblem"]
 
 
 class JhpoError(ValueError):
@@ -17,3 +22,19 @@ class JhpoError(ValueError):
 
 class UsageProblem(JhpoError):
     """Options, a cell or a call that cannot work as given (refused before anything runs)."""
+
+
+class ObjectiveError(JhpoError):
+    """The objective is missing, not a number, or NaN (the trial is recorded as failed)."""
+
+
+class SearchExhausted(Exception):
+    """The strategy has nothing left to propose (a finished grid)."""
+
+
+class SearchAborted(RuntimeError):
+    """The first trials of a run all failed; the first traceback is in the message."""
+
+    def __init__(self, message: str, first: Trial) -> None:
+        super().__init__(message)
+        self.first = first

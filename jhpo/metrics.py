@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .conditions import Clause
-from .errors import UsageProblem
-from .study import ObjectiveError
+from .errors import ObjectiveError, UsageProblem
 from .trial import Trial, _current
 
 __all__ = ["log", "metrics_of", "parse_constraint", "record"]

@@ -7,7 +7,7 @@ back. Both directions are asynchronous, so training never waits for the
 main process:
 
 * the worker sends ``(trial, step, value)`` and goes on;
-* the main loop (:func:`jhpo.executors.optimize_parallel`) drains the
+* the search loop (:class:`jhpo.execution.workers.WorkerExecution`) drains the
   reports every poll, records them in the running trials (the panel sees
   them live), and asks the strategy and pruner exactly as in process, on the
   reports that have arrived (median stopping and ASHA/Hyperband compare with

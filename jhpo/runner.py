@@ -16,9 +16,10 @@ from typing import Any
 from .annotations import PARAMS, RESULT, CellTemplate
 from .budget import outranks
 from .capture import BoundedWriter
+from .direction import Direction
+from .errors import ObjectiveError
 from .metrics import record as record_metrics
 from .space import Value
-from .study import ObjectiveError
 from .trial import Trial
 
 __all__ = ["CellRunner"]
@@ -67,7 +68,7 @@ class CellRunner:
         The notebook's user namespace (trials run in it and put back the names they bind).
     objective : str or None
         The variable holding the objective, or None for the cell's last expression.
-    direction : {"maximize", "minimize"}
+    direction : {"maximize", "minimize"} or Direction
     checkpoint : str, optional
         ``--checkpoint VAR``: keep the object each finished trial left in ``VAR``
         (in memory, inline runs only) and hand it to the trial promoted from it
@@ -100,7 +101,7 @@ class CellRunner:
         self.template = template
         self.namespace = namespace
         self.objective = objective
-        self.direction = direction
+        self.direction = Direction.parse(direction)
         self.filename = filename or f"<tune-cell-{next(_counter)}>"
         self.code = self._compile()
         self.best: tuple[int, float, dict[str, Any]] | None = None

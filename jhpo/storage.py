@@ -41,7 +41,7 @@ from ._records import RecordProblem, meta_from_json, trial_from_row
 from .capture import bound_text, clean_text
 from .direction import Direction
 from .storage_errors import StorageError, StorageFull, StorageReadOnly, fault
-from .trial import Trial, TrialState
+from .trial import RunFacts, Trial, TrialState
 
 __all__ = [
     "DEFAULT_PATH",
@@ -128,14 +128,24 @@ def _text(text: str) -> str:
     return bound_text(clean_text(text))
 
 
+def _info_json(trial: Trial) -> dict[str, Any]:
+    info = dict(trial.info)
+    if trial.values is not None:
+        info["values"] = trial.values
+    if trial.run is not None:
+        info[RunFacts.KEY] = trial.run.to_json()
+    return info
+
+
 def _row(trial: Trial) -> tuple[Any, ...]:
     return (
         trial.number,
         trial.state.value,
         trial.value,
         json.dumps(trial.params),
-        # several objectives ride in the info JSON (no new column: old files and readers stay as they are)
-        json.dumps(trial.info if trial.values is None else {**trial.info, "values": trial.values}),
+        # several objectives and the execution facts ride in the info JSON under reserved keys
+        # (no new column: old files and readers stay as they are)
+        json.dumps(_info_json(trial)),
         json.dumps({str(k): v for k, v in trial.intermediate.items()}),
         trial.datetime_start,
         trial.datetime_end,

@@ -8,20 +8,24 @@ import re
 import secrets
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import budget, checkpoints
+from . import budget
 from .capture import bound_text, clean_text
 from .direction import Direction
-from .errors import JhpoError, UsageProblem
+from .errors import JhpoError, ObjectiveError, SearchAborted, SearchExhausted, UsageProblem
+from .execution.inprocess import InProcess, run_trial
+from .execution.loop import run_search
+from .execution.outcome import FAIL_FAST, check_value, config_independent
+from .observers import StudyObserver, TextProgress
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
-from .trial import Trial, TrialPruned, TrialState, _current
+from .trial import Trial, TrialState
 
 __all__ = [
+    "FAIL_FAST",
     "ObjectiveError",
     "SearchAborted",
     "SearchExhausted",
@@ -30,27 +34,9 @@ __all__ = [
     "StudyMismatch",
     "StudyNotFound",
     "StudyObserver",
+    "config_independent",
     "load_study",
 ]
-
-#: The search stops when this many first trials of a run all failed.
-FAIL_FAST = 3
-
-
-class SearchExhausted(Exception):
-    """The strategy has nothing left to propose (a finished grid)."""
-
-
-class SearchAborted(RuntimeError):
-    """The first trials of a run all failed; the first traceback is in the message."""
-
-    def __init__(self, message: str, first: Trial) -> None:
-        super().__init__(message)
-        self.first = first
-
-
-class ObjectiveError(JhpoError):
-    """The objective is missing, not a number, or NaN (the trial is recorded as failed)."""
 
 
 class StudyExists(JhpoError):
@@ -63,22 +49,6 @@ class StudyMismatch(JhpoError):
 
 class StudyNotFound(JhpoError):
     """Resuming a study name that is not stored, while a similar name is (a likely typo)."""
-
-
-class StudyObserver:
-    """Receives a study's events; the UI implements these. All are optional no-ops.
-
-    Observers run on the thread that drives the search, between trials; they
-    must be quick (the panel batches and throttles its updates).
-    """
-
-    def on_search_start(self, study: Study, n_trials: int | None) -> None: ...
-    def on_trial_start(self, study: Study, trial: Trial) -> None: ...
-    def on_report(self, study: Study, trial: Trial, step: int, value: float) -> None: ...
-    def on_trial_end(self, study: Study, trial: Trial) -> None: ...
-    def on_search_end(self, study: Study, reason: str) -> None: ...
-    def on_status(self, study: Study, text: str | None) -> None:
-        """What the search is doing while no trial runs (e.g. starting worker processes); None when done."""
 
 
 def _directions(
@@ -114,31 +84,11 @@ def default_name(space: Space, meta: Mapping[str, Any]) -> str:
     return f"{stem or 'study'}-{secrets.token_hex(2)}"
 
 
-def _check_value(value: Any) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ObjectiveError(f"the objective is {value!r}, not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        shown = repr(value)
-        shown = shown if len(shown) < 60 else shown[:57] + "..."
-        raise ObjectiveError(f"the objective is a {type(value).__name__} ({shown}), not a number") from None
-    if math.isnan(number):
-        raise ObjectiveError("the objective is NaN")
-    return number
-
-
-def config_independent(study: Study, trial: Trial) -> SearchAborted | None:
-    """The abort for a failed trial whose cause no configuration can change (set by the runner), or None."""
-    why = getattr(trial, "_fatal", None)
-    if why is None or trial.state is not TrialState.FAILED:
-        return None
-    return SearchAborted(
-        f"trial {trial.number} failed for a reason that does not depend on the configuration, so the search "
-        f"stopped instead of running more trials that must fail the same way (the record is kept in study "
-        f"{study.name!r}): {why}.\n\n{trial.error}",
-        trial,
-    )
+def _check_name(name: str | None) -> None:
+    if name is not None and not name.strip():
+        raise UsageProblem("the study name is empty; give a name (--study NAME) or leave it out for a generated one")
+    if name is not None and clean_text(name) != name:
+        raise UsageProblem(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
 
 
 class Study:
@@ -223,12 +173,7 @@ class Study:
                 "drop --pruner (pruner=...), or keep one objective"
             )
         self.pruner: Pruner = make_pruner(pruner, direction=direction)
-        if name is not None and not name.strip():
-            raise UsageProblem(
-                "the study name is empty; give a name (--study NAME) or leave it out for a generated one"
-            )
-        if name is not None and clean_text(name) != name:
-            raise UsageProblem(f"the study name {clean_text(name)!r} has an undecodable character; retype the name")
+        _check_name(name)
         self.direction = direction
         self.seed = seed
         self.strategy_options = options
@@ -253,6 +198,20 @@ class Study:
         self._lost_checked = time.monotonic()
         self._lock = threading.RLock()
         self.observers: list[StudyObserver] = []
+        self._open(resume, allow_changes)
+        made_for = tuple(self.strategy.directions) or (self.strategy.direction,)
+        if made_for != self.directions:  # a resumed study keeps its stored direction(s)
+            self.strategy = self._make_strategy(strategy, seed, self.strategy_options)
+        self._queue: list[Suggestion] = []
+        self._stop = threading.Event()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self.stop_reason: str | None = None
+
+    # -- identity and resume -------------------------------------------------------
+
+    def _open(self, resume: bool, allow_changes: bool) -> None:
+        """Create the stored study, or continue the stored one of this name (``resume``)."""
         stored = self.storage.load_meta(self.name)
         #: Whether this Study made its stored study (``resume`` of a name not stored yet starts it).
         self.created = stored is None
@@ -269,14 +228,6 @@ class Study:
                 self._open_stored(stored, resume, allow_changes)
         else:
             self._open_stored(stored, resume, allow_changes)
-        made_for = tuple(self.strategy.directions) or (self.strategy.direction,)
-        if made_for != self.directions:  # a resumed study keeps its stored direction(s)
-            self.strategy = self._make_strategy(strategy, seed, self.strategy_options)
-        self._queue: list[Suggestion] = []
-        self._stop = threading.Event()
-        self.stop_reason: str | None = None
-
-    # -- identity and resume -------------------------------------------------------
 
     def _refuse_missing(self) -> None:
         """``resume`` of a name not stored: refuse when a stored study looks like the one meant.
@@ -634,12 +585,12 @@ class Study:
                 state, error = TrialState.FAILED, str(exc)
         elif state is TrialState.COMPLETE:
             try:
-                trial.value = _check_value(value)
+                trial.value = check_value(value)
             except ObjectiveError as exc:
                 state, error = TrialState.FAILED, str(exc)
         elif value is not None and state is TrialState.PRUNED and not self.is_multi:
             try:
-                trial.value = _check_value(value)
+                trial.value = check_value(value)
             except ObjectiveError:
                 pass
         trial.state, trial.error = state, bound_text(clean_text(error)) if error is not None else None
@@ -671,42 +622,46 @@ class Study:
         out = []
         for n, v in zip(names, value):
             try:
-                out.append(_check_value(v))
+                out.append(check_value(v))
             except ObjectiveError as exc:
                 raise ObjectiveError(f"{exc} (objective `{n}`)") from None
         return out
 
-    # -- the loop ------------------------------------------------------------------
+    # -- running: the loop lives in jhpo.execution.loop; these are its controls ---------------
 
     def stop(self) -> None:
         """Ask a running :meth:`optimize` to stop after the trials in flight."""
         self._stop.set()
+        self.resume()  # a paused search ends now rather than waiting for Resume
 
     @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
+    def clear_stop(self) -> None:
+        """Forget an earlier stop request (a new search starts)."""
+        self._stop.clear()
+        self.stop_reason = None
+
+    def pause(self) -> None:
+        """Start no new trial until :meth:`resume` (trials in flight finish and are recorded)."""
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        """Let a paused search start trials again."""
+        self._unpaused.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    def wait_resumed(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for :meth:`resume`; whether the study runs again."""
+        return self._unpaused.wait(timeout)
+
     def run_trial(self, fn: Callable[[Trial], Any], trial: Trial) -> Trial:
-        """Evaluate ``fn(trial)`` and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
-        token = _current.set(trial)
-        checkpoints.before(self, trial)  # jhpo.checkpoint in the trial continues from its parent
-        try:
-            value = fn(trial)
-        except TrialPruned as exc:
-            last = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None
-            return self.tell(trial, last, TrialState.PRUNED, exc.reason)
-        except ObjectiveError as exc:
-            return self.tell(trial, state=TrialState.FAILED, error=str(exc))
-        except KeyboardInterrupt:
-            self.tell(trial, state=TrialState.INTERRUPTED, error="interrupted by the user")
-            raise
-        except Exception as exc:  # noqa: BLE001 - any error of the user's code fails the trial only
-            tb = getattr(exc, "_jhpo_traceback", None) or "".join(traceback.format_exception(exc))
-            return self.tell(trial, state=TrialState.FAILED, error=tb)
-        finally:
-            _current.reset(token)
-            checkpoints.after(self, trial)
-        return self.tell(trial, value)
+        """Evaluate ``fn(trial)`` here and tell the outcome; KeyboardInterrupt marks it interrupted and re-raises."""
+        return run_trial(self, fn, trial)
 
     def optimize(
         self,
@@ -724,6 +679,7 @@ class Study:
         :class:`~jhpo.TrialPruned` (raised by :func:`jhpo.report`) prunes it.
         Interrupting (Ctrl-C, the kernel's stop) marks the running trial
         interrupted and returns normally, with ``stop_reason == "interrupted"``.
+        :meth:`stop` and :meth:`pause` act between trials.
 
         ``n_jobs`` runs trials in that many local worker processes, ``executor``
         on a Dask ``Client`` or any ``concurrent.futures.Executor`` (``fn`` must
@@ -743,80 +699,31 @@ class Study:
             )
         if n_trials is None and timeout is None and self.strategy.is_static is False:
             raise UsageProblem("give n_trials or timeout, or the search would never end")
-        if n_jobs is not None or executor is not None or trial_timeout is not None:
-            from .executors import optimize_parallel
+        if n_jobs is None and executor is None and trial_timeout is None:
+            execution: Any = InProcess(fn)
+        else:
+            from .execution.workers import WorkerExecution  # loads cloudpickle and loky only when used
 
-            before = set(self._own)
-            try:
-                return optimize_parallel(
-                    self,
-                    fn,
-                    n_trials=n_trials,
-                    timeout=timeout,
-                    n_jobs=n_jobs,
-                    executor=executor,
-                    trial_timeout=trial_timeout,
-                    show_progress=show_progress,
-                )
-            finally:
-                self._abandon(before)
-                self._last_look(notify=False)  # the panel has had its search end
-        if show_progress:
-            from .ui.text import TextProgress
-
-            self.observers.append(TextProgress())
-        self._stop.clear()
-        self.stop_reason = None
-        before = set(self._own)
-        started = time.monotonic()
-        ran: list[Trial] = []
-        for obs in self.observers:
-            obs.on_search_start(self, n_trials)
-        reason = "done"
+            execution = WorkerExecution(self, fn, n_jobs=n_jobs, executor=executor, trial_timeout=trial_timeout)
+        progress = TextProgress() if show_progress else None
+        if progress is not None:
+            self.observers.append(progress)
         try:
-            while True:
-                if n_trials is not None and len(ran) >= n_trials:
-                    break
-                if timeout is not None and time.monotonic() - started >= timeout:
-                    reason = "timeout"
-                    break
-                if self._stop.is_set():
-                    reason = "stopped"
-                    break
-                try:
-                    trial = self.ask()
-                except SearchExhausted:
-                    reason = "exhausted"
-                    break
-                ran.append(self.run_trial(fn, trial))
-                fatal = config_independent(self, ran[-1])
-                if fatal is not None:
-                    reason = "aborted"
-                    raise fatal
-                first = ran[:FAIL_FAST]
-                if len(ran) == FAIL_FAST and all(t.state is TrialState.FAILED for t in first):
-                    reason = "aborted"
-                    raise SearchAborted(
-                        f"the first {FAIL_FAST} trials all failed, so the search stopped "
-                        f"(their records are kept in study {self.name!r}). The first error:\n\n"
-                        f"{first[0].error}",
-                        first[0],
-                    )
-        except KeyboardInterrupt:
-            reason = "interrupted"
-        except StorageError:  # e.g. the disk is full: finished trials are stored, the error says where
-            reason = "storage"
-            raise
+            run_search(self, execution, n_trials=n_trials, timeout=timeout)
         finally:
-            self.stop_reason = reason
-            self._abandon(before)
-            self._last_look()
-            for obs in self.observers:
-                obs.on_search_end(self, reason)
-            if show_progress:
-                self.observers.pop()
+            if progress is not None:
+                self.observers.remove(progress)
 
-    def _abandon(self, before: set[int]) -> None:
+    def own_numbers(self) -> set[int]:
+        """Numbers of the trials this Study started (not other writers')."""
+        return set(self._own)
+
+    def save_started(self, trials: list[Trial]) -> None:
+        """Store running trials again (an execution recorded where they run)."""
+        with self._lock:
+            self.storage.save_trials(self.name, trials)
+
+    def abandon(self, before: set[int]) -> None:
         """Trials this search started but never told (an error escaped it) become interrupted:
         otherwise they would stay "running" for as long as this process lives, and count."""
         for t in self._trials:
@@ -826,7 +733,7 @@ class Study:
                 except StorageError:
                     pass  # the fault that stopped the search; a later open marks it interrupted
 
-    def _last_look(self, notify: bool = True) -> None:
+    def last_look(self, notify: bool = True) -> None:
         """Read what other writers stored during the search, so the result and the panel count it."""
         try:
             self._sync(notify=notify)

@@ -7,20 +7,20 @@ import enum
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypedDict
 
 from .space import Value
 
-__all__ = ["StrategyInfo", "Trial", "TrialPruned", "TrialState", "report"]
+__all__ = ["RunFacts", "StrategyInfo", "Trial", "TrialPruned", "TrialState", "report"]
 
 
 class StrategyInfo(TypedDict, total=False):
     """The keys of ``Trial.info`` that strategies (and the magic) write, each with its owner.
 
     ``info`` is stored as JSON, so a reader of a stored study sees these names.
-    Execution facts (the worker, its pid, timings) and checkpoint bookkeeping are
-    written by the executors; the user's numbers live in ``Trial.metrics``.
+    Execution facts (the worker, its pid, timings) live in ``Trial.run``; checkpoint
+    bookkeeping is written by the executors; the user's numbers live in ``Trial.metrics``.
     """
 
     baseline: bool  # the cell's own defaults (the magic)
@@ -72,6 +72,51 @@ class TrialPruned(Exception):
 
 
 @dataclass
+class RunFacts:
+    """Where and how a trial ran, as its execution reports it (trials on workers; None in process).
+
+    Attributes
+    ----------
+    worker : str
+        The worker's label: ``"process 1 (pid 4242)"``, a Dask worker address,
+        ``"ThreadPoolExecutor slot 1 (pid 4242)"``.
+    host, pid
+        The machine and process that ran it (None until the result is back).
+    seconds, cpu_seconds
+        Wall and CPU time of the trial inside the worker.
+    names_not_sent : str, optional
+        Why the names the cell set did not travel back (the notebook re-runs it if it stays best).
+    """
+
+    worker: str = ""
+    host: str | None = None
+    pid: int | None = None
+    seconds: float | None = None
+    cpu_seconds: float | None = None
+    names_not_sent: str | None = None
+
+    #: The key they are stored under in the info column of a study file (a reserved name).
+    KEY = "__run__"
+    #: The keys these facts had in ``Trial.info`` before they were declared (old study files).
+    LEGACY = ("worker", "host", "pid", "seconds", "cpu_seconds", "names_not_sent")
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunFacts:
+        """The facts in ``data`` (unknown keys and values of the wrong type are left out)."""
+        numbers = {"pid": (int,), "seconds": (int, float), "cpu_seconds": (int, float)}
+        out = cls()
+        for f in fields(cls):
+            v = data.get(f.name)
+            if isinstance(v, bool) or not isinstance(v, numbers.get(f.name, (str,))):
+                continue
+            setattr(out, f.name, float(v) if isinstance(v, int) and f.name != "pid" else v)
+        return out
+
+
+@dataclass
 class Trial:
     """One evaluation of the objective.
 
@@ -96,6 +141,8 @@ class Trial:
         ``{step: value}`` from :func:`report`.
     metrics : dict
         The user's extra numbers (``--metrics``, :func:`jhpo.log`); None for a non-finite one.
+    run : RunFacts or None
+        Where and how it ran, for trials run on workers.
     """
 
     number: int
@@ -111,6 +158,7 @@ class Trial:
     stdout: str = ""
     stderr: str = ""
     error: str | None = None
+    run: RunFacts | None = None
     # The study installs this hook while the trial runs; it decides pruning.
     _should_prune: Callable[[Trial, int], str | None] | None = field(default=None, repr=False, compare=False)
 
@@ -153,6 +201,7 @@ class Trial:
             "stdout": self.stdout,
             "stderr": self.stderr,
             "error": self.error,
+            "run": self.run.to_json() if self.run is not None else None,
         }
 
     def start(self) -> None:

@@ -34,9 +34,11 @@ import cloudpickle
 from . import capture, checkpoints
 from .annotations import PARAMS, CellTemplate
 from .capture import BoundedWriter
+from .direction import Direction
+from .errors import ObjectiveError
+from .execution.outcome import check_value
 from .reports import worker_hook
 from .runner import CellRunner
-from .study import ObjectiveError, _check_value
 from .trial import Trial, TrialPruned, _current
 
 __all__ = ["Blob", "TaskSpec", "preload", "run_trial"]
@@ -280,7 +282,7 @@ def _worker_name() -> str:
 
 
 def _better(value: float, best: float | None, direction: str) -> bool:
-    return best is None or (value > best if direction == "maximize" else value < best)
+    return Direction.parse(direction).better(value, best)
 
 
 def _changed_names(produced: dict[str, Any]) -> tuple[bytes | None, str | None]:
@@ -356,7 +358,32 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if msg.get("reports") is not None:  # pruning: reports go to the study, its decision comes back
         trial._should_prune = worker_hook(msg["reports"], trial.number)
     checkpoints.deliver(trial, msg.get("checkpoint"))  # the parent's state, for jhpo.checkpoint
-    out: dict[str, Any] = {
+    out = _outcome(loaded)
+    token = _current.set(trial)  # so jhpo.report records into this trial
+    t0, cpu0 = time.perf_counter(), time.thread_time()
+    try:
+        ns = _evaluate(spec, runner, trial, out)
+    finally:
+        _current.reset(token)
+    out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
+    out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
+    out["intermediate"] = dict(trial.intermediate)
+    # What the cell recorded on its trial: the parameters it read, the metrics it logged (jhpo.log).
+    out["recorded"] = {k: trial.info[k] for k in ("read", "feasible", "violated") if k in trial.info}
+    out["metrics"] = trial.metrics
+    if (
+        runner is not None
+        and ns is not None
+        and out["state"] == "complete"
+        and _better(out["value"], msg.get("best"), spec.direction)
+    ):
+        out["names"], out["names_skipped"] = _changed_names(ns)
+    return out
+
+
+def _outcome(loaded: list[str]) -> dict[str, Any]:
+    """A trial's result before it ran: complete with no value yet, and where it runs."""
+    return {
         "state": "complete",
         "value": None,
         "error": None,
@@ -367,8 +394,10 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         "pid": os.getpid(),
         "loaded": loaded,
     }
-    token = _current.set(trial)  # so jhpo.report records into this trial
-    t0, cpu0 = time.perf_counter(), time.thread_time()
+
+
+def _evaluate(spec: TaskSpec, runner: CellRunner | None, trial: Trial, out: dict[str, Any]) -> dict[str, Any] | None:
+    """Run the cell (or function) for ``trial``, filling ``out``; the names a cell produced, if it ran."""
     ns: dict[str, Any] | None = None
     try:
         if runner is not None:
@@ -381,7 +410,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                     raw = spec.fn(trial)
                 finally:
                     out["stdout"], out["stderr"] = so.getvalue(), se.getvalue()
-        out["value"] = _check_value(raw)
+        out["value"] = check_value(raw)
     except TrialPruned as exc:
         out["state"], out["error"] = "pruned", exc.reason
         out["value"] = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None
@@ -400,19 +429,4 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                 f"({spec.unsent[name]}); make it picklable, create it inside the cell, or run without --n-jobs"
             )
             out["fatal"] = f"the notebook's `{name}` cannot be sent to worker processes"
-    finally:
-        _current.reset(token)
-    out["seconds"], out["cpu_seconds"] = time.perf_counter() - t0, time.thread_time() - cpu0
-    out["checkpoint"], out["checkpoint_info"] = _checkpoint(trial)
-    out["intermediate"] = dict(trial.intermediate)
-    # What the cell recorded on its trial: the parameters it read, the metrics it logged (jhpo.log).
-    out["recorded"] = {k: trial.info[k] for k in ("read", "feasible", "violated") if k in trial.info}
-    out["metrics"] = trial.metrics
-    if (
-        runner is not None
-        and ns is not None
-        and out["state"] == "complete"
-        and _better(out["value"], msg.get("best"), spec.direction)
-    ):
-        out["names"], out["names_skipped"] = _changed_names(ns)
-    return out
+    return ns

@@ -63,11 +63,11 @@ def test_cell_on_dask_ships_large_data_once_per_worker_and_records_everything(cl
     assert all(w in workers for _, w in spy.starts)  # the panel is told the worker before the trial starts
     assert spy.running_at_once == 2
     for t in res.trials:
-        assert t.info["worker"] in workers
+        assert t.run.worker in workers
         assert t.stdout == f"k is {t.params['k']}\n"
         assert t.intermediate == {0: t.params["k"] / 2}
     pids = [int(line) for line in log.read_text().split()]
-    assert sorted(pids) == sorted({t.info["pid"] for t in res.trials})  # one unpickling per worker
+    assert sorted(pids) == sorted({t.run.pid for t in res.trials})  # one unpickling per worker
     assert len(pids) == 2
     assert res.best_params == {"k": 5} and ns["score"] == 5.5 and ns["model"] == {"k": 5}
     assert calls == []  # --no-refit: the best names came back from the worker; nothing re-ran here
@@ -111,9 +111,9 @@ def test_trial_timeout_on_dask_cancels_and_restarts_the_worker(client: Any) -> N
     assert slow.state is TrialState.FAILED and "trial timeout of 2 s" in (slow.error or "")
     assert all(by_k[k].state is TrialState.COMPLETE for k in (0, 2, 3))
     deadline = time.monotonic() + 20  # the busy worker is replaced by a fresh one
-    while slow.info["worker"] in client.nthreads() and time.monotonic() < deadline:
+    while slow.run.worker in client.nthreads() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert slow.info["worker"] not in client.nthreads()
+    assert slow.run.worker not in client.nthreads()
 
 
 def test_python_api_function_on_dask_executor_view(client: Any) -> None:
@@ -139,4 +139,4 @@ def test_magic_with_executor_through_a_real_ipython_shell(ip: Any, client: Any) 
         cell,
     )
     assert result.best_params == {"k": 4} and ip.user_ns["score"] == 6.0
-    assert {t.info["worker"] for t in result.trials} <= set(client.nthreads())
+    assert {t.run.worker for t in result.trials} <= set(client.nthreads())

@@ -62,8 +62,8 @@ def test_python_api_runs_a_closure_in_two_processes_and_records_everything() -> 
         assert t.value == pytest.approx(-((t.params["x"] - shift) ** 2))
         assert t.stdout == f"x is {t.params['x']}\n"
         assert t.intermediate == {s: pytest.approx(t.params["x"] + s) for s in range(3)}
-        assert t.info["worker"].startswith("process ") and f"pid {t.info['pid']}" in t.info["worker"]
-    pids = {t.info["pid"] for t in study.trials}
+        assert t.run.worker.startswith("process ") and f"pid {t.run.pid}" in t.run.worker
+    pids = {t.run.pid for t in study.trials}
     assert len(pids) == 2 and os.getpid() not in pids
 
 
@@ -73,7 +73,7 @@ class _Spy(jhpo.StudyObserver):
         self.running_at_once = 0
 
     def on_trial_start(self, study: jhpo.Study, trial: jhpo.Trial) -> None:
-        self.starts.append((trial.number, trial.info.get("worker")))
+        self.starts.append((trial.number, (trial.run.worker if trial.run else None)))
         self.running_at_once = max(self.running_at_once, sum(t.state is TrialState.RUNNING for t in study.trials))
 
 
@@ -147,7 +147,7 @@ def test_trial_timeout_stops_the_slow_trial_and_replaces_its_worker() -> None:
 
 
 def _assert_process_ends(trial: jhpo.Trial) -> None:
-    pid = int(trial.info["worker"].split("pid ")[1].rstrip(")"))
+    pid = int(trial.run.worker.split("pid ")[1].rstrip(")"))
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
@@ -162,7 +162,7 @@ def _assert_process_ends(trial: jhpo.Trial) -> None:
 def test_trial_timeout_alone_runs_in_one_worker_process() -> None:
     study = jhpo.Study({"x": jhpo.uniform(0, 1)}, strategy="random", seed=0, storage=":memory:")
     study.optimize(lambda t: t.params["x"], n_trials=2, trial_timeout=30)
-    assert {t.info["pid"] for t in study.trials} != {os.getpid()}
+    assert {t.run.pid for t in study.trials} != {os.getpid()}
     assert executors.last_stats.backend == "processes" and executors.last_stats.workers == 1
 
 
@@ -181,7 +181,7 @@ def test_large_values_are_sent_to_each_worker_once(tmp_path: Path) -> None:
     res = tune_cell(src, ns, _opts(objective="total", n_jobs=2))
     assert res is not None and all(t.state is TrialState.COMPLETE for t in res.trials)
     pids = [int(line) for line in log.read_text().split()]
-    workers = {t.info["pid"] for t in res.trials}
+    workers = {t.run.pid for t in res.trials}
     assert len(workers) == 2
     assert len(pids) == len(set(pids)) <= 2  # unpickled at most once in each worker, never per trial
     assert workers <= set(pids)
@@ -233,7 +233,7 @@ def test_thread_pool_executor_captures_each_trials_output_apart() -> None:
     for t in study.trials:
         assert t.state is TrialState.COMPLETE
         assert t.stdout == f"{t.number}\n" * 50
-        assert t.info["worker"].startswith("ThreadPoolExecutor slot")
+        assert t.run.worker.startswith("ThreadPoolExecutor slot")
 
 
 @pytest.mark.slow
@@ -281,7 +281,7 @@ def test_magic_with_n_jobs_through_a_real_ipython_shell(ip: Any) -> None:
     assert result.best_params == {"k": 4} and result.best_value == 6.0
     assert ip.user_ns["score"] == 6.0 and ip.user_ns["k"] == 4
     assert ip.user_ns["pid"] != os.getpid()  # --no-refit: the best names came from a worker, not a re-run here
-    assert len({t.info["pid"] for t in result.trials}) == 2
+    assert len({t.run.pid for t in result.trials}) == 2
 
 
 def test_magic_executor_errors_are_usage_errors(ip: Any) -> None:
@@ -400,7 +400,7 @@ def test_when_the_best_names_are_too_big_to_send_the_notebook_reruns_the_best(mo
     with cf.ThreadPoolExecutor(2) as pool:
         res = tune_cell(src, {"calls": calls}, _opts(objective="score", executor=pool))
     assert res is not None and res.best_params == {"k": 2}
-    assert "MB pickled" in res.best_trial.info["names_not_sent"]
+    assert "MB pickled" in res.best_trial.run.names_not_sent
     # Trials ran on the workers' copies of the notebook's names (a thread pool too, since issue 12:
     # every executor gets the same replica); the notebook's own list saw only the re-run of the best.
     assert calls == [2]

@@ -82,7 +82,7 @@ def test_median_pruner_with_worker_processes_as_in_process(shell, tmp_path: Path
     pruned_in = _check_pruned_stopped_early(inproc, ran_in)
     res, ran = _run(shell, tmp_path, "--n-jobs 2", "jobs")
     pruned = _check_pruned_stopped_early(res, ran)
-    assert {t.info["pid"] for t in res.trials} - {__import__("os").getpid()}  # ran in other processes
+    assert {t.run.pid for t in res.trials} - {__import__("os").getpid()}  # ran in other processes
     # same configurations (seeded), decided on the reports that had arrived: a similar pruned count
     assert abs(len(pruned) - len(pruned_in)) <= 4, (len(pruned), len(pruned_in))
     # the worker's reports reached the study while the trials ran, and were recorded once
@@ -117,6 +117,6 @@ def test_median_pruner_on_dask(shell, tmp_path: Path, cluster: Any) -> None:  # 
         client.wait_for_workers(2, timeout=60)
         shell.user_ns["client"] = client
         res, ran = _run(shell, tmp_path, "--executor client", "dask")
-        workers = {t.info["worker"] for t in res.trials}
+        workers = {t.run.worker for t in res.trials}
     assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1") for w in workers)
     _check_pruned_stopped_early(res, ran)

@@ -28,15 +28,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import UsageProblem
+from ..direction import Direction
+from ..errors import SearchExhausted, UsageProblem
+from ..execution import Limits, run_trial
 from ..space import Space, Value
 from ..storage import Storage, open_storage
 from ..strategies import _STRATEGIES, make_strategy, racer_options
-from ..study import SearchExhausted, Study
+from ..study import Study
 from ..trial import Trial, TrialState
 
 __all__ = [
@@ -94,13 +96,13 @@ def best_so_far(trials: Sequence[Trial], direction: str, n: int | None = None) -
 
     A strategy that ran out of configurations (a finished grid) keeps its last best.
     """
-    sign = 1.0 if direction == "maximize" else -1.0
+    way = Direction.parse(direction)
     out, best = [], math.nan
     for t in trials:
         if t.state is TrialState.INTERRUPTED:
             continue  # it does not count against the budget, so it takes no step on the x axis
         if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
-            if math.isnan(best) or sign * t.value > sign * best:
+            if way.better(t.value, best):
                 best = t.value
         out.append(best)
     n = len(out) if n is None else n
@@ -108,8 +110,9 @@ def best_so_far(trials: Sequence[Trial], direction: str, n: int | None = None) -
     return np.asarray(out, dtype=float)
 
 
-class RaceObserver:
-    """Hooks a race view implements (all optional)."""
+class RaceObserver(Protocol):
+    """Hooks a race view implements (subclass for no-op defaults; a view need not, so it
+    imports nothing of this module at run time)."""
 
     def on_race_start(self, race: Race) -> None:
         pass
@@ -240,32 +243,32 @@ class Race:
         except SearchExhausted:
             racer.done = True
             return None
-        trial = racer.study.run_trial(self.fn, trial)  # KeyboardInterrupt: marked interrupted, re-raised
+        trial = run_trial(racer.study, self.fn, trial)  # KeyboardInterrupt: marked interrupted, re-raised
         racer.spent += time.perf_counter() - t0  # asking counts too: a slow model is a real cost
         racer.elapsed.append(racer.spent)
         return trial
 
     def run(self) -> RaceResult:
-        """Run the race to its end (or to :meth:`stop` / Ctrl-C) and return the result."""
+        """Run the race to its end (or to :meth:`stop` / Ctrl-C) and return the result.
+
+        The stop and time rules are the search loop's (:class:`jhpo.execution.Limits`), applied
+        between rounds, and each trial runs as in :meth:`Study.optimize <jhpo.study.Study.optimize>`
+        (:func:`jhpo.execution.run_trial`); what is the race's own is the round.
+        """
         self._stop.clear()
-        self.started = started = time.monotonic()
+        limits = Limits(self.timeout)
+        self.started = limits.started
         for obs in self.observers:
             obs.on_race_start(self)
         reason = "done"
         self.rounds = 0
         try:
             while not all(r.done for r in self.racers):
-                if self._stop.is_set():  # only between rounds: every racer has had the same number of turns
-                    reason = "stopped"
+                # only between rounds: every racer has had the same number of turns
+                reason = limits.reason(self._stop.is_set()) or "done"
+                if reason != "done":
                     break
-                if self.timeout is not None and time.monotonic() - started >= self.timeout:
-                    reason = "timeout"
-                    break
-                for racer in self.racers:  # one trial of each in turn: fair whenever it stops
-                    trial = self._step(racer)
-                    for obs in self.observers:
-                        obs.on_race_step(self, racer.strategy, racer.seed, trial)
-                self.rounds += 1
+                self._round()
         except KeyboardInterrupt:
             reason = "interrupted"
         self.stop_reason = reason
@@ -274,6 +277,13 @@ class Race:
         for obs in self.observers:
             obs.on_race_end(self, result)
         return result
+
+    def _round(self) -> None:
+        for racer in self.racers:  # one trial of each in turn: fair whenever it stops
+            trial = self._step(racer)
+            for obs in self.observers:
+                obs.on_race_step(self, racer.strategy, racer.seed, trial)
+        self.rounds += 1
 
     def result(self, rounds: int | None = None) -> RaceResult:
         """The race as it stands (during the race too: a view draws from this).
@@ -406,13 +416,15 @@ class RaceResult:
         import pandas as pd
 
         return pd.DataFrame(self.ranking_rows()).sort_values(
-            ["mean_rank", "mean_best"], ascending=[True, self.direction == "minimize"], ignore_index=True
+            ["mean_rank", "mean_best"],
+            ascending=[True, Direction.parse(self.direction) is Direction.MINIMIZE],
+            ignore_index=True,
         )
 
     def ranking_rows(self) -> list[dict[str, Any]]:
         """The ranking as plain rows (unsorted), for views that do not use pandas."""
         curves = self.curves
-        sign = 1.0 if self.direction == "maximize" else -1.0
+        sign = Direction.parse(self.direction).sign
         n_strat, n_seed = len(self.strategies), len(self.seeds)
         final = np.full((n_strat, n_seed), np.nan)
         reach = np.full((n_strat, n_seed), np.nan)
@@ -459,7 +471,7 @@ class RaceResult:
         """The ranking as text (what a terminal shows)."""
         rows = sorted(
             self.ranking_rows(),
-            key=lambda r: (r["mean_rank"], -r["mean_best"] if self.direction == "maximize" else r["mean_best"]),
+            key=lambda r: (r["mean_rank"], Direction.parse(self.direction).loss(r["mean_best"])),
         )
         k = len(self.seeds)
         head = (
@@ -579,33 +591,41 @@ def race_cell(
     -------
     RaceResult
     """
-    from ..cell import DEFAULT_TRIALS, _strategy_options, open_study, parse_tunable
+    from ..cell import parse_tunable
     from ..runner import CellRunner
 
     if repeat < 1:
         raise UsageProblem(f"--repeat must be at least 1, but got {repeat}")
     template = parse_tunable(source, line_offset)
     runner = CellRunner(template, namespace, opts.objective, opts.direction, checkpoint=opts.checkpoint)
+    race = _cell_race(template, runner, opts, strategies, repeat)
+    race.observers.extend(observers)
+    result = race.run()
+    if opts.apply and runner.best is not None:
+        namespace.update(runner.best[2])  # the best of every racer's trials
+    return result
+
+
+def _cell_race(
+    template: Any, runner: Callable[[Trial], Any], opts: Any, strategies: Sequence[str], repeat: int
+) -> Race:
+    """The race of a cell: its space, its defaults as every racer's baseline, studies opened as the magic does."""
+    from ..cell import DEFAULT_TRIALS, _strategy_options, open_study
+
     base = opts.seed if opts.seed is not None else 0
-    name = opts.study or default_race_name()
-    race = Race(
+    return Race(
         template.space,
         runner,
         strategies,
         n_trials=opts.trials or DEFAULT_TRIALS,
         seeds=[base + i for i in range(repeat)],
         direction=opts.direction,
-        name=name,
+        name=opts.study or default_race_name(),
         baseline=dict(template.defaults) if opts.baseline else None,
         study_factory=lambda s, k, n: open_study(template, opts, name=n, strategy=s, seed=k),
         strategy_options=_strategy_options(opts),
         timeout=opts.timeout,
     )
-    race.observers.extend(observers)
-    result = race.run()
-    if opts.apply and runner.best is not None:
-        namespace.update(runner.best[2])  # the best of every racer's trials
-    return result
 
 
 def load_race(name: str, storage: str | Storage | None = None) -> RaceResult:

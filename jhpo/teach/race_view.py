@@ -11,14 +11,16 @@ from __future__ import annotations
 import html
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
 from ..trial import Trial
-from .race import Race, RaceObserver, RaceResult
+
+if TYPE_CHECKING:  # the race imports this view to display itself: no import back at run time
+    from .race import Race, RaceResult
 
 __all__ = ["RaceView", "ranking_html", "show_race_result"]
 
@@ -69,7 +71,7 @@ def ranking_html(result: RaceResult) -> str:
     )
 
 
-class RaceView(RaceObserver):
+class RaceView:  # a RaceObserver (a Protocol: no base class needed)
     """The live view of a race; also draws a finished :class:`RaceResult` (:meth:`for_result`).
 
     Parameters

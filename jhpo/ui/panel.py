@@ -196,6 +196,8 @@ class Panel(StudyObserver):
     def _toggle_pause(self, _button: Any = None) -> None:
         _ = self._
         self.paused = not self.paused
+        if self.study is not None:  # the search loop waits between trials while the study is paused
+            self.study.pause() if self.paused else self.study.resume()
         self.pause_button.description = _("Resume") if self.paused else _("Pause")
         self.pause_button.icon = "play" if self.paused else "pause"
         self.state = "paused" if self.paused else "running"
@@ -284,12 +286,13 @@ class Panel(StudyObserver):
         self._dirty = True  # counted when drawn: a count per trial would cost O(n) each on a big study
         self._maybe_draw()
         self._poll()
-        while self.paused and not study.stop_requested:  # Pause: hold here, between trials, until Resume
-            if self.poller is None or self.poller.mode == "none":
-                self.paused = False
-                break
-            self._poll(force=True)
-            time.sleep(0.05)
+
+    def on_paused(self, study: Study) -> None:
+        if self.poller is None or self.poller.mode == "none":  # no kernel can deliver Resume: do not hang
+            self.paused = False
+            study.resume()
+            return
+        self._poll(force=True)  # the loop sleeps between calls
 
     def on_search_end(self, study: Study, reason: str) -> None:
         if self.poller is not None:
@@ -421,7 +424,7 @@ class Panel(StudyObserver):
         rows = []
         for t in running:  # parallel runs: one line per running trial, with the worker that runs it
             tag = f" <span class='jhpo-muted'>({_('the cell defaults')})</span>" if t.info.get("baseline") else ""
-            worker = t.info.get("worker")
+            worker = t.run.worker if t.run is not None else t.info.get("worker")
             where = f" <span class='jhpo-muted'>@ {html.escape(str(worker))}</span>" if worker else ""
             rows.append(f"<div>{_('Running trial')} {t.number}{tag}{where}{_params_table(t.params)}</div>")
         return "".join(rows)

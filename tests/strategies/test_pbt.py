@@ -165,7 +165,7 @@ def test_pbt_on_dask(ip: Any, tmp_path: Path) -> None:
         line = f"--strategy pbt --population 4 --trials 20 --seed 0 --maximize score --quiet --storage {db} -o res"
         ip.run_cell_magic("tune", f"{line} --executor client", CELL)
         res = ip.user_ns["res"]
-        assert {t.info["worker"] for t in res.trials} <= set(client.nthreads())
+        assert {t.run.worker for t in res.trials} <= set(client.nthreads())
     check_bookkeeping(res.trials, 4, 5)
     for t in res.trials:
         if t.info["parent"] is not None:

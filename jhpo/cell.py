@@ -22,6 +22,7 @@ from .storage import DEFAULT_PATH
 from .strategies import DEFAULT_TRIALS, SearchSize, Strategy, available, check_options, strategy_class
 from .strategies import strategy_options as _declared_options
 from .study import SearchAborted, SearchExhausted, Study, StudyObserver
+from .trial import Trial
 
 __all__ = ["DEFAULT_TRIALS", "TuneOptions", "check_cell", "dry_run", "open_study", "parse_tunable", "tune_cell"]
 
@@ -368,19 +369,30 @@ def _apply_best(
         return {}, None
     interrupted = study.stop_reason == "interrupted"
     if not opts.refit or interrupted:
-        # An interrupted search must stop now: it keeps what the best trial set, and re-runs nothing.
-        names = runner.best_namespace(best)
-        runner.namespace.update(names)
-        lost = "" if names else " (it ran in another process or session, so its names are not here)"
-        if in_place or not names:
-            why = "the search was interrupted, so nothing was re-run" if interrupted else "--no-refit"
-            print(
-                f"jhpo: {why}: the notebook holds the names trial {best.number} (the best) set{lost}; objects "
-                f"from earlier cells that the cell changes in place ({', '.join(in_place) or 'none seen'}) were not "
-                "brought to its state. Re-run the cell with the best parameters to get them.",
-                file=out,
-            )
-        return names, None
+        return _keep_best_names(study, best, runner, in_place, interrupted, out), None
+    return _refit(study, best, runner, out)
+
+
+def _keep_best_names(
+    study: Study, best: Trial, runner: CellRunner, in_place: list[str], interrupted: bool, out: TextIO
+) -> dict[str, Any]:
+    """No re-run (--no-refit, or an interrupted search that must stop now): the best trial's own names."""
+    names = runner.best_namespace(best)
+    runner.namespace.update(names)
+    lost = "" if names else " (it ran in another process or session, so its names are not here)"
+    if in_place or not names:
+        why = "the search was interrupted, so nothing was re-run" if interrupted else "--no-refit"
+        print(
+            f"jhpo: {why}: the notebook holds the names trial {best.number} (the best) set{lost}; objects "
+            f"from earlier cells that the cell changes in place ({', '.join(in_place) or 'none seen'}) were not "
+            "brought to its state. Re-run the cell with the best parameters to get them.",
+            file=out,
+        )
+    return names
+
+
+def _refit(study: Study, best: Trial, runner: CellRunner, out: TextIO) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Re-run the best configuration in the notebook (scikit-learn's ``refit=True``)."""
     started = time.perf_counter()
     study.notify_status(f"re-running the best configuration (trial {best.number}) in the notebook")
     try:

@@ -256,17 +256,13 @@ class TuneMagics(Magics):
             opts.executor = self._executor(args.executor, args.n_jobs)
         teach = _teach_options(args)
         observer = make_observer(quiet=opts.quiet or opts.dry_run or bool(args.manual or args.race))  # teach: own views
-        source = self.shell.transform_cell(cell)  # %magic and !cmd lines, as IPython runs the cell by hand
-        if args.executor or args.n_jobs is not None or args.trial_timeout is not None:
-            _refuse_shell_lines(cell, source)
-        # IPython drops leading blank lines; count them so messages name the notebook's line numbers.
-        offset = 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
+        source, offset = self._source(cell, args)
+        if opts.objectives and teach is not None:
+            raise UsageError(
+                "--manual, --race and --repeat compare trials by one number; keep one objective "
+                "(--maximize or --minimize once) for them, or drop them to search several objectives"
+            )
         try:
-            if opts.objectives and teach is not None:
-                raise UsageError(
-                    "--manual, --race and --repeat compare trials by one number; keep one objective "
-                    "(--maximize or --minimize once) for them, or drop them to search several objectives"
-                )
             if teach is not None:  # teaching modes (jhpo.teach) take over
                 from .teach import run_mode
 
@@ -290,6 +286,14 @@ class TuneMagics(Magics):
         if result is not None and result.study.stop_reason == "interrupted":
             raise _interrupted(result, args.output)  # the queued cells are aborted, as after any interrupted cell
         return result
+
+    def _source(self, cell: str, args: Any) -> tuple[str, int]:
+        """The cell as IPython would run it by hand (``%magic`` and ``!cmd`` lines transformed), and
+        the notebook line of its first line (IPython drops leading blank lines; messages count them)."""
+        source = self.shell.transform_cell(cell)
+        if args.executor or args.n_jobs is not None or args.trial_timeout is not None:
+            _refuse_shell_lines(cell, source)
+        return source, 1 + (len(cell.splitlines()) - len(source.splitlines()) if not source.strip() == "" else 0)
 
     def _executor(self, var: str, n_jobs: int | None) -> Any:
         """The executor held in the notebook variable ``var``, checked before anything runs."""

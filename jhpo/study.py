@@ -167,28 +167,12 @@ class Study:
         self.checkpoint = checkpoint if checkpoint is not None else options.pop("checkpoint", None)
         # Build the strategy and pruner first: a bad name must fail before storage is touched.
         self.strategy: Strategy = self._make_strategy(strategy, seed, options)
-        if self.is_multi and pruner not in (None, "none"):
-            raise UsageProblem(
-                "a pruner compares one reported number per step, so it cannot judge several objectives; "
-                "drop --pruner (pruner=...), or keep one objective"
-            )
-        self.pruner: Pruner = make_pruner(pruner, direction=direction)
+        self.pruner: Pruner = self._make_pruner(pruner, direction)
         _check_name(name)
         self.direction = direction
         self.seed = seed
         self.strategy_options = options
-        strategy_name = strategy.name if isinstance(strategy, Strategy) else strategy
-        self.meta: dict[str, Any] = {
-            "direction": direction.value,
-            **({"directions": [d.value for d in self.directions]} if self.is_multi else {}),
-            "space": self.space.to_json(),
-            "strategy": strategy_name,
-            "seed": seed,
-            "pruner": pruner if isinstance(pruner, str) or pruner is None else pruner.name,
-            "strategy_options": self.strategy_options,
-            **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
-            **(meta or {}),
-        }
+        self.meta: dict[str, Any] = self._new_meta(strategy, pruner, meta)
         self.name = name or default_name(self.space, self.meta)
         self.storage = open_storage(storage)
         self._trials: list[Trial] = []
@@ -207,6 +191,30 @@ class Study:
         self._unpaused = threading.Event()
         self._unpaused.set()
         self.stop_reason: str | None = None
+
+    def _make_pruner(self, pruner: str | Pruner | None, direction: Direction) -> Pruner:
+        if self.is_multi and pruner not in (None, "none"):
+            raise UsageProblem(
+                "a pruner compares one reported number per step, so it cannot judge several objectives; "
+                "drop --pruner (pruner=...), or keep one objective"
+            )
+        return make_pruner(pruner, direction=direction)
+
+    def _new_meta(
+        self, strategy: str | Strategy, pruner: str | Pruner | None, meta: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What is stored with a new study (a resumed one keeps its stored meta)."""
+        return {
+            "direction": self.direction.value,
+            **({"directions": [d.value for d in self.directions]} if self.is_multi else {}),
+            "space": self.space.to_json(),
+            "strategy": strategy.name if isinstance(strategy, Strategy) else strategy,
+            "seed": self.seed,
+            "pruner": pruner if isinstance(pruner, str) or pruner is None else pruner.name,
+            "strategy_options": self.strategy_options,
+            **({"checkpoint": self.checkpoint} if self.checkpoint is not None else {}),
+            **(meta or {}),
+        }
 
     # -- identity and resume -------------------------------------------------------
 

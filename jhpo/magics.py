@@ -58,7 +58,9 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
     objectives = _objectives(args)
     if objectives:  # several: the first is also `direction`/`objective` (the study's first value)
         args.maximize, args.minimize = (
-            (objectives[0][1], None) if objectives[0][0] == "maximize" else (None, objectives[0][1])
+            (objectives[0][1], None)
+            if Direction.parse(objectives[0][0]) is Direction.MAXIMIZE
+            else (None, objectives[0][1])
         )
     if args.maximize is None and args.minimize is None:
         raise UsageError(

@@ -220,7 +220,7 @@ class GeneticStrategy(Strategy):
             earlier generations) and ``n_complete``.
         """
         gens = self.generations(trials)
-        sign = 1.0 if self.direction == "maximize" else -1.0
+        sign = self.direction.sign
         history: list[dict[str, Any]] = []
         best_so_far: float | None = None
         for g in range(max(gens, default=-1) + 1):

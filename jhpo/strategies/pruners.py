@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from ..direction import Direction
 from ..errors import UsageProblem
 from ..trial import Trial, TrialState
 from .base import Pruner
@@ -67,7 +68,7 @@ class MedianPruner(Pruner):
             return None
         median = statistics.median(others)
         mine = [v for s, v in trial.intermediate.items() if s <= step]
-        maximize = self.direction == "maximize"
+        maximize = Direction.parse(self.direction) is Direction.MAXIMIZE
         best = max(mine) if maximize else min(mine)
         if (best < median) if maximize else (best > median):
             return (

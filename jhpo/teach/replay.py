@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..direction import Direction
 from ..study import Study, load_study
 from ..trial import Trial, TrialState
 from .race import RaceResult, load_race
@@ -101,7 +102,7 @@ class Replay:
 def caption_html(shown: list[Trial], upcoming: Trial | None, direction: str) -> str:
     """What the replay says at a step: the last trial shown, the best so far, why the next one came."""
     last = shown[-1]
-    sign = 1.0 if direction == "maximize" else -1.0
+    sign = Direction.parse(direction).sign
     done = [t for t in shown if t.state is TrialState.COMPLETE and t.value is not None]
     best = max(done, key=lambda t: sign * t.value) if done else None  # type: ignore[operator]
     value = f"{last.value:.6g}" if last.value is not None else last.state.value

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import insights
 from ..budget import trial_budget
+from ..direction import Direction
 from ..insights import CAP, keep_indices
 from ..space import Choice, Distribution, Space
 from ..trial import Trial, TrialState
@@ -96,16 +97,17 @@ def best_trial(trials: Sequence[Trial], direction: str) -> Trial | None:
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.value is not None]
     if not done:
         return None
-    sign = 1.0 if direction == "maximize" else -1.0
+    sign = Direction.parse(direction).sign
     return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
 
 
 def best_so_far(values: Sequence[float | None], direction: str) -> list[float | None]:
     """The running best (None until the first value)."""
+    better = Direction.parse(direction).better
     best: float | None = None
     out: list[float | None] = []
     for v in values:
-        if v is not None and (best is None or (v > best if direction == "maximize" else v < best)):
+        if v is not None and better(v, best):
             best = v
         out.append(best)
     return out
@@ -124,7 +126,7 @@ def focus_range(
     trials: Sequence[Trial], direction: str, quantile: float = 0.25, least: int = 4
 ) -> tuple[float, float] | None:
     """The value range of the best ``quantile`` of the complete trials, padded by a tenth (None: too few)."""
-    values = sorted(_finished_values(trials), reverse=direction == "maximize")
+    values = sorted(_finished_values(trials), reverse=Direction.parse(direction) is Direction.MAXIMIZE)
     if len(values) < least:
         return None
     top = values[: max(2, math.ceil(len(values) * quantile))]
@@ -178,7 +180,7 @@ def parallel(
 
     def up(v: float) -> float:  # the best value at the top of its axis, in either direction
         u = (v - lo) / span
-        return u if direction == "maximize" else 1.0 - u
+        return u if Direction.parse(direction) is Direction.MAXIMIZE else 1.0 - u
 
     vticks = linear_ticks(lo, hi) if hi > lo else [lo]
     ticks = {n: _ticks(space[n]) for n in d.names}

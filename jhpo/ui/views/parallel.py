@@ -9,6 +9,7 @@ import bqplot as bq
 import ipywidgets as widgets
 import numpy as np
 
+from ...direction import Direction
 from ...insights import Setup
 from ...trial import Trial
 from .. import plotdata as pd_
@@ -28,7 +29,9 @@ class ParallelView(View):
         d = pd_.parallel([], plots.space, plots.direction, value_name=_("value"))
         self.names = names = d["names"]
         xs, ys = bq.OrdinalScale(domain=names), bq.LinearScale(min=-0.05, max=1.05)
-        cs = bq.ColorScale(colors=WORST_BEST if plots.direction == "maximize" else WORST_BEST[::-1])
+        cs = bq.ColorScale(
+            colors=WORST_BEST if Direction.parse(plots.direction) is Direction.MAXIMIZE else WORST_BEST[::-1]
+        )
         self.lines = bq.Lines(
             x=names,
             y=[],

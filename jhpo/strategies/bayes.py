@@ -283,6 +283,10 @@ class BayesStrategy(Strategy):
         n_initial: int | None = None,
         n_candidates: int = 512,
         output_warp: str = "squash",
+        length_prior: str = "local",
+        noise_prior: float = _gp.NOISE_PRIOR[0],
+        incumbent: str = "observed",
+        n_restarts: int = N_REFINE,
     ) -> None:
         super().__init__(space, seed, direction)
         self.searched = space.searched
@@ -293,6 +297,13 @@ class BayesStrategy(Strategy):
         if output_warp not in WARPS:
             raise ValueError(f"output_warp must be one of {WARPS}, but got {output_warp!r}")
         self.output_warp = output_warp
+        if length_prior not in ("local", "dim"):
+            raise ValueError(f"length_prior must be 'local' or 'dim', but got {length_prior!r}")
+        if incumbent not in ("observed", "mean"):
+            raise ValueError(f"incumbent must be 'observed' or 'mean', but got {incumbent!r}")
+        self.prior = _gp.prior(self.encoder.dim, length_prior, float(noise_prior))
+        self.incumbent = incumbent
+        self.n_restarts = int(n_restarts)
         self._scramble = seed if seed is not None else int(np.random.default_rng().integers(2**32))
         self._cache: tuple[Any, _Model | None] | None = None
         self._codes: dict[int, tuple[Any, Any, np.ndarray | None]] = {}
@@ -393,7 +404,12 @@ class BayesStrategy(Strategy):
         self._cache = (key, model)
         return model
 
-    def _fit(self, trials: Sequence[Trial], done: list[Trial]) -> _Model | None:
+    def _targets(self, done: list[Trial]) -> tuple[np.ndarray, _Warp | _PowerWarp, float] | None:
+        """The finished trials as model targets (lower is better), the warp, and the best value.
+
+        The one place that turns trials into the GP's ``y``: a subclass that scalarizes several
+        objectives overrides this. None while fewer than two trials have a finite value.
+        """
         losses = np.array([self.loss(t) for t in done])
         ok = np.isfinite(losses)
         if ok.sum() < 2:
@@ -406,7 +422,14 @@ class BayesStrategy(Strategy):
         z = np.full(len(done), np.nan)
         z[ok] = warp.forward(losses[ok])
         z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them
-        best_z = float(z[ok].min())
+        return z, warp, float(sign * losses[ok].min())
+
+    def _fit(self, trials: Sequence[Trial], done: list[Trial]) -> _Model | None:
+        targets = self._targets(done)
+        if targets is None:
+            return None
+        z, warp, best_value = targets
+        best_z = float(z.min())
         X = self.encoder.features(np.array([self._encoded(t)[1] for t in done], dtype=float))
         if len(z) > MAX_FIT_POINTS:  # keep the fit cheap: the best points plus a random rest
             order = np.argsort(z)
@@ -418,18 +441,17 @@ class BayesStrategy(Strategy):
         if warm is not None:
             starts.append(warm)
         if warm is None or len(z) <= 60 or len(done) % (10 if len(z) <= 100 else 50) == 0:
-            starts.append(_gp.default_theta(self.encoder.dim))
+            starts.append(_gp.default_theta(self.encoder.dim, self.prior))
         # With many points one more barely moves the hyper-parameters: re-optimize them on every
         # fifth trial only and otherwise reuse the last ones (a Cholesky factorization, no search).
         maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
-        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter)
-        return _Model(
-            _gp.Posterior(gp),
-            warp,
-            best_z,
-            float(sign * losses[ok].min()),
-            [round(float(x), 6) for x in gp.kernel_.theta],
-        )
+        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter, pri=self.prior)
+        posterior = _gp.Posterior(gp)
+        if self.incumbent == "mean":
+            # Noisy EI's incumbent: the best the model believes of the points it has seen (a lucky
+            # noisy draw does not set the bar).
+            best_z = float(posterior.predict(X)[0].min())
+        return _Model(posterior, warp, best_z, best_value, [round(float(x), 6) for x in gp.kernel_.theta])
 
     def _warm_theta(self, trials: Sequence[Trial]) -> np.ndarray | None:
         for t in reversed(trials):
@@ -492,8 +514,8 @@ class BayesStrategy(Strategy):
         best = min(model.best_z, post.fantasy_min)
         U = self.searched.impute(self.encoder.snap(cands))  # inactive coordinates as the trials hold them
         acq = self._log_ei(post, best, U)
-        if pool is None and self.encoder.numeric:
-            refined = self.searched.impute(self._refine(post, best, U[np.argsort(-acq)[:N_REFINE]]))
+        if pool is None and self.encoder.numeric and self.n_restarts > 0:
+            refined = self.searched.impute(self._refine(post, best, U[np.argsort(-acq)[: self.n_restarts]]))
             U = np.vstack([refined, U])
             acq = np.concatenate([self._log_ei(post, best, refined), acq])
         for i in np.argsort(-acq, kind="stable"):

@@ -91,6 +91,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-noise9": ("bayes", {"noise_prior": -9.0}),  # a lower noise prior
     "bayes-nei": ("bayes", {"incumbent": "mean"}),  # noisy EI: best posterior mean as incumbent
     "bayes-restarts": ("bayes", {"n_restarts": 20}),  # more L-BFGS-B acquisition restarts
+    "bayes-dim-r20": ("bayes", {"length_prior": "dim", "n_restarts": 20}),
+    "bayes-dim-r20-c2k": ("bayes", {"length_prior": "dim", "n_restarts": 20, "n_candidates": 2048}),
 }
 
 

@@ -59,10 +59,11 @@ def _noisy_study(incumbent: str) -> tuple[jhpo.Study, BayesStrategy]:
         strategy_options={"incumbent": incumbent},
     )
     rng = np.random.default_rng(1)
-    for x in np.linspace(0.0, 1.0, 25):
+    for x in np.repeat(np.linspace(0.0, 1.0, 9), 3):
         study.enqueue({"x": float(x)})
         trial = study.ask()
-        # A smooth bowl measured with noise, as a cross-validated score is.
+        # A smooth bowl measured three times at each point with noise, as a cross-validated
+        # score could be: the model must average the repeats.
         study.tell(trial, float((x - 0.4) ** 2 + rng.normal(0.0, 0.03)))
     strategy = study.strategy
     assert isinstance(strategy, BayesStrategy)
@@ -77,7 +78,7 @@ def test_noisy_ei_incumbent_is_the_best_posterior_mean() -> None:
     mean_at_trials = post.predict(post.X)[0]
     assert model.best_z == pytest.approx(float(mean_at_trials.min()))
     # The luckiest noisy draw lies below what the model believes anywhere it has looked.
-    assert model.best_z > float(post.y.min()) + 0.05
+    assert model.best_z > float(post.y.min()) + 0.02
 
 
 def test_plain_ei_incumbent_is_the_best_observation() -> None:

@@ -92,7 +92,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-nei": ("bayes", {"incumbent": "mean"}),  # noisy EI: best posterior mean as incumbent
     "bayes-restarts": ("bayes", {"n_restarts": 20}),  # more L-BFGS-B acquisition restarts
     "bayes-dim-r20": ("bayes", {"length_prior": "dim", "n_restarts": 20}),
-    "bayes-dim-r20-c2k": ("bayes", {"length_prior": "dim", "n_restarts": 20, "n_candidates": 2048}),
+    "bayes-dim-r20-c2k": ("bayes", {"length_prior": "dim", "n_restarts": 20, "n_candidates": 2048}),  # = default
+    "bayes-nei2": ("bayes", {"incumbent": "mean"}),  # noisy EI on top of the new default
+    "bayes-init5": ("bayes", {"n_initial": 5}),  # Ax's initial design size (centre + 4 Sobol)
 }
 
 

@@ -85,10 +85,16 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-log": ("bayes", {"output_warp": "log"}),  # outputs: log when they span 100x, squashed tails
     "bayes-power": ("bayes", {"output_warp": "power"}),  # outputs: Yeo-Johnson (HEBO)
     "bayes-fence": ("bayes", {"output_warp": "fence"}),
-    "bayes-squash": (
-        "bayes",
-        {"output_warp": "squash"},
-    ),  # outputs: squashed tails, never a log  # outputs: only Tukey's fence on outliers
+    "bayes-squash": ("bayes", {"output_warp": "squash"}),  # outputs: squashed tails, never a log
+    # issue 19, round 2 (benchmarks/results/bayes-variants.md)
+    "bayes-dim": ("bayes", {"length_prior": "dim"}),  # Hvarfner et al. (2024) length-scale prior
+    "bayes-noise9": ("bayes", {"noise_prior": -9.0}),  # a lower noise prior
+    "bayes-nei": ("bayes", {"incumbent": "mean"}),  # noisy EI: best posterior mean as incumbent
+    "bayes-restarts": ("bayes", {"n_restarts": 20}),  # more L-BFGS-B acquisition restarts
+    "bayes-dim-r20": ("bayes", {"length_prior": "dim", "n_restarts": 20}),
+    "bayes-dim-r20-c2k": ("bayes", {"length_prior": "dim", "n_restarts": 20, "n_candidates": 2048}),  # = default
+    "bayes-nei2": ("bayes", {"incumbent": "mean"}),  # noisy EI on top of the new default
+    "bayes-init5": ("bayes", {"n_initial": 5}),  # Ax's initial design size (centre + 4 Sobol)
 }
 
 

@@ -360,7 +360,7 @@ def test_parego_scalarizes_with_weights_that_move() -> None:
     assert w5.sum() == pytest.approx(1) and not np.allclose(w5, w6)
     done = study.trials
     done[3].info["feasible"] = False
-    targets = strat._targets(done)
+    targets = strat._losses(done)
     assert np.isinf(targets[3]) and np.isfinite(np.delete(targets, 3)).all()
     # a trial on the front is never worse than one it dominates, whatever the weights
     front = {t.number for t in study.best_trials}

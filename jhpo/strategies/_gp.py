@@ -29,7 +29,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
-__all__ = ["Posterior", "fit_gp", "log_ei", "log_ei_grad"]
+__all__ = ["Posterior", "fit_gp", "log_ei", "log_ei_grad", "prior"]
 
 SQRT5 = math.sqrt(5.0)
 JITTER = 1e-8  # the regressor's ``alpha``: keeps the Cholesky factorization well posed
@@ -49,18 +49,26 @@ def _kernel(dim: int, theta: np.ndarray | None = None) -> Any:
     return kernel
 
 
-def _prior(dim: int) -> tuple[np.ndarray, np.ndarray]:
+def prior(dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0]) -> tuple[np.ndarray, np.ndarray]:
     """Means and standard deviations of normal priors on theta = log(scale, lengths..., noise).
 
-    Length scales: log-normal around 0.8 of the unit cube, wide (a factor 4.5 per standard
-    deviation). Tuned on the quality benchmark: with 5-30 trials, a long-length prior such as
-    the dimension-scaled one of Hvarfner et al. (2024) lets the model explain everything by
-    noise or extrapolate trends into the corners; this one keeps the fit local and honest.
-    Noise: centred on 2.5e-3 of the standardized variance (objectives are nearly deterministic;
-    the noise still grows when the data say so).
+    ``lengths="local"``: log-normal around 0.8 of the unit cube, wide (a factor 4.5 per standard
+    deviation), whatever the dimension (the default before issue 19). ``lengths="dim"``: the dimension-scaled prior of
+    Hvarfner et al. (2024), BoTorch's default since 0.12: length ~ LogNormal(sqrt(2) + log(d)/2,
+    sqrt(3)). BoTorch adds that density of the length itself to a parameter optimized in log
+    space, so its MAP mode sits at exp(mu - sigma^2) = 0.2 sqrt(d), not at exp(mu) = 4.1 sqrt(d);
+    the normal prior on log length here has the same mode and width (0.29 of the unit cube in
+    2-D, 0.65 in 10-D), shorter in few dimensions than the ``"local"`` prior's 0.8.
+    ``noise``: the mean of the log noise variance, relative to the standardized variance
+    (objectives are nearly deterministic; the noise still grows when the data say so).
     """
-    mean = np.concatenate([[0.0], np.full(dim, LS_PRIOR[0]), [NOISE_PRIOR[0]]])
-    std = np.concatenate([[1.0], np.full(dim, LS_PRIOR[1]), [NOISE_PRIOR[1]]])
+    if lengths == "dim":
+        sd = math.sqrt(3.0)
+        ls_mean, ls_sd = math.sqrt(2.0) + 0.5 * math.log(max(dim, 1)) - sd * sd, sd
+    else:
+        ls_mean, ls_sd = LS_PRIOR
+    mean = np.concatenate([[0.0], np.full(dim, ls_mean), [noise]])
+    std = np.concatenate([[1.0], np.full(dim, ls_sd), [NOISE_PRIOR[1]]])
     return mean, std
 
 
@@ -74,8 +82,10 @@ def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(d, 0.0), dtype=float)
 
 
-def neg_log_posterior(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Negative (log marginal likelihood + log prior) and its gradient in theta."""
+def neg_log_posterior(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, pri: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[float, np.ndarray]:
+    """Negative (log marginal likelihood + log prior) and its gradient in theta (``pri``: see :func:`prior`)."""
     n, dim = X.shape
     s2, ls, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
     Xs = X / ls
@@ -98,19 +108,26 @@ def neg_log_posterior(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[
     grad[-1] = 0.5 * np.trace(W) * noise
     A = W * (s2 * 5.0 / 3.0 * (1.0 + SQRT5 * r) * e)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
     grad[1:-1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
-    mean, std = _prior(dim)
+    mean, std = pri if pri is not None else prior(dim)
     z = (theta - mean) / std
     lp = -0.5 * (z * z).sum()
     return -(lml + lp), -(grad - z / std)
 
 
-def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int = 60) -> GaussianProcessRegressor:
+def fit_gp(
+    X: np.ndarray,
+    y: np.ndarray,
+    starts: list[np.ndarray],
+    maxiter: int = 60,
+    pri: tuple[np.ndarray, np.ndarray] | None = None,
+) -> GaussianProcessRegressor:
     """Fit the regressor on standardized ``y``, hyper-parameters by MAP from each of ``starts``.
 
     ``starts`` typically holds the previous fit's theta (warm start, converges in a few steps)
     and, while the data are few, the prior's mode. ``maxiter=0`` keeps ``starts[0]`` as it is.
     """
     dim = X.shape[1]
+    pri = pri if pri is not None else prior(dim)
 
     def optimizer(
         obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray
@@ -118,13 +135,13 @@ def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int 
         best: tuple[np.ndarray, float] | None = None
         if maxiter <= 0:  # keep the given hyper-parameters
             t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
-            return t0, float(neg_log_posterior(t0, X, y)[0])
+            return t0, float(neg_log_posterior(t0, X, y, pri)[0])
         for t0 in starts:
             t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
             res = minimize(
                 neg_log_posterior,
                 t0,
-                args=(X, y),
+                args=(X, y, pri),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
@@ -142,9 +159,9 @@ def fit_gp(X: np.ndarray, y: np.ndarray, starts: list[np.ndarray], maxiter: int 
     return gp
 
 
-def default_theta(dim: int) -> np.ndarray:
+def default_theta(dim: int, pri: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The prior's mode: where a fit starts when there is nothing to warm-start from."""
-    mean, _ = _prior(dim)
+    mean, _ = pri if pri is not None else prior(dim)
     lo, hi = np.log(LS_BOUNDS)
     t = mean.copy()
     t[1:-1] = np.clip(t[1:-1] - 0.5, lo, hi)  # a little shorter than the prior mean: start flexible

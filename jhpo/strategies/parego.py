@@ -46,7 +46,7 @@ class ParEGOStrategy(BayesStrategy):
         """The scalarization's weights when ``n_finished`` trials have finished (they sum to 1)."""
         return np.asarray(self.rng(_WEIGHTS, n_finished).dirichlet(np.ones(len(self.directions))), dtype=float)
 
-    def _targets(self, done: list[Trial]) -> np.ndarray:
+    def _losses(self, done: list[Trial]) -> np.ndarray:
         dirs = [Direction.parse(d) for d in self.directions]
         out = np.full(len(done), np.inf)
         ok = [

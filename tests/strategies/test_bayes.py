@@ -230,11 +230,6 @@ def _branin(t: jhpo.Trial) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 bar not met yet: 7 of 10 seeds (3 of 10 before outputs stopped being logged); "
-    "a lower noise prior reached 8 of 10 on Branin but is not yet measured on the whole suite",
-)
 def test_finds_the_branin_optimum_within_one_percent() -> None:
     # The regression bar of issue 19: within 1 % of the optimum (0.397887) in 30 trials, the
     # box centre (a cell's defaults) first, on at least 8 of 10 seeds.

@@ -94,7 +94,8 @@ class GridStrategy(Strategy):
             else:
                 self.levels = {name: _finer(searched[name], v, budget) for name, v in self.levels.items()}
             self.spread = self.size > budget
-            warnings.warn(_note(n_trials or 0, full, self.levels, self.spread), UserWarning, stacklevel=2)
+            note = _note(n_trials or 0, full, self.levels, self.spread, self.size > full)
+            warnings.warn(note, UserWarning, stacklevel=2)
 
     @classmethod
     def default_trials(cls, space: Space, size: SearchSize) -> int | None:
@@ -163,13 +164,14 @@ def _count(space: Space, levels: Levels) -> int:
     return sum(1 for _ in _distinct(space, _lexicographic(levels)))
 
 
-def _note(n_trials: int, full: int, levels: Levels, spread: bool) -> str:
+def _note(n_trials: int, full: int, levels: Levels, spread: bool, finer: bool) -> str:
     shape = " x ".join(str(len(v)) for v in levels.values())
     if spread:
+        how = f"takes finer levels ({shape}, as many per number as the budget has trials) and " if finer else ""
         return (
-            f"--trials {n_trials} is smaller than the grid ({full} points): the grid takes finer levels "
-            f"({shape}, as many per number as the budget has trials) and visits them in a space-filling order, "
-            f"so that every parameter varies within the budget; give --trials {full} (or more) for the whole grid"
+            f"--trials {n_trials} is smaller than the grid ({full} points): the grid {how}visits its points in a "
+            f"space-filling order, so that every parameter varies within the budget; give --trials {full} (or "
+            f"more) for the whole grid"
         )
     return (
         f"--trials {n_trials} is smaller than the full grid ({full} points): the grid uses {shape} levels "

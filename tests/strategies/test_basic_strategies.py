@@ -115,26 +115,28 @@ def test_grid_too_large_for_two_levels_is_visited_in_a_spread_order() -> None:
         s = jhpo.Study(space, strategy="grid", storage=":memory:", strategy_options={"n_trials": 20})
     s.optimize(lambda t: 0.0, n_trials=20)
     assert all(len(v) >= 2 for v in _levels(s.trials[:2]).values())  # every parameter varies from the start
-    for name in space:  # and, on 20 levels at the centres of 20 cells, takes most of them, never an end
+    grid = jhpo.Space(space).grid_levels(20)["x0"]
+    for name in space:  # and takes most of the 20 levels (one per trial) that a 20-trial walk has
         values = np.unique([t.params[name] for t in s.trials])
-        assert len(values) >= 12 and values.min() > 0.0 and values.max() < 1.0, (name, values)
+        assert len(values) >= 12 and set(values) <= set(grid), (name, values)
 
 
 def test_grid_larger_than_the_budget_takes_one_level_per_trial() -> None:
     # Issue 19: with 5 levels per number, 30 trials of the MLP grid bought the same learning rates
     # over and over and ended below random search. A walk of B points takes B levels per number
-    # (the centres of B equal cells of its range) or every integer when it has no more than B.
+    # (spaced as the full grid's, ends included) or every integer when it has no more than B.
     mlp = SUITE_SPACES["mlp"]
     with pytest.warns(UserWarning, match="finer levels"):
         g = jhpo.strategies.grid.GridStrategy(jhpo.Space(mlp), seed=3, n_trials=30, baseline=True)
     budget = 29
     assert len(g.levels["alpha"]) == len(g.levels["lr"]) == budget and len(g.levels["activation"]) == 3
-    assert min(g.levels["lr"]) == pytest.approx(1e-4 ** (1 - 0.5 / budget))  # a cell centre, not the end
+    assert g.levels["lr"] == jhpo.Space(mlp).grid_levels(budget)["lr"]  # log-spaced, 1e-4 to 1
     tree = jhpo.Space(SUITE_SPACES["tree"])
     with pytest.warns(UserWarning, match="finer levels"):
         g = jhpo.strategies.grid.GridStrategy(tree, n_trials=30)
     assert g.levels["max_depth"] == list(range(1, 31)) and g.levels["min_samples_leaf"] == list(range(1, 21))
-    assert len(g.levels["min_samples_split"]) == 30  # 39 integers: 30 cell centres
+    split = g.levels["min_samples_split"]  # 39 integers: 30 spread levels, the ends included
+    assert 25 <= len(split) <= 30 and split[0] == 2 and split[-1] == 40
     # The walk's first B points give every float nearly B distinct values, as random draws would.
     with pytest.warns(UserWarning, match="finer levels"):
         s = jhpo.Study(mlp, strategy="grid", seed=3, storage=":memory:", strategy_options={"n_trials": 30})

@@ -115,10 +115,37 @@ def test_grid_too_large_for_two_levels_is_visited_in_a_spread_order() -> None:
         s = jhpo.Study(space, strategy="grid", storage=":memory:", strategy_options={"n_trials": 20})
     s.optimize(lambda t: 0.0, n_trials=20)
     assert all(len(v) >= 2 for v in _levels(s.trials[:2]).values())  # every parameter varies from the start
-    grid = jhpo.Space(space).grid_levels(5)["x0"]
-    for name in space:  # and every level of the full grid shows up; the ends (often the worst) half as often
-        values, counts = np.unique([t.params[name] for t in s.trials], return_counts=True)
-        assert list(values) == grid and counts[1:-1].min() >= max(counts[0], counts[-1]), (name, counts)
+    grid = jhpo.Space(space).grid_levels(20)["x0"]
+    for name in space:  # and takes most of the 20 levels (one per trial) that a 20-trial walk has
+        values = np.unique([t.params[name] for t in s.trials])
+        assert len(values) >= 12 and set(values) <= set(grid), (name, values)
+
+
+def test_grid_larger_than_the_budget_takes_one_level_per_trial() -> None:
+    # Issue 19: with 5 levels per number, 30 trials of the MLP grid bought the same learning rates
+    # over and over and ended below random search. A walk of B points takes B levels per number
+    # (spaced as the full grid's, ends included) or every integer when it has no more than B.
+    mlp = SUITE_SPACES["mlp"]
+    with pytest.warns(UserWarning, match="finer levels"):
+        g = jhpo.strategies.grid.GridStrategy(jhpo.Space(mlp), seed=3, n_trials=30, baseline=True)
+    budget = 29
+    assert len(g.levels["alpha"]) == len(g.levels["lr"]) == budget and len(g.levels["activation"]) == 3
+    assert g.levels["lr"] == jhpo.Space(mlp).grid_levels(budget)["lr"]  # log-spaced, 1e-4 to 1
+    tree = jhpo.Space(SUITE_SPACES["tree"])
+    with pytest.warns(UserWarning, match="finer levels"):
+        g = jhpo.strategies.grid.GridStrategy(tree, n_trials=30)
+    assert g.levels["max_depth"] == list(range(1, 31)) and g.levels["min_samples_leaf"] == list(range(1, 21))
+    split = g.levels["min_samples_split"]  # 39 integers: 30 spread levels, the ends included
+    assert 25 <= len(split) <= 30 and split[0] == 2 and split[-1] == 40
+    # The walk's first B points give every float nearly B distinct values, as random draws would.
+    with pytest.warns(UserWarning, match="finer levels"):
+        s = jhpo.Study(mlp, strategy="grid", seed=3, storage=":memory:", strategy_options={"n_trials": 30})
+    s.optimize(lambda t: 0.0, n_trials=30)
+    for name in ("alpha", "lr"):
+        assert len({t.params[name] for t in s.trials}) >= 24, name
+    # A budget that holds the full grid keeps the usual 5 levels.
+    small = jhpo.Study(mlp, strategy="grid", storage=":memory:", strategy_options={"n_trials": 375})
+    assert len(small.strategy.levels["lr"]) == 5
 
 
 SUITE_SPACES = {  # the spaces of benchmarks/problems.py whose grids exceed 30 trials
@@ -184,7 +211,7 @@ def test_grid_in_order_mode_walks_the_full_grid_spread_out() -> None:
         s = jhpo.Study(BUDGET_SPACE, strategy="grid", storage=":memory:", strategy_options=opts)
     s.optimize(lambda t: 0.0, n_trials=30)
     levels = _levels(s.trials)
-    assert len(levels["depth"]) >= 15 and len(levels["lr"]) == 3 and len(levels["kind"]) == 3
+    assert len(levels["depth"]) >= 15 and len(levels["lr"]) >= 20 and len(levels["kind"]) == 3
     # The same strategy without a budget walks the whole grid, each point once.
     full = jhpo.Study(BUDGET_SPACE, strategy="grid", storage=":memory:", strategy_options={"grid_points": 2})
     full.optimize(lambda t: 0.0, n_trials=1000)
@@ -217,6 +244,8 @@ def test_grid_resumed_with_a_larger_budget_still_visits_every_point(tmp_path) ->
         s = jhpo.Study(space, strategy="grid", storage=db, name="g", strategy_options={"n_trials": 30})
     s.optimize(lambda t: 0.0, n_trials=30)
     again = jhpo.Study(space, strategy="grid", storage=db, name="g", resume=True, strategy_options={"n_trials": 100})
-    again.optimize(lambda t: 0.0, n_trials=70)
-    keys = {tuple(t.params.values()) for t in again.trials}
-    assert len(keys) == len(again.trials) == 75 and again.stop_reason == "exhausted"
+    again.optimize(lambda t: 0.0, n_trials=100)
+    # The first 30 trials took finer levels than the 75-point grid (one per trial), so none of them is
+    # a grid point: the resumed walk visits all 75, each once, and is then exhausted.
+    keys = {tuple(t.params.values()) for t in again.trials[30:]}
+    assert len(keys) == len(again.trials) - 30 == 75 and again.stop_reason == "exhausted"

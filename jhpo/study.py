@@ -17,7 +17,7 @@ from .direction import Direction
 from .errors import JhpoError, ObjectiveError, SearchAborted, SearchExhausted, UsageProblem
 from .execution.inprocess import InProcess, run_trial
 from .execution.loop import run_search
-from .execution.outcome import FAIL_FAST, check_value, config_independent
+from .execution.outcome import FAIL_FAST, check_value, check_values, config_independent
 from .observers import StudyObserver, TextProgress
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
@@ -587,7 +587,7 @@ class Study:
             raise UsageProblem(f"trial {trial.number} is already finished ({trial.state.value})")
         if state is TrialState.COMPLETE and self.is_multi:
             try:
-                trial.values = self._check_values(value)
+                trial.values = check_values(value, self.objectives)
                 trial.value = trial.values[0]
             except ObjectiveError as exc:
                 state, error = TrialState.FAILED, str(exc)
@@ -617,23 +617,10 @@ class Study:
             obs.on_trial_end(self, trial)
         return trial
 
-    def _check_values(self, value: Any) -> list[float]:
-        names = self.objective_names
-        wanted = ", ".join(f"{d.value} {n}" for d, n in zip(self.directions, names))
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
-            raise ObjectiveError(
-                f"the study has {len(names)} objectives ({wanted}), so a trial gives {len(names)} numbers, "
-                f"not a {type(value).__name__}"
-            )
-        if len(value) != len(names):
-            raise ObjectiveError(f"the trial gave {len(value)} numbers for the {len(names)} objectives ({wanted})")
-        out = []
-        for n, v in zip(names, value):
-            try:
-                out.append(check_value(v))
-            except ObjectiveError as exc:
-                raise ObjectiveError(f"{exc} (objective `{n}`)") from None
-        return out
+    @property
+    def objectives(self) -> list[tuple[str, str]]:
+        """``(direction, name)`` of each objective, in order."""
+        return [(d.value, n) for d, n in zip(self.directions, self.objective_names)]
 
     # -- running: the loop lives in jhpo.execution.loop; these are its controls ---------------
 
@@ -700,11 +687,6 @@ class Study:
         SearchAborted
             If the first 3 trials of this run all failed.
         """
-        if self.is_multi and (n_jobs is not None or executor is not None or trial_timeout is not None):
-            raise UsageProblem(
-                "several objectives run their trials in this process for now; drop --n-jobs, --executor and "
-                "--trial-timeout (n_jobs, executor, trial_timeout), or keep one objective"
-            )
         if n_trials is None and timeout is None and self.strategy.is_static is False:
             raise UsageProblem("give n_trials or timeout, or the search would never end")
         if n_jobs is None and executor is None and trial_timeout is None:

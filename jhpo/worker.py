@@ -36,7 +36,7 @@ from .annotations import PARAMS, CellTemplate
 from .capture import BoundedWriter
 from .direction import Direction
 from .errors import ObjectiveError
-from .execution.outcome import check_value
+from .execution.outcome import check_value, check_values
 from .reports import worker_hook
 from .runner import CellRunner
 from .trial import Trial, TrialPruned, _current
@@ -78,6 +78,7 @@ class TaskSpec:
     large: dict[str, str] = field(default_factory=dict)  # notebook name -> data key
     modules: dict[str, str] = field(default_factory=dict)  # notebook name -> module to import
     unsent: dict[str, str] = field(default_factory=dict)  # notebook name -> why it could not be pickled
+    objectives: tuple[tuple[str, str], ...] = ()  # several objectives: (direction, name) of each
     output_limit: int | None = None  # the main process's capture limit (a warm worker may predate a change)
     fn: Callable[[Trial], Any] | None = None
 
@@ -375,6 +376,7 @@ def run_trial(msg: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         runner is not None
         and ns is not None
         and out["state"] == "complete"
+        and not spec.objectives  # several objectives have no best to keep: nothing is re-run after
         and _better(out["value"], msg.get("best"), spec.direction)
     ):
         out["names"], out["names_skipped"] = _changed_names(ns)
@@ -410,7 +412,7 @@ def _evaluate(spec: TaskSpec, runner: CellRunner | None, trial: Trial, out: dict
                     raw = spec.fn(trial)
                 finally:
                     out["stdout"], out["stderr"] = so.getvalue(), se.getvalue()
-        out["value"] = check_value(raw)
+        out["value"] = check_values(raw, spec.objectives) if spec.objectives else check_value(raw)
     except TrialPruned as exc:
         out["state"], out["error"] = "pruned", exc.reason
         out["value"] = trial.intermediate[max(trial.intermediate)] if trial.intermediate else None

@@ -137,12 +137,9 @@ def test_budget_strategies_refuse_several_objectives_naming_the_fix(strategy: st
         jhpo.Study(space, strategy=strategy, direction=["maximize", "minimize"], storage=":memory:")
 
 
-def test_pruner_and_worker_processes_are_refused_with_several_objectives() -> None:
+def test_a_pruner_is_refused_with_several_objectives() -> None:
     with pytest.raises(ValueError, match="drop --pruner"):
         jhpo.Study({"x": jhpo.uniform(0, 1)}, direction=["maximize", "minimize"], pruner="median", storage=":memory:")
-    study = jhpo.Study({"x": jhpo.uniform(0, 1)}, "random", direction=["maximize", "minimize"], storage=":memory:")
-    with pytest.raises(ValueError, match="drop --n-jobs"):
-        study.optimize(_two, n_trials=2, n_jobs=2)
 
 
 # -- %%tune -------------------------------------------------------------------------------
@@ -209,7 +206,6 @@ def test_objective_order_is_kept_across_both_flags(ip) -> None:  # type: ignore[
         ("--maximize accuracy --minimize fit_time --strategy hyperband", "promotes trials by one number"),
         ("--maximize accuracy --minimize fit_time --race random,sobol", "keep one objective"),
         ("--maximize accuracy --minimize fit_time --pruner median", "drop --pruner"),
-        ("--maximize accuracy --minimize fit_time --n-jobs 2", "drop --n-jobs"),
     ],
 )
 def test_bad_objective_combinations_are_refused_naming_the_fix(ip, line, message) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ObjectiveError, SearchAborted
@@ -12,7 +12,7 @@ from ..trial import Trial, TrialState
 if TYPE_CHECKING:
     from ..study import Study
 
-__all__ = ["FAIL_FAST", "check_value", "config_independent", "fail_fast"]
+__all__ = ["FAIL_FAST", "check_value", "check_values", "config_independent", "fail_fast"]
 
 #: The search stops when this many first trials of a run all failed.
 FAIL_FAST = 3
@@ -35,6 +35,33 @@ def check_value(value: Any) -> float:
     if math.isnan(number):
         raise ObjectiveError("the objective is NaN")
     return number
+
+
+def check_values(value: Any, objectives: Sequence[tuple[str, str]]) -> list[float]:
+    """``value`` as one float per objective (``(direction, name)`` pairs); an :class:`ObjectiveError` saying why not.
+
+    One rule for every place a trial runs: the study checks what it is told with
+    it, and a worker process checks what its cell or function gave before
+    sending it back, so both say the same thing.
+
+    >>> check_values((0.5, 2), [("maximize", "acc"), ("minimize", "fit_time")])
+    [0.5, 2.0]
+    """
+    wanted = ", ".join(f"{d} {n}" for d, n in objectives)
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__"):
+        raise ObjectiveError(
+            f"the study has {len(objectives)} objectives ({wanted}), so a trial gives {len(objectives)} numbers, "
+            f"not a {type(value).__name__}"
+        )
+    if len(value) != len(objectives):
+        raise ObjectiveError(f"the trial gave {len(value)} numbers for the {len(objectives)} objectives ({wanted})")
+    out = []
+    for (_, n), v in zip(objectives, value):
+        try:
+            out.append(check_value(v))
+        except ObjectiveError as exc:
+            raise ObjectiveError(f"{exc} (objective `{n}`)") from None
+    return out
 
 
 def config_independent(study: Study, trial: Trial) -> SearchAborted | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,13 +117,15 @@ def _cell_spec(runner: CellRunner) -> tuple[TaskSpec, dict[str, bytes], dict[str
     return spec, blobs, large
 
 
-def build_task(fn: Callable[[Trial], Any]) -> Task:
+def build_task(fn: Callable[[Trial], Any], objectives: Sequence[tuple[str, str]] = ()) -> Task:
+    """What the workers receive for ``fn``; ``objectives`` (``(direction, name)`` pairs) for several."""
     ns: dict[str, Any] | None = None
     if isinstance(fn, CellRunner):
         spec, blobs, large = _cell_spec(fn)
         ns = fn.namespace
     else:
         spec, blobs, large = TaskSpec(key="", kind="function", fn=fn), {}, {}
+    spec.objectives = tuple(objectives)  # several: the worker checks one number each, as the study does
     spec.output_limit = output_limit()  # warm workers started before a change of the limit follow it
     spec.key = "spec-" + _key(_dumps_spec(spec, ns))  # the key names the content (a probe pickle)
     blobs[spec.key] = _dumps_spec(spec, ns)

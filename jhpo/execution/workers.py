@@ -116,7 +116,7 @@ class WorkerExecution:
     ) -> None:
         if n_jobs is not None and executor is not None:
             raise UsageProblem("give n_jobs (local processes) or executor, not both")
-        task = build_task(fn)
+        task = build_task(fn, study.objectives if study.is_multi else ())
         self.stats = shipping.last_stats = RunStats(large=dict(task.large))
         self.backend = open_backend(n_jobs, executor, task, self.stats)
         self.stats.backend, self.stats.workers = self.backend.kind, self.backend.capacity()

@@ -107,3 +107,25 @@ def test_the_saved_snapshot_names_the_front_not_a_best():
     study.optimize(_two, n_trials=8)
     text = snapshot_html(study)
     assert f"Pareto front: <b>{len(study.best_trials)}</b> trials" in text and "Best" not in text
+
+
+def test_the_history_page_of_several_objectives_names_the_first_and_draws_no_best(fake_comm):
+    from jhpo.ui.panel import Panel
+
+    study = jhpo.Study(SPACE, "random", direction=["maximize", "minimize"], seed=0, storage=":memory:")
+    study.meta["objectives"] = ["accuracy", "fit_time"]
+    panel = Panel(min_interval=0.0)
+    study.observers.append(panel)
+    study.optimize(_two, n_trials=6)
+    view = panel.plots.view("history")
+    assert view.figure.title.startswith("accuracy: ") and view.figure.axes[1].label == "accuracy"
+    assert view.best_line not in view.figure.marks and len(view.best_line.x) == 0
+    assert sorted(np.asarray(view.done.mark.y).tolist()) == sorted(t.values[0] for t in study.trials)
+    # one objective keeps its best-so-far line and the plain title
+    single = jhpo.Study(SPACE, "random", seed=0, storage=":memory:")
+    panel = Panel(min_interval=0.0)
+    single.observers.append(panel)
+    single.optimize(lambda t: t.params["x"], n_trials=4)
+    view = panel.plots.view("history")
+    assert view.best_line in view.figure.marks and len(view.best_line.x) > 0
+    assert not view.figure.title.startswith("accuracy")

@@ -16,7 +16,10 @@ __all__ = ["HistoryView"]
 
 
 class HistoryView(View):
-    """Value by trial (complete, pruned, failed), the best-so-far line, and brushing over it."""
+    """Value by trial (complete, pruned, failed), the best-so-far line, and brushing over it.
+
+    With several objectives: the first objective's value, named, and no best-so-far line.
+    """
 
     key = "history"
 
@@ -35,10 +38,14 @@ class HistoryView(View):
         # the brush writes the indices it covers into done.selected; follow that, in brush mode only
         done.observe(self._brushed, "selected")
         self.xaxis = bq.Axis(scale=xs, label=_("trial"), tick_format="d", grid_lines="none")
-        yaxis = _value_axis(ys, _("value"))
+        # Several objectives have no best so far: the page shows the first objective by its name and
+        # draws no best line (the Pareto front page is where the trade-off is read).
+        self.first = plots.setup.objectives[0] if len(plots.setup.objectives) > 1 else None
+        yaxis = _value_axis(ys, self.first or _("value"))
         yaxis.grid_lines = "dashed"
-        marks = [self.best_line, done, pruned, failed]
-        self.figure = _figure(marks, [self.xaxis, yaxis], _("Value by trial (click a point for details)"))
+        marks = [done, pruned, failed] if self.first else [self.best_line, done, pruned, failed]
+        title = _("Value by trial (click a point for details)")  # named below, so no new label to translate
+        self.figure = _figure(marks, [self.xaxis, yaxis], f"{self.first}: {title}" if self.first else title)
         # A brush overlay takes the mouse from the points (no hover, no click), so brushing is a mode
         # the user switches on; switching it off clears the selection.
         self.brush_toggle = widgets.ToggleButton(
@@ -93,8 +100,9 @@ class HistoryView(View):
         ticks = int(last) + 1 if last < 10 else None  # no repeated integer labels on a short history
         if self.xaxis.num_ticks != ticks:
             self.xaxis.num_ticks = ticks
-        with self.best_line.hold_sync():
-            self.best_line.x, self.best_line.y = _arr(d.best_x), _arr(d.best_y)
+        if self.first is None:
+            with self.best_line.hold_sync():
+                self.best_line.x, self.best_line.y = _arr(d.best_x), _arr(d.best_y)
         self.done.assign(d.x, d.y, d.numbers)
         self.pruned.assign(d.pruned_x, d.pruned_y, d.pruned_numbers)
         self.failed.assign(d.failed_x, d.failed_y, d.failed_numbers)

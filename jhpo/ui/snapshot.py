@@ -49,7 +49,7 @@ def history_svg(study: Study, cap: int = 600) -> str:
         parts.append(f"<text x='{PAD_L - 4}' y='{sy(v) + 4:.1f}' text-anchor='end' fill='#555'>{v:.3g}</text>")
     for v in (x0, (x0 + x1) / 2, x1):
         parts.append(f"<text x='{sx(v):.1f}' y='{H - PAD_B + 14}' text-anchor='middle' fill='#555'>{int(v)}</text>")
-    if d.best_x:
+    if d.best_x and not study.is_multi:  # several objectives: no best of the first one (the front is the answer)
         pts = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(d.best_x, d.best_y))
         parts.append(f"<polyline points='{pts}' fill='none' stroke='#2ca02c' stroke-width='2'/>")
     parts += [

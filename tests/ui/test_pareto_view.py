@@ -107,6 +107,10 @@ def test_the_saved_snapshot_names_the_front_not_a_best():
     study.optimize(_two, n_trials=8)
     text = snapshot_html(study)
     assert f"Pareto front: <b>{len(study.best_trials)}</b> trials" in text and "Best" not in text
+    assert "<polyline" not in text  # no best-so-far line of the first objective
+    single = jhpo.Study(SPACE, "random", seed=0, storage=":memory:")
+    single.optimize(lambda t: t.params["x"], n_trials=8)
+    assert "<polyline" in snapshot_html(single)  # (one objective keeps its best line)
 
 
 def test_the_history_page_of_several_objectives_names_the_first_and_draws_no_best(fake_comm):

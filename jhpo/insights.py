@@ -23,6 +23,7 @@ import numpy as np
 from .budget import outranks, trial_budget
 from .direction import Direction
 from .space import Space, Value
+from .strategies.genetic import generation_of
 from .trial import Trial, TrialState
 
 __all__ = [
@@ -448,19 +449,8 @@ class Generations:
     summary: list[Generation]
 
 
-def _generation_of(trials: Sequence[Trial]) -> list[int]:
-    """Each trial's generation; one without (the baseline, an enqueued point) joins the one before it."""
-    out, current = [], 0
-    for t in trials:
-        g = t.info.get("generation")
-        if isinstance(g, int) and not isinstance(g, bool):
-            current = g
-        out.append(current)
-    return out
-
-
 def _summaries(trials: Sequence[Trial], direction: Direction) -> list[Generation]:
-    gens = _generation_of(trials)
+    gens = generation_of(trials)
     out: list[Generation] = []
     so_far: float | None = None
     for g in range(max(gens, default=-1) + 1):

@@ -57,7 +57,7 @@ from ..trial import Trial, TrialState
 from . import nsga2
 from .base import Strategy, Suggestion
 
-__all__ = ["GeneticStrategy", "default_population"]
+__all__ = ["GeneticStrategy", "default_population", "generation_of"]
 
 # Salts of self.rng(...): one stream per purpose, so adding one never shifts another.
 _SOBOL, _BREED, _RANDOM, _ENUM = 1, 2, 3, 4
@@ -90,6 +90,17 @@ def _levels(dist: Distribution) -> float:
     if isinstance(dist, Float) and dist.step is not None:
         return math.floor((dist.high - dist.low) / dist.step + 1e-9) + 1
     return math.inf
+
+
+def generation_of(trials: Sequence[Trial]) -> list[int]:
+    """Each trial's generation; one without (the baseline, an enqueued point) joins the one before it, or 0."""
+    out, current = [], 0
+    for t in trials:
+        g = t.info.get("generation")
+        if isinstance(g, int) and not isinstance(g, bool):
+            current = g
+        out.append(current)
+    return out
 
 
 class GeneticStrategy(Strategy):
@@ -199,13 +210,7 @@ class GeneticStrategy(Strategy):
         A trial without a recorded generation (the baseline, a user-enqueued
         point) belongs to the generation of the trial before it, or to 0.
         """
-        out, current = [], 0
-        for t in trials:
-            g = t.info.get("generation")
-            if isinstance(g, int) and not isinstance(g, bool):
-                current = g
-            out.append(current)
-        return out
+        return generation_of(trials)
 
     def population_history(self, trials: Sequence[Trial]) -> list[dict[str, Any]]:
         """One entry per generation, for the panel and teaching notebooks (pure data).

@@ -21,6 +21,7 @@ from .runner import CellRunner
 from .storage import DEFAULT_PATH
 from .strategies import DEFAULT_TRIALS, SearchSize, Strategy, available, check_options, strategy_class
 from .strategies import strategy_options as _declared_options
+from .strategies.multi import check_multi_objective
 from .study import SearchAborted, SearchExhausted, Study, StudyObserver
 from .trial import Trial
 
@@ -223,10 +224,8 @@ def check_cell(template: CellTemplate, opts: TuneOptions) -> None:
     _check_await(template)
     check_options(opts.strategy, opts.strategy_options)
     budgeted = strategy_class(opts.strategy).hands_out_budget
-    if budgeted and opts.objectives:  # before the resource check: no resource would make this work
-        from .strategies.multi import make_multi_strategy
-
-        make_multi_strategy(opts.strategy, template.space, None, ())
+    if opts.objectives:  # before the resource check: no resource would make hyperband/asha/pbt work
+        check_multi_objective(opts.strategy)
     if budgeted and template.space.resource_name is None:
         raise UsageProblem(
             f"--strategy {opts.strategy} hands each trial a training budget, but the cell has no `resource(...)` "

@@ -36,6 +36,8 @@ class Direction(str, enum.Enum):
     @classmethod
     def parse(cls, text: str | Direction) -> Direction:
         """The direction named by ``text``; a clear error for anything else."""
+        if isinstance(text, Direction):  # the common case, on per-trial paths: no look-up
+            return text
         try:
             return cls(text)
         except ValueError:

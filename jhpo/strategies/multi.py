@@ -17,11 +17,21 @@ from ..space import Space
 from . import _STRATEGIES, _construct, _load, make_strategy, strategy_options
 from .base import Strategy
 
-__all__ = ["MULTI_OBJECTIVE", "make_multi_strategy"]
+__all__ = ["MULTI_OBJECTIVE", "check_multi_objective", "make_multi_strategy"]
 
 #: The strategies that run several objectives.
 MULTI_OBJECTIVE = ("random", "sobol", "grid", "genetic", "bayes")
 _REPLACED = {"bayes": "jhpo.strategies.parego:ParEGOStrategy"}
+
+
+def check_multi_objective(label: str) -> None:
+    """Refuse a strategy that ranks trials by one number (hyperband, asha, pbt), naming the fix."""
+    if label in _STRATEGIES and label not in MULTI_OBJECTIVE:
+        raise UsageProblem(
+            f"--strategy {label} promotes trials by one number, so it cannot run several objectives; "
+            f"use --strategy {', '.join(MULTI_OBJECTIVE[:-1])} or {MULTI_OBJECTIVE[-1]}, "
+            "or keep one objective (--maximize or --minimize once)"
+        )
 
 
 def make_multi_strategy(
@@ -34,13 +44,7 @@ def make_multi_strategy(
     UsageProblem
         For a strategy that ranks trials by one number (hyperband, asha, pbt).
     """
-    label = name.name if isinstance(name, Strategy) else str(name)
-    if label in _STRATEGIES and label not in MULTI_OBJECTIVE:
-        raise UsageProblem(
-            f"--strategy {label} promotes trials by one number, so it cannot run several objectives; "
-            f"use --strategy {', '.join(MULTI_OBJECTIVE[:-1])} or {MULTI_OBJECTIVE[-1]}, "
-            "or keep one objective (--maximize or --minimize once)"
-        )
+    check_multi_objective(name.name if isinstance(name, Strategy) else str(name))
     if isinstance(name, Strategy):
         strategy = name
     elif name in _REPLACED:

@@ -178,9 +178,11 @@ def parallel(
     lo, hi = (min(d.values), max(d.values)) if d.values else (0.0, 1.0)
     span = (hi - lo) or 1.0
 
+    maximize = Direction.parse(direction) is Direction.MAXIMIZE
+
     def up(v: float) -> float:  # the best value at the top of its axis, in either direction
         u = (v - lo) / span
-        return u if Direction.parse(direction) is Direction.MAXIMIZE else 1.0 - u
+        return u if maximize else 1.0 - u
 
     vticks = linear_ticks(lo, hi) if hi > lo else [lo]
     ticks = {n: _ticks(space[n]) for n in d.names}

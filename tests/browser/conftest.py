@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,6 +104,17 @@ RUN_ALL = """async ([name, ms]) => {
 
 
 # -- the server recipe (JupyterLab, and Notebook 7: another front end) -----------------------------
+
+
+def run_all_cleanly(lab: Any, page: Any, name: str) -> dict[str, Any]:
+    """Open notebook ``name`` of ``lab`` in ``page``, Run All, and assert that no cell raised."""
+    page.goto(f"{lab.base}/lab/tree/{urllib.parse.quote(name)}?token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp", timeout=60_000)
+    out: dict[str, Any] = page.evaluate(RUN_ALL, [name, 240_000])
+    outputs = [o for c in out["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
+    assert out["res"] is True and not errors, (errors, [o.get("text", "")[-800:] for o in outputs])
+    return out
 
 
 def _serve(tmp_path: Path, argv: list[str]) -> Iterator[Lab]:

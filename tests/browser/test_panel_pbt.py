@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import RUN_ALL
+from tests.browser.conftest import run_all_cleanly
 from tests.browser.test_panel_views import CONTRAST, _jhpo_console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,12 +37,7 @@ def test_population_page(lab, page, tmp_path):
     ]
     nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}}}
     (lab.root / name).write_text(json.dumps({**nb, "nbformat": 4, "nbformat_minor": 5}))
-    page.goto(f"{lab.base}/lab/tree/{urllib.parse.quote(name)}?token={lab.token}")
-    page.wait_for_function("() => window.jupyterapp", timeout=60_000)
-    out = page.evaluate(RUN_ALL, [name, 240_000])
-    outputs = [o for c in out["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
-    errors = [f"{o['ename']}: {o['evalue']}" for o in outputs if o["output_type"] == "error"]
-    assert out["res"] is True and not errors, (errors, [o.get("text", "")[-800:] for o in outputs])
+    run_all_cleanly(lab, page, name)
     panel = page.locator(".jp-Notebook .jp-CodeCell").nth(1).locator(".jhpo-panel")
     panel.locator(".jhpo-pill", has_text="done").wait_for(timeout=30_000)
     page.set_viewport_size({"width": 1280, "height": 2000})  # the whole page at once, figures side by side

@@ -477,6 +477,10 @@ def trial_detail_html(trial: Trial, _: Any) -> str:
         f"&middot; {_('value')} <b>{value}</b> &middot; {_('duration')} {d['duration']}",
         _params_table(d["params"]),
     ]
+    if len(d["values"]) > 1:  # several objectives: every value, in the study's order
+        out.append(f"<div>{_('values')} <b>{html.escape(', '.join(d['values']))}</b></div>")
+    if d["metrics"]:
+        out.append(f"<div>{_('metrics')} {_params_table(trial.metrics)}</div>")
     why = choice(trial)  # what the strategy recorded about choosing this trial (never the live strategy)
     if why.facts:
         facts = ", ".join(f"{k}={html.escape(str(v))}" for k, v in why.facts.items())

@@ -13,7 +13,7 @@ recent ones, so the front end stays responsive and a saved notebook stays small.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -361,35 +361,41 @@ def table_rows(
     descending: bool = False,
     state: str | None = None,
     cap: int = 500,
+    objectives: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The trials table: a header and one fixed-width text row per trial, sorted and filtered.
 
-    ``sort`` is ``"number"``, ``"value"``, ``"duration"``, ``"state"`` or a parameter
-    name; trials without that column sort last either way. ``state`` keeps one
-    state only. At most ``cap`` rows are returned.
+    ``sort`` is ``"number"``, ``"value"``, ``"duration"``, ``"state"``, a parameter, an
+    objective or a metric name; trials without that column sort last either way. ``state``
+    keeps one state only. At most ``cap`` rows are returned. Several ``objectives`` get a
+    column each instead of ``value``; user metrics (``trial.metrics``) follow the parameters.
     """
     rows = [t for t in trials if state in (None, "all") or t.state.value == state]
+    metrics = metric_names(trials)
+
+    def cell(t: Trial, column: str) -> Any:
+        if column in objectives:
+            return t.values[list(objectives).index(column)] if t.values else None
+        if column in metrics and column not in t.params:
+            return t.metrics.get(column)
+        return {"number": t.number, "value": t.value, "duration": t.duration}.get(column, t.params.get(column))
 
     def key(t: Trial) -> Any:
         if sort == "state":
             return t.state.value
-        v = {"number": t.number, "value": t.value, "duration": t.duration}.get(sort, t.params.get(sort))
+        v = cell(t, sort)
         return v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) if v is not None else None
 
-    present = [t for t in rows if key(t) is not None]
-    absent = [t for t in rows if key(t) is None]
-    try:
-        present.sort(key=key, reverse=descending)
-    except TypeError:  # mixed numbers and labels in a choice: sort by text
-        present.sort(key=lambda t: str(key(t)), reverse=descending)
-    ordered = (present + absent)[:cap]
-    columns = ["#", "state", "value", *names, "duration"]
+    ordered = _sorted(rows, key, descending)[:cap]
+    scored = list(objectives) or ["value"]
+    columns = ["#", "state", *scored, *names, *metrics, "duration"]
     cells = [
         [
             str(t.number),
             t.state.value,
-            fmt_value(t.value) if t.value is not None else "-",
+            *(fmt_value(cell(t, c)) if cell(t, c) is not None else "-" for c in scored),
             *(fmt_value(t.params[n]) if n in t.params else "" for n in names),
+            *(fmt_value(t.metrics[m]) if m in t.metrics else "" for m in metrics),
             fmt_duration(t.duration),
         ]
         for t in ordered
@@ -408,6 +414,22 @@ def table_rows(
     }
 
 
+def _sorted(rows: list[Trial], key: Callable[[Trial], Any], descending: bool) -> list[Trial]:
+    """``rows`` by ``key``, those without a key last either way (mixed numbers and labels: as text)."""
+    present = [t for t in rows if key(t) is not None]
+    absent = [t for t in rows if key(t) is None]
+    try:
+        present.sort(key=key, reverse=descending)
+    except TypeError:
+        present.sort(key=lambda t: str(key(t)), reverse=descending)
+    return present + absent
+
+
+def metric_names(trials: Sequence[Trial]) -> list[str]:
+    """The user metrics (``jhpo.log``, ``--metrics``) the trials carry, in the order first seen."""
+    return list(dict.fromkeys(m for t in trials for m in t.metrics))
+
+
 def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
     """What the detail view shows for one trial (long outputs keep their tail)."""
 
@@ -420,6 +442,8 @@ def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
         "state": trial.state.value,
         "value": trial.value,
         "params": {k: fmt_value(v) for k, v in trial.params.items()},
+        "values": [fmt_value(v) for v in trial.values or []],
+        "metrics": {k: fmt_value(v) for k, v in trial.metrics.items()},
         "duration": fmt_duration(trial.duration) if trial.duration is not None else "-",
         "seconds": trial.duration,
         "stdout": tail(trial.stdout),

@@ -133,3 +133,27 @@ def test_the_history_page_of_several_objectives_names_the_first_and_draws_no_bes
     view = panel.plots.view("history")
     assert view.best_line in view.figure.marks and len(view.best_line.x) > 0
     assert not view.figure.title.startswith("accuracy")
+
+
+def test_the_trials_table_and_details_show_every_objective_and_metric(fake_comm):
+    from jhpo.ui.panel import Panel, trial_detail_html
+
+    def cell(t):
+        jhpo.log(size_mb=10 * t.params["y"])
+        return _two(t)
+
+    study = jhpo.Study(SPACE, "random", direction=["maximize", "minimize"], seed=0, storage=":memory:")
+    study.meta["objectives"] = ["acc", "cost"]
+    panel = Panel()
+    study.observers.append(panel)
+    study.optimize(cell, n_trials=5)
+    _open(panel.plots, "Trials")
+    table = panel.plots.view("table")
+    head = table.head.value
+    assert "acc" in head and "cost" in head and "size_mb" in head and " value " not in head
+    assert {"acc", "cost", "size_mb"} <= set(table.sort.options)
+    t = study.trials[3]
+    row = table.rows.options[table.numbers.index(t.number)][0]
+    assert f"{t.values[1]:.4g}" in row and f"{t.metrics['size_mb']:.4g}" in row
+    detail = trial_detail_html(t, lambda s: s)
+    assert "values" in detail and "size_mb" in detail

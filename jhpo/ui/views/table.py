@@ -27,8 +27,8 @@ class TableView(View):
         self.state = widgets.Dropdown(
             options=[(_(s) if s != "all" else _("all trials"), s) for s in states], value="all", description=_("show")
         )
-        columns = ["number", "value", *plots.space.names, "duration", "state"]
-        self.sort = widgets.Dropdown(options=columns, value="number", description=_("sort by"))
+        self.objectives = list(plots.setup.objectives)
+        self.sort = widgets.Dropdown(options=self._columns([]), value="number", description=_("sort by"))
         self.desc = widgets.ToggleButton(value=False, description=_("descending"), icon="sort-amount-desc")
         self.head = widgets.HTML()
         self.rows = widgets.Select(options=[], rows=14, layout=widgets.Layout(width="100%"))
@@ -44,8 +44,22 @@ class TableView(View):
     def label(_: Callable[[str], str]) -> str:
         return _("Trials")
 
+    def _columns(self, trials: Sequence[Trial]) -> list[str]:
+        scored = self.objectives or ["value"]
+        return ["number", *scored, *self.plots.space.names, *pd_.metric_names(trials), "duration", "state"]
+
     def record(self, trials: Sequence[Trial]) -> dict[str, Any]:
-        return pd_.table_rows(trials, self.plots.space.names, self.sort.value, self.desc.value, self.state.value)
+        columns = self._columns(trials)
+        if list(self.sort.options) != columns:  # a metric first logged: it can be sorted by too
+            self.sort.options = columns
+        return pd_.table_rows(
+            trials,
+            self.plots.space.names,
+            self.sort.value,
+            self.desc.value,
+            self.state.value,
+            objectives=self.objectives,
+        )
 
     def update(self, d: dict[str, Any]) -> None:
         more = f" ({d['shown']} / {d['matching']})" if d["shown"] < d["matching"] else ""

@@ -95,6 +95,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-dim-r20-c2k": ("bayes", {"length_prior": "dim", "n_restarts": 20, "n_candidates": 2048}),  # = default
     "bayes-nei2": ("bayes", {"incumbent": "mean"}),  # noisy EI on top of the new default
     "bayes-init5": ("bayes", {"n_initial": 5}),  # Ax's initial design size (centre + 4 Sobol)
+    # issue 19, round 3
+    "bayes-rbf": ("bayes", {"kernel": "rbf"}),  # squared-exponential kernel (BoTorch's default since 0.12)
+    "bayes-xi01": ("bayes", {"xi": 0.01}),  # EI over best - 0.01 (standardized): no near-duplicate picks
+    "bayes-xi003": ("bayes", {"xi": 0.003}),
 }
 
 

@@ -1,8 +1,8 @@
 """Gaussian-process pieces for :mod:`jhpo.strategies.bayes`.
 
 The model itself is scikit-learn's :class:`~sklearn.gaussian_process.GaussianProcessRegressor`
-with ``C * Matern(nu=2.5, ARD) + White``. Two things scikit-learn does slowly or not at all are
-done here with the fitted model's own numbers:
+with ``C * Matern(nu=2.5, ARD) + White`` (or ``C * RBF(ARD) + White``). Two things scikit-learn
+does slowly or not at all are done here with the fitted model's own numbers:
 
 - the hyper-parameter fit: scikit-learn's marginal-likelihood gradient builds an
   ``n x n x D`` tensor (30 ms at 200 points in 10-D); :func:`neg_log_posterior` computes the
@@ -27,7 +27,7 @@ from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
 
 __all__ = ["Posterior", "fit_gp", "log_ei", "log_ei_grad", "prior"]
 
@@ -40,10 +40,12 @@ LS_PRIOR = (-0.25, 1.5)  # mean and std of log length scale
 NOISE_PRIOR = (-6.0, 1.0)  # mean and std of log noise variance
 
 
-def _kernel(dim: int, theta: np.ndarray | None = None) -> Any:
-    kernel = ConstantKernel(1.0, SCALE_BOUNDS) * Matern(np.ones(dim), LS_BOUNDS, nu=2.5) + WhiteKernel(
-        1e-3, NOISE_BOUNDS
-    )
+KERNELS = ("matern", "rbf")
+
+
+def _kernel(dim: int, theta: np.ndarray | None = None, kind: str = "matern") -> Any:
+    shape = Matern(np.ones(dim), LS_BOUNDS, nu=2.5) if kind == "matern" else RBF(np.ones(dim), LS_BOUNDS)
+    kernel = ConstantKernel(1.0, SCALE_BOUNDS) * shape + WhiteKernel(1e-3, NOISE_BOUNDS)
     if theta is not None:
         kernel.theta = theta
     return kernel
@@ -72,9 +74,18 @@ def prior(dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0]) -> tu
     return mean, std
 
 
-def matern52(r: np.ndarray) -> np.ndarray:
-    s = SQRT5 * r
-    return (1.0 + s + s * s / 3.0) * np.exp(-s)
+def correlation(r2: np.ndarray, kind: str = "matern") -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's correlation at squared scaled distances ``r2``, and ``-dk/d(r2/2)``.
+
+    The second array ``s`` gives both gradients the fit and the acquisition need:
+    ``dk/dx = -s * (x - x') / l**2`` and ``dk/dlog l_j = s * (dx_j / l_j)**2``.
+    """
+    if kind == "rbf":
+        k = np.exp(-0.5 * r2)
+        return k, k
+    r = np.sqrt(r2)
+    e = np.exp(-SQRT5 * r)
+    return (1.0 + SQRT5 * r + 5.0 / 3.0 * r2) * e, 5.0 / 3.0 * (1.0 + SQRT5 * r) * e
 
 
 def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -83,15 +94,17 @@ def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def neg_log_posterior(
-    theta: np.ndarray, X: np.ndarray, y: np.ndarray, pri: tuple[np.ndarray, np.ndarray] | None = None
+    theta: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    pri: tuple[np.ndarray, np.ndarray] | None = None,
+    kind: str = "matern",
 ) -> tuple[float, np.ndarray]:
     """Negative (log marginal likelihood + log prior) and its gradient in theta (``pri``: see :func:`prior`)."""
     n, dim = X.shape
     s2, ls, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
     Xs = X / ls
-    r = np.sqrt(_sqdist(Xs, Xs))
-    e = np.exp(-SQRT5 * r)
-    M = (1.0 + SQRT5 * r + 5.0 / 3.0 * r * r) * e
+    M, S = correlation(_sqdist(Xs, Xs), kind)
     K = s2 * M
     K[np.diag_indices(n)] += noise + JITTER
     try:
@@ -106,7 +119,7 @@ def neg_log_posterior(
     grad = np.empty_like(theta)
     grad[0] = 0.5 * (W * (s2 * M)).sum()
     grad[-1] = 0.5 * np.trace(W) * noise
-    A = W * (s2 * 5.0 / 3.0 * (1.0 + SQRT5 * r) * e)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
+    A = W * (s2 * S)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
     grad[1:-1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
     mean, std = pri if pri is not None else prior(dim)
     z = (theta - mean) / std
@@ -120,6 +133,7 @@ def fit_gp(
     starts: list[np.ndarray],
     maxiter: int = 60,
     pri: tuple[np.ndarray, np.ndarray] | None = None,
+    kind: str = "matern",
 ) -> GaussianProcessRegressor:
     """Fit the regressor on standardized ``y``, hyper-parameters by MAP from each of ``starts``.
 
@@ -135,13 +149,13 @@ def fit_gp(
         best: tuple[np.ndarray, float] | None = None
         if maxiter <= 0:  # keep the given hyper-parameters
             t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
-            return t0, float(neg_log_posterior(t0, X, y, pri)[0])
+            return t0, float(neg_log_posterior(t0, X, y, pri, kind)[0])
         for t0 in starts:
             t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
             res = minimize(
                 neg_log_posterior,
                 t0,
-                args=(X, y, pri),
+                args=(X, y, pri, kind),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
@@ -152,7 +166,7 @@ def fit_gp(
         assert best is not None
         return best
 
-    gp = GaussianProcessRegressor(_kernel(dim), alpha=JITTER, optimizer=optimizer, normalize_y=False)
+    gp = GaussianProcessRegressor(_kernel(dim, kind=kind), alpha=JITTER, optimizer=optimizer, normalize_y=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gp.fit(X, y)
@@ -178,6 +192,7 @@ class Posterior:
     def __init__(self, gp: GaussianProcessRegressor) -> None:
         theta = gp.kernel_.theta
         self.theta = theta
+        self.kind = "matern" if isinstance(gp.kernel_.k1.k2, Matern) else "rbf"  # Matern subclasses RBF
         self.s2 = math.exp(theta[0])
         self.ls = np.exp(theta[1:-1])
         self.noise = math.exp(theta[-1])
@@ -197,7 +212,7 @@ class Posterior:
         new.X = np.vstack([self.X, Xf])
         new.y = np.concatenate([self.y, mu])
         new.fantasy_min = float(min(self.fantasy_min, mu.min()))
-        K = self.s2 * matern52(np.sqrt(_sqdist(new.X / self.ls, new.X / self.ls)))
+        K = self.s2 * correlation(_sqdist(new.X / self.ls, new.X / self.ls), self.kind)[0]
         # Believers are noise-free: the uncertainty must vanish there, or a noisy model would
         # let the next pick land right beside them.
         n_real = len(self.X)
@@ -208,7 +223,7 @@ class Posterior:
 
     def predict(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at the rows of ``Xc``."""
-        k = self.s2 * matern52(np.sqrt(_sqdist(Xc / self.ls, self.X / self.ls)))
+        k = self.s2 * correlation(_sqdist(Xc / self.ls, self.X / self.ls), self.kind)[0]
         mu = k @ self.alpha
         v = solve_triangular(self.L, k.T, lower=True)
         var = np.maximum(self.s2 - (v * v).sum(0), 1e-12)
@@ -217,10 +232,9 @@ class Posterior:
     def predict_grad(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients (rows of ``Xc`` x features)."""
         Xs, Ts = Xc / self.ls, self.X / self.ls
-        r = np.sqrt(_sqdist(Xs, Ts))
-        e = np.exp(-SQRT5 * r)
-        k = self.s2 * (1.0 + SQRT5 * r + 5.0 / 3.0 * r * r) * e
-        g = -self.s2 * 5.0 / 3.0 * (1.0 + SQRT5 * r) * e  # dk/dx = g * (x - x') / l^2
+        corr, S = correlation(_sqdist(Xs, Ts), self.kind)
+        k = self.s2 * corr
+        g = -self.s2 * S  # dk/dx = g * (x - x') / l^2
         mu = k @ self.alpha
         kinv = cho_solve((self.L, True), k.T).T  # K^-1 k for each row
         var = np.maximum(self.s2 - (k * kinv).sum(1), 1e-12)

@@ -265,6 +265,12 @@ class BayesStrategy(Strategy):
         at the observed points (noisy EI's incumbent).
     n_restarts : int
         L-BFGS-B restarts of the acquisition, from the best-scoring candidates.
+    kernel : {"matern", "rbf"}
+        The GP's covariance: Matern 5/2 or the squared exponential, both with a length scale
+        per feature.
+    xi : float
+        The least improvement worth a trial, in standardized target units: expected
+        improvement is measured over the best target minus ``xi``.
 
     Notes
     -----
@@ -298,6 +304,8 @@ class BayesStrategy(Strategy):
         "noise_prior": (int, float),
         "incumbent": str,
         "n_restarts": int,
+        "kernel": str,
+        "xi": (int, float),
     }
 
     def __init__(
@@ -312,6 +320,8 @@ class BayesStrategy(Strategy):
         noise_prior: float = _gp.NOISE_PRIOR[0],
         incumbent: str = "observed",
         n_restarts: int = N_REFINE,
+        kernel: str = "matern",
+        xi: float = 0.0,
     ) -> None:
         super().__init__(space, seed, direction)
         self.searched = space.searched
@@ -329,6 +339,10 @@ class BayesStrategy(Strategy):
         self.prior = _gp.prior(self.encoder.dim, length_prior, float(noise_prior))
         self.incumbent = incumbent
         self.n_restarts = int(n_restarts)
+        if kernel not in _gp.KERNELS:
+            raise ValueError(f"kernel must be one of {_gp.KERNELS}, but got {kernel!r}")
+        self.kernel = kernel
+        self.xi = float(xi)
         self._scramble = seed if seed is not None else int(np.random.default_rng().integers(2**32))
         self._cache: tuple[Any, _Model | None] | None = None
         self._codes: dict[int, tuple[Any, Any, np.ndarray | None]] = {}
@@ -475,7 +489,7 @@ class BayesStrategy(Strategy):
         # With many points one more barely moves the hyper-parameters: re-optimize them on every
         # fifth trial only and otherwise reuse the last ones (a Cholesky factorization, no search).
         maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
-        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter, pri=self.prior)
+        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter, pri=self.prior, kind=self.kernel)
         posterior = _gp.Posterior(gp)
         if self.incumbent == "mean":
             # Noisy EI's incumbent: the best the model believes of the points it has seen (a lucky
@@ -541,7 +555,7 @@ class BayesStrategy(Strategy):
         else:
             cands = self._candidates(model, rng)
         # A believer counts as observed: a pick next to one must beat it, not just the real best.
-        best = min(model.best_z, post.fantasy_min)
+        best = min(model.best_z, post.fantasy_min) - self.xi
         U = self.searched.impute(self.encoder.snap(cands))  # inactive coordinates as the trials hold them
         acq = self._log_ei(post, best, U)
         if pool is None and self.encoder.numeric and self.n_restarts > 0:

@@ -94,3 +94,58 @@ def test_unknown_model_options_are_refused() -> None:
         BayesStrategy(space, length_prior="long")
     with pytest.raises(ValueError, match="incumbent"):
         BayesStrategy(space, incumbent="best")
+    with pytest.raises(ValueError, match="kernel"):
+        BayesStrategy(space, kernel="linear")
+
+
+@pytest.mark.parametrize("kind", _gp.KERNELS)
+def test_each_kernel_has_exact_gradients_and_matches_scikit_learn(kind: str) -> None:
+    rng = np.random.default_rng(2)
+    X = rng.random((14, 3))
+    y = np.cos(4 * X[:, 0]) + X[:, 2]
+    y = (y - y.mean()) / y.std()
+    theta = np.array([0.1, -0.8, 0.2, -0.3, -5.0])
+    err = check_grad(
+        lambda t: _gp.neg_log_posterior(t, X, y, None, kind)[0],
+        lambda t: _gp.neg_log_posterior(t, X, y, None, kind)[1],
+        theta,
+    )
+    assert err < 1e-4 * max(1.0, np.abs(_gp.neg_log_posterior(theta, X, y, None, kind)[1]).max())
+    gp = _gp.fit_gp(X, y, [_gp.default_theta(3)], kind=kind)
+    post = _gp.Posterior(gp)
+    assert post.kind == kind
+    Xc = rng.random((5, 3))
+    mu, var = post.predict(Xc)
+    np.testing.assert_allclose(mu, gp.predict(Xc), atol=1e-8)  # the same kernel as the regressor's
+    _, _, dmu, dvar = post.predict_grad(Xc)
+    step = np.zeros(3)
+    step[1] = 1e-6
+    mu2, var2 = post.predict(Xc + step)
+    np.testing.assert_allclose((mu2 - mu) / 1e-6, dmu[:, 1], atol=1e-4)
+    np.testing.assert_allclose((var2 - var) / 1e-6, dvar[:, 1], atol=1e-4)
+
+
+def test_the_two_kernels_differ() -> None:
+    r2 = np.array([0.0, 0.5, 2.0])
+    m, _ = _gp.correlation(r2, "matern")
+    r, _ = _gp.correlation(r2, "rbf")
+    assert m[0] == r[0] == 1.0
+    assert r[2] == pytest.approx(math.exp(-1.0))
+    assert abs(m[2] - r[2]) > 0.01
+
+
+def test_xi_raises_the_bar_for_expected_improvement() -> None:
+    space = {"x": jhpo.uniform(0.0, 1.0)}
+    picks = {}
+    for xi in (0.0, 0.5):
+        study = jhpo.Study(
+            space, strategy="bayes", direction="minimize", seed=0, storage=":memory:", strategy_options={"xi": xi}
+        )
+        for x in (0.1, 0.3, 0.5, 0.7, 0.9):
+            study.enqueue({"x": x})
+            trial = study.ask()
+            study.tell(trial, (x - 0.32) ** 2)
+        trial = study.ask()
+        picks[xi] = trial.info["why"]
+    # The same model; the EI over a lower bar is smaller.
+    assert picks[0.5]["log_ei"] < picks[0.0]["log_ei"]

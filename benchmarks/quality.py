@@ -539,8 +539,71 @@ def report(
     for m in methods:
         row = [f"{np.mean([r['ask'] for r in results if r['problem'] == p and r['method'] == m]):.3f}" for p in probs]
         lines.append(f"| {m} | " + " | ".join(row) + " |")
+    lines += paired_lines(results, scores, probs, methods, checkpoints)
     lines += cost_lines(cost)
     return "\n".join(lines) + "\n"
+
+
+def paired_lines(
+    results: list[dict[str, Any]],
+    scores: dict[tuple[str, str], np.ndarray],
+    probs: list[str],
+    methods: list[str],
+    checkpoints: tuple[int, ...],
+    base: str = "bayes",
+) -> list[str]:
+    """``base`` against each peer on the (problem, seed) runs both did: per-problem gaps at the last
+    checkpoint and the suite mean's difference paired by seed, at every checkpoint."""
+    peers = [m for m in methods if m != base and (m.startswith("optuna-") or m in ANCHORS)]
+    if base not in methods or not peers:
+        return []
+
+    def by_run(m: str, j: int) -> dict[tuple[str, int], float]:
+        out = {}
+        for p in probs:
+            seeds = sorted(r["seed"] for r in results if r["problem"] == p and r["method"] == m)
+            out.update({(p, s): float(scores[(p, m)][i, j]) for i, s in enumerate(seeds)})
+        return out
+
+    last = len(checkpoints) - 1
+    lines = [
+        "",
+        f"## {base} against each peer, on the runs both did",
+        "",
+        f"Gap = {base} minus the peer, normalized score after {checkpoints[last]} trials, mean over the seeds both "
+        "ran (their number in brackets).",
+        "",
+        "| problem | " + " | ".join(peers) + " |",
+        "|---" * (len(peers) + 1) + "|",
+    ]
+    mine, theirs = by_run(base, last), {m: by_run(m, last) for m in peers}
+    for p in probs:
+        cells = []
+        for m in peers:
+            common = [k for k in theirs[m] if k[0] == p and k in mine]
+            gap = np.mean([mine[k] - theirs[m][k] for k in common]) if common else None
+            cells.append(f"{gap:+.1f} ({len(common)})" if gap is not None else "")
+        lines.append(f"| {p} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        f"Suite mean, {base} minus the peer, paired by seed (each seed's mean over the problems both ran with it), "
+        "± 95% t-interval:",
+        "",
+        "| peer | seeds | " + " | ".join(f"after {t}" for t in checkpoints) + " |",
+        "|---" * (len(checkpoints) + 2) + "|",
+    ]
+    for m in peers:
+        cells, n = [], 0
+        for j in range(len(checkpoints)):
+            a, b = by_run(base, j), by_run(m, j)
+            seeds = sorted({s for (_, s) in b})
+            diffs = [np.mean([a[k] - b[k] for k in b if k[1] == s and k in a]) for s in seeds]
+            diffs = [d for d in diffs if np.isfinite(d)]
+            mean, half = _ci(np.array(diffs))
+            n = len(diffs)
+            cells.append(f"{mean:+.1f} ± {half:.1f}")
+        lines.append(f"| {m} | {n} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def cost_lines(cost: list[tuple[str, int, float, float, float]]) -> list[str]:
@@ -611,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     loaded: list[dict[str, Any]] = []
     for path in args.load:
         loaded += [r for r in json.loads(Path(path).read_text()) if len(r["best"]) >= args.trials]
+    # A run loaded twice (files that overlap) counts once: the later file's copy.
+    loaded = list({(r["problem"], r["method"], r["seed"]): r for r in loaded}.values())
     skipped = {m: why for m in methods if (why := missing_anchor(m)) is not None}
     for m, why in skipped.items():
         print(f"skipping {m}: {why}", file=sys.stderr)

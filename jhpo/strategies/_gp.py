@@ -43,11 +43,13 @@ SCALE_BOUNDS = (5e-2, 2e1)
 NOISE_BOUNDS = (1e-6, 0.25)
 LS_PRIOR = (-0.25, 1.5)  # mean and std of log length scale
 NOISE_PRIOR = (-6.0, 1.0)  # mean and std of log noise variance
-# Input warping. The prior is the one of BoTorch's input-warping tutorial, LogNormal(0, sqrt(0.75))
-# on both Kumaraswamy concentrations, read as a normal prior on their logs: its mode is a = b = 1,
-# the identity (the tutorial's stated intent). BoTorch optimizes the concentrations themselves, so
-# its MAP mode would sit at exp(-0.75) = 0.47, a warp that stretches both ends before any data say so.
-WARP_PRIOR = (0.0, math.sqrt(0.75))
+# Input warping: normal priors on log a and log b with mean 0, the identity warp. Their width
+# follows BoTorch's use of ``Warp``: LogNormal(0, sqrt(0.75)) on both concentrations in its input
+# warping tutorial, LogNormal(0, sqrt(0.3)) in Ax's examples; read as priors on the logs (BoTorch
+# optimizes the concentrations themselves, which moves its MAP mode to exp(-sigma^2)). Measured on
+# the synthetic quality problems (20 seeds, 30 trials), sqrt(0.75) fitted warps to noise (mean
+# normalized score 66 against 82 unwarped); 0.3, narrower than both, was the least harmful.
+WARP_PRIOR = (0.0, 0.3)
 WARP_BOUNDS = (0.1, 10.0)  # beyond, a feature's whole range folds into a sliver the lengths cannot see
 WARP_EPS = 1e-7  # BoTorch's ``Warp`` clamp: x^a and log(1 - x^a) stay finite at the cube's faces
 

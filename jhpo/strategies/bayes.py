@@ -61,6 +61,9 @@ LOG_RATIO = 100.0  # positive losses spanning more than this factor are modelled
 SKEW = 6.0  # a bad tail this many times longer than the good half is squashed from the median
 WARPS = ("log", "squash", "fence", "power")
 INPUT_WARPS = ("none", "kumaraswamy")
+# The input warp is learned from this many finished trials on (before, 2 parameters per numeric
+# feature on top of the kernel's overfit the initial design: -10 to -20 normalized points at 10-20 trials).
+WARP_MIN_POINTS = 10
 N_REFINE = 20  # acquisition restarts: L-BFGS-B from the best candidates
 LOCAL_SD = (0.02, 0.1)  # perturbation scales around the best trials (unit cube)
 
@@ -276,8 +279,8 @@ class BayesStrategy(Strategy):
         ``"kumaraswamy"``: each numeric feature (not the one-hot choice columns) goes through a
         Kumaraswamy CDF ``1 - (1 - x**a)**b`` before the kernel, with ``a`` and ``b`` per feature
         fitted jointly with the GP's hyper-parameters by MAP (Snoek et al. 2014; BoTorch's
-        ``Warp``, HEBO): it lets the model stretch the region where the objective changes fast
-        (a log-like learning rate, an optimum near a bound).
+        ``Warp``, HEBO) once ten trials have finished: it lets the model stretch the region
+        where the objective changes fast (a log-like learning rate, an optimum near a bound).
 
     Notes
     -----
@@ -502,7 +505,11 @@ class BayesStrategy(Strategy):
         # With many points one more barely moves the hyper-parameters: re-optimize them on every
         # fifth trial only and otherwise reuse the last ones (a Cholesky factorization, no search).
         maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
-        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter, pri=self.prior, kind=self.kernel, warped=self.n_warped)
+        warped, pri = self.n_warped, self.prior
+        if len(z) < WARP_MIN_POINTS:  # too few points to learn a warp: the kernel alone
+            size = self.encoder.dim + 2
+            warped, pri, starts = 0, (pri[0][:size], pri[1][:size]), [t[:size] for t in starts]
+        gp = _gp.fit_gp(X, z, starts, maxiter=maxiter, pri=pri, kind=self.kernel, warped=warped)
         posterior = _gp.Posterior(gp)
         if self.incumbent == "mean":
             # Noisy EI's incumbent: the best the model believes of the points it has seen (a lucky

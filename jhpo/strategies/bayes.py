@@ -18,6 +18,9 @@ How a proposal is made (each step is rebuilt from the trials, so ``--resume`` ne
    2024, BoTorch's default since 0.12; ``length_prior="dim"``): on the 11-problem quality suite
    it raised the mean normalized score at 10/20/30 trials by 3-4 points over the
    dimension-free prior used before (``benchmarks/results/bayes-variants.md``).
+   ``input_warp="kumaraswamy"`` adds a learned Kumaraswamy CDF per numeric feature (Snoek et
+   al. 2014), fitted with the kernel by MAP once ten trials have finished; its log a and log b
+   follow the kernel's theta in ``gp_theta``. Off by default: not better on the quality suite.
 4. **Initial design.** A scrambled Sobol sequence until ``n_initial`` trials exist (the cell's
    defaults, trial 0, count as one of them); the size grows with the dimension.
 5. **Acquisition.** log expected improvement (stable when improvements are tiny), evaluated on
@@ -61,8 +64,9 @@ LOG_RATIO = 100.0  # positive losses spanning more than this factor are modelled
 SKEW = 6.0  # a bad tail this many times longer than the good half is squashed from the median
 WARPS = ("log", "squash", "fence", "power")
 INPUT_WARPS = ("none", "kumaraswamy")
-# The input warp is learned from this many finished trials on (before, 2 parameters per numeric
-# feature on top of the kernel's overfit the initial design: -10 to -20 normalized points at 10-20 trials).
+# The input warp is learned from this many finished trials on: 2 more parameters per numeric
+# feature overfit the initial design (learned from the start, with BoTorch's tutorial prior, it
+# cost 9 and 19 normalized points at 10 and 20 trials on the synthetic quality problems).
 WARP_MIN_POINTS = 10
 N_REFINE = 20  # acquisition restarts: L-BFGS-B from the best candidates
 LOCAL_SD = (0.02, 0.1)  # perturbation scales around the best trials (unit cube)

@@ -99,6 +99,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-rbf": ("bayes", {"kernel": "rbf"}),  # squared-exponential kernel (BoTorch's default since 0.12)
     "bayes-xi01": ("bayes", {"xi": 0.01}),  # EI over best - 0.01 (standardized): no near-duplicate picks
     "bayes-xi003": ("bayes", {"xi": 0.003}),
+    "bayes-kw": ("bayes", {"input_warp": "kumaraswamy"}),  # Kumaraswamy input warping (BoTorch's Warp, HEBO)
 }
 
 

@@ -11,6 +11,11 @@ does slowly or not at all are done here with the fitted model's own numbers:
   documented ``optimizer=`` hook, so the regressor still owns the fitted state.
 - predictions with gradients (for L-BFGS-B on the acquisition) and without the white noise
   (expected improvement is about the latent function, not about a noisy re-measurement).
+- input warping (Snoek et al. 2014; BoTorch's ``Warp``, HEBO's GPy ``KumarWarping``): the
+  leading numeric features go through a Kumaraswamy CDF whose two shape parameters per feature
+  are fitted jointly with the kernel's by MAP. scikit-learn has no input transforms, so the MAP
+  runs here and :class:`WarpedRegressor` fits scikit-learn's regressor with those fixed
+  hyper-parameters on the warped features (it still owns the fitted state).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
 
-__all__ = ["Posterior", "fit_gp", "log_ei", "log_ei_grad", "prior"]
+__all__ = ["Kumaraswamy", "Posterior", "WarpedRegressor", "fit_gp", "log_ei", "log_ei_grad", "prior"]
 
 SQRT5 = math.sqrt(5.0)
 JITTER = 1e-8  # the regressor's ``alpha``: keeps the Cholesky factorization well posed
@@ -38,6 +43,15 @@ SCALE_BOUNDS = (5e-2, 2e1)
 NOISE_BOUNDS = (1e-6, 0.25)
 LS_PRIOR = (-0.25, 1.5)  # mean and std of log length scale
 NOISE_PRIOR = (-6.0, 1.0)  # mean and std of log noise variance
+# Input warping: normal priors on log a and log b with mean 0, the identity warp. Their width
+# follows BoTorch's use of ``Warp``: LogNormal(0, sqrt(0.75)) on both concentrations in its input
+# warping tutorial, LogNormal(0, sqrt(0.3)) in Ax's examples; read as priors on the logs (BoTorch
+# optimizes the concentrations themselves, which moves its MAP mode to exp(-sigma^2)). Measured on
+# the synthetic quality problems (20 seeds, 30 trials), sqrt(0.75) fitted warps to noise (mean
+# normalized score 66 against 82 unwarped); 0.3, narrower than both, was the least harmful.
+WARP_PRIOR = (0.0, 0.3)
+WARP_BOUNDS = (0.1, 10.0)  # beyond, a feature's whole range folds into a sliver the lengths cannot see
+WARP_EPS = 1e-7  # BoTorch's ``Warp`` clamp: x^a and log(1 - x^a) stay finite at the cube's faces
 
 
 KERNELS = ("matern", "rbf")
@@ -51,8 +65,13 @@ def _kernel(dim: int, theta: np.ndarray | None = None, kind: str = "matern") -> 
     return kernel
 
 
-def prior(dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0]) -> tuple[np.ndarray, np.ndarray]:
+def prior(
+    dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0], warped: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Means and standard deviations of normal priors on theta = log(scale, lengths..., noise).
+
+    With ``warped`` > 0, theta continues with log a and then log b of the Kumaraswamy warps of
+    the first ``warped`` features (prior: ``WARP_PRIOR``, mode at the identity).
 
     ``lengths="local"``: log-normal around 0.8 of the unit cube, wide (a factor 4.5 per standard
     deviation), whatever the dimension (the default before issue 19). ``lengths="dim"``: the dimension-scaled prior of
@@ -69,9 +88,62 @@ def prior(dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0]) -> tu
         ls_mean, ls_sd = math.sqrt(2.0) + 0.5 * math.log(max(dim, 1)) - sd * sd, sd
     else:
         ls_mean, ls_sd = LS_PRIOR
-    mean = np.concatenate([[0.0], np.full(dim, ls_mean), [noise]])
-    std = np.concatenate([[1.0], np.full(dim, ls_sd), [NOISE_PRIOR[1]]])
+    mean = np.concatenate([[0.0], np.full(dim, ls_mean), [noise], np.full(2 * warped, WARP_PRIOR[0])])
+    std = np.concatenate([[1.0], np.full(dim, ls_sd), [NOISE_PRIOR[1]], np.full(2 * warped, WARP_PRIOR[1])])
     return mean, std
+
+
+class Kumaraswamy:
+    """The input warp w(x) = 1 - (1 - x^a)^b of the first ``len(a)`` feature columns.
+
+    Parameters
+    ----------
+    log_a, log_b : array
+        Log shape parameters, one per warped feature (a = b = 1 is the identity).
+
+    Notes
+    -----
+    x is first mapped to [eps, 1 - eps] (``WARP_EPS``), as BoTorch's ``Warp`` does.
+    """
+
+    def __init__(self, log_a: np.ndarray, log_b: np.ndarray) -> None:
+        self.log_a = np.asarray(log_a, dtype=float)
+        self.log_b = np.asarray(log_b, dtype=float)
+        self.a, self.b = np.exp(self.log_a), np.exp(self.log_b)
+        self.n = len(self.a)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """``[log a..., log b...]``, as they continue the GP's theta."""
+        return np.concatenate([self.log_a, self.log_b])
+
+    def _parts(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        x = np.clip(X[:, : self.n] * (1.0 - 2.0 * WARP_EPS) + WARP_EPS, WARP_EPS, 1.0 - WARP_EPS)
+        lx = np.log(x)
+        xa = np.exp(self.a * lx)
+        t = -np.expm1(self.a * lx)  # 1 - x^a without cancellation near x = 1
+        lt = np.log(t)
+        return {"x": x, "lx": lx, "xa": xa, "lt": lt, "w": -np.expm1(self.b * lt), "tb1": np.exp((self.b - 1) * lt)}
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        """The features with the first ``n`` columns warped."""
+        if self.n == 0:
+            return X
+        W = np.array(X, dtype=float)
+        W[:, : self.n] = self._parts(X)["w"]
+        return W
+
+    def grad_x(self, X: np.ndarray) -> np.ndarray:
+        """dw/dx of the warped columns (rows of ``X`` x ``n``)."""
+        p = self._parts(X)
+        return np.asarray(self.a * self.b * p["tb1"] * p["xa"] / p["x"] * (1.0 - 2.0 * WARP_EPS), dtype=float)
+
+    def grad_theta(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """dw/dlog a and dw/dlog b of the warped columns."""
+        p = self._parts(X)
+        d_log_a = self.a * self.b * p["tb1"] * p["xa"] * p["lx"]
+        d_log_b = -self.b * (1.0 - p["w"]) * p["lt"]
+        return d_log_a, d_log_b
 
 
 def correlation(r2: np.ndarray, kind: str = "matern") -> tuple[np.ndarray, np.ndarray]:
@@ -100,10 +172,17 @@ def neg_log_posterior(
     pri: tuple[np.ndarray, np.ndarray] | None = None,
     kind: str = "matern",
 ) -> tuple[float, np.ndarray]:
-    """Negative (log marginal likelihood + log prior) and its gradient in theta (``pri``: see :func:`prior`)."""
+    """Negative (log marginal likelihood + log prior) and its gradient in theta (``pri``: see :func:`prior`).
+
+    theta = log(scale, lengths..., noise), optionally followed by the log a and log b of a
+    :class:`Kumaraswamy` warp of the first features (the number of extra entries tells how many).
+    """
     n, dim = X.shape
-    s2, ls, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
-    Xs = X / ls
+    nw = (len(theta) - dim - 2) // 2
+    warp = Kumaraswamy(theta[dim + 2 : dim + 2 + nw], theta[dim + 2 + nw :]) if nw else None
+    F = warp.apply(X) if warp is not None else X
+    s2, ls, noise = math.exp(theta[0]), np.exp(theta[1 : dim + 1]), math.exp(theta[dim + 1])
+    Xs = F / ls
     M, S = correlation(_sqdist(Xs, Xs), kind)
     K = s2 * M
     K[np.diag_indices(n)] += noise + JITTER
@@ -118,13 +197,85 @@ def neg_log_posterior(
     W = np.outer(alpha, alpha) - Kinv
     grad = np.empty_like(theta)
     grad[0] = 0.5 * (W * (s2 * M)).sum()
-    grad[-1] = 0.5 * np.trace(W) * noise
+    grad[dim + 1] = 0.5 * np.trace(W) * noise
     A = W * (s2 * S)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
-    grad[1:-1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
-    mean, std = pri if pri is not None else prior(dim)
+    grad[1 : dim + 1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
+    if warp is not None:
+        # d lml / d w_i = -sum_j A_ij (w_i - w_j) / l^2 (K is symmetric), then the chain rule.
+        Fw = F[:, :nw]
+        d_w = -(Fw * A.sum(1)[:, None] - A @ Fw) / ls[:nw] ** 2
+        d_a, d_b = warp.grad_theta(X)
+        grad[dim + 2 : dim + 2 + nw] = (d_w * d_a).sum(0)
+        grad[dim + 2 + nw :] = (d_w * d_b).sum(0)
+    mean, std = pri if pri is not None else prior(dim, warped=nw)
     z = (theta - mean) / std
     lp = -0.5 * (z * z).sum()
     return -(lml + lp), -(grad - z / std)
+
+
+class WarpedRegressor(GaussianProcessRegressor):  # type: ignore[misc]  # scikit-learn has no type stubs
+    """scikit-learn's regressor on :class:`Kumaraswamy`-warped features.
+
+    ``fit`` and ``predict`` take the unwarped features; ``X_train_`` holds the warped ones and
+    ``X_features_`` the unwarped. The warp is a fixed parameter, like the kernel's
+    hyper-parameters when ``optimizer`` keeps them (see :func:`fit_gp`).
+    """
+
+    def __init__(
+        self,
+        kernel: Any = None,
+        *,
+        warp: Kumaraswamy | None = None,
+        alpha: float = 1e-10,
+        optimizer: Any = "fmin_l_bfgs_b",
+        normalize_y: bool = False,
+    ) -> None:
+        super().__init__(kernel, alpha=alpha, optimizer=optimizer, normalize_y=normalize_y)
+        self.warp = warp
+
+    def _warped(self, X: np.ndarray) -> np.ndarray:
+        return self.warp.apply(np.asarray(X, dtype=float)) if self.warp is not None else np.asarray(X, dtype=float)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> WarpedRegressor:
+        """Fit on the warped ``X``."""
+        self.X_features_ = np.asarray(X, dtype=float)
+        super().fit(self._warped(X), y)
+        return self
+
+    def predict(self, X: np.ndarray, return_std: bool = False, return_cov: bool = False) -> Any:
+        """Predict at the warped ``X``."""
+        return super().predict(self._warped(X), return_std=return_std, return_cov=return_cov)
+
+
+def _map_theta(
+    X: np.ndarray,
+    y: np.ndarray,
+    starts: list[np.ndarray],
+    maxiter: int,
+    pri: tuple[np.ndarray, np.ndarray],
+    kind: str,
+    bounds: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """The best MAP estimate from ``starts`` (``maxiter=0``: ``starts[0]`` as it is)."""
+    if maxiter <= 0:
+        t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
+        return t0, float(neg_log_posterior(t0, X, y, pri, kind)[0])
+    best: tuple[np.ndarray, float] | None = None
+    for t0 in starts:
+        t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
+        res = minimize(
+            neg_log_posterior,
+            t0,
+            args=(X, y, pri, kind),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": maxiter},
+        )
+        if best is None or res.fun < best[1]:
+            best = (res.x, float(res.fun))
+    assert best is not None
+    return best
 
 
 def fit_gp(
@@ -134,39 +285,32 @@ def fit_gp(
     maxiter: int = 60,
     pri: tuple[np.ndarray, np.ndarray] | None = None,
     kind: str = "matern",
+    warped: int = 0,
 ) -> GaussianProcessRegressor:
     """Fit the regressor on standardized ``y``, hyper-parameters by MAP from each of ``starts``.
 
     ``starts`` typically holds the previous fit's theta (warm start, converges in a few steps)
     and, while the data are few, the prior's mode. ``maxiter=0`` keeps ``starts[0]`` as it is.
+    ``warped``: how many leading features get a :class:`Kumaraswamy` warp, fitted jointly (theta,
+    ``starts`` and ``pri`` then carry its log a and log b after the noise); the result is then a
+    :class:`WarpedRegressor`.
     """
     dim = X.shape[1]
-    pri = pri if pri is not None else prior(dim)
+    pri = pri if pri is not None else prior(dim, warped=warped)
+    kernel = _kernel(dim, kind=kind)
+    bounds = np.vstack([kernel.bounds, np.tile(np.log(WARP_BOUNDS), (2 * warped, 1))])
+    theta, fun = _map_theta(X, y, starts, maxiter, pri, kind, bounds)
 
     def optimizer(
         obj_func: Callable[..., Any], initial_theta: np.ndarray, bounds: np.ndarray
     ) -> tuple[np.ndarray, float]:
-        best: tuple[np.ndarray, float] | None = None
-        if maxiter <= 0:  # keep the given hyper-parameters
-            t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
-            return t0, float(neg_log_posterior(t0, X, y, pri, kind)[0])
-        for t0 in starts:
-            t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
-            res = minimize(
-                neg_log_posterior,
-                t0,
-                args=(X, y, pri, kind),
-                jac=True,
-                method="L-BFGS-B",
-                bounds=bounds,
-                options={"maxiter": maxiter},
-            )
-            if best is None or res.fun < best[1]:
-                best = (res.x, float(res.fun))
-        assert best is not None
-        return best
+        return theta[: dim + 2], fun  # the MAP above (scikit-learn's own would be ML, and slow)
 
-    gp = GaussianProcessRegressor(_kernel(dim, kind=kind), alpha=JITTER, optimizer=optimizer, normalize_y=False)
+    if warped:
+        warp = Kumaraswamy(theta[dim + 2 : dim + 2 + warped], theta[dim + 2 + warped :])
+        gp: GaussianProcessRegressor = WarpedRegressor(kernel, warp=warp, alpha=JITTER, optimizer=optimizer)
+    else:
+        gp = GaussianProcessRegressor(kernel, alpha=JITTER, optimizer=optimizer, normalize_y=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gp.fit(X, y)
@@ -178,7 +322,7 @@ def default_theta(dim: int, pri: tuple[np.ndarray, np.ndarray] | None = None) ->
     mean, _ = pri if pri is not None else prior(dim)
     lo, hi = np.log(LS_BOUNDS)
     t = mean.copy()
-    t[1:-1] = np.clip(t[1:-1] - 0.5, lo, hi)  # a little shorter than the prior mean: start flexible
+    t[1 : dim + 1] = np.clip(t[1 : dim + 1] - 0.5, lo, hi)  # a little shorter than the prior mean: start flexible
     return t
 
 
@@ -187,20 +331,27 @@ class Posterior:
 
     Fantasy points (kriging believer) can be added with fixed hyper-parameters, which only
     refactorizes the covariance: the mean does not move, the variance shrinks near them.
+    Points are given as unwarped features; a :class:`WarpedRegressor`'s warp is applied inside
+    (``X`` holds the unwarped training features, ``F`` the ones the kernel sees).
     """
 
     def __init__(self, gp: GaussianProcessRegressor) -> None:
-        theta = gp.kernel_.theta
-        self.theta = theta
+        kernel_theta = gp.kernel_.theta
+        self.warp: Kumaraswamy | None = getattr(gp, "warp", None)
+        self.theta = kernel_theta if self.warp is None else np.concatenate([kernel_theta, self.warp.theta])
         self.kind = "matern" if isinstance(gp.kernel_.k1.k2, Matern) else "rbf"  # Matern subclasses RBF
-        self.s2 = math.exp(theta[0])
-        self.ls = np.exp(theta[1:-1])
-        self.noise = math.exp(theta[-1])
-        self.X = np.asarray(gp.X_train_, dtype=float)
+        self.s2 = math.exp(kernel_theta[0])
+        self.ls = np.exp(kernel_theta[1:-1])
+        self.noise = math.exp(kernel_theta[-1])
+        self.F = np.asarray(gp.X_train_, dtype=float)
+        self.X = np.asarray(gp.X_features_, dtype=float) if self.warp is not None else self.F
         self.y = np.asarray(gp.y_train_, dtype=float).ravel()
         self.L = gp.L_
         self.alpha = np.asarray(gp.alpha_, dtype=float).ravel()
         self.fantasy_min = math.inf  # the best believed (not observed) value
+
+    def _warped(self, X: np.ndarray) -> np.ndarray:
+        return self.warp.apply(X) if self.warp is not None else X
 
     def with_fantasies(self, Xf: np.ndarray) -> Posterior:
         """A copy that also observed ``Xf`` at its own predicted mean."""
@@ -210,12 +361,13 @@ class Posterior:
         new = object.__new__(Posterior)
         new.__dict__.update(self.__dict__)
         new.X = np.vstack([self.X, Xf])
+        new.F = np.vstack([self.F, self._warped(Xf)])
         new.y = np.concatenate([self.y, mu])
         new.fantasy_min = float(min(self.fantasy_min, mu.min()))
-        K = self.s2 * correlation(_sqdist(new.X / self.ls, new.X / self.ls), self.kind)[0]
+        K = self.s2 * correlation(_sqdist(new.F / self.ls, new.F / self.ls), self.kind)[0]
         # Believers are noise-free: the uncertainty must vanish there, or a noisy model would
         # let the next pick land right beside them.
-        n_real = len(self.X)
+        n_real = len(self.F)
         K[np.diag_indices(len(K))] += np.r_[np.full(n_real, self.noise), np.full(len(Xf), 1e-6)] + JITTER
         new.L = np.linalg.cholesky(K)
         new.alpha = cho_solve((new.L, True), new.y)
@@ -223,7 +375,8 @@ class Posterior:
 
     def predict(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at the rows of ``Xc``."""
-        k = self.s2 * correlation(_sqdist(Xc / self.ls, self.X / self.ls), self.kind)[0]
+        Fc = self._warped(Xc)
+        k = self.s2 * correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)[0]
         mu = k @ self.alpha
         v = solve_triangular(self.L, k.T, lower=True)
         var = np.maximum(self.s2 - (v * v).sum(0), 1e-12)
@@ -231,8 +384,8 @@ class Posterior:
 
     def predict_grad(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients (rows of ``Xc`` x features)."""
-        Xs, Ts = Xc / self.ls, self.X / self.ls
-        corr, S = correlation(_sqdist(Xs, Ts), self.kind)
+        Fc = self._warped(Xc)
+        corr, S = correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)
         k = self.s2 * corr
         g = -self.s2 * S  # dk/dx = g * (x - x') / l^2
         mu = k @ self.alpha
@@ -241,9 +394,13 @@ class Posterior:
         inv_l2 = 1.0 / self.ls**2
         # sum_i w_i g_i (x - x_i) = x * (w g).sum - (w g) @ X
         wg = g * self.alpha
-        dmu = (Xc * wg.sum(1)[:, None] - wg @ self.X) * inv_l2
+        dmu = (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
         wg = g * kinv
-        dvar = -2.0 * (Xc * wg.sum(1)[:, None] - wg @ self.X) * inv_l2
+        dvar = -2.0 * (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
+        if self.warp is not None:  # the chain rule through the warp: d/dx = d/dw * dw/dx
+            dw = self.warp.grad_x(Xc)
+            dmu[:, : self.warp.n] *= dw
+            dvar[:, : self.warp.n] *= dw
         return mu, var, dmu, dvar
 
 

@@ -149,3 +149,165 @@ def test_xi_raises_the_bar_for_expected_improvement() -> None:
         picks[xi] = trial.info["why"]
     # The same model; the EI over a lower bar is smaller.
     assert picks[0.5]["log_ei"] < picks[0.0]["log_ei"]
+
+
+# -- input warping (Kumaraswamy CDF on the numeric features) -----------------------------------
+
+
+def _mixed_features(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Three numeric columns (with points on the cube's faces) and a two-level one-hot choice."""
+    X = np.hstack([rng.random((n, 3)), np.eye(2)[rng.integers(0, 2, n)]])
+    X[0, 0], X[1, 1], X[2, 2] = 0.0, 1.0, 0.0
+    return X
+
+
+@pytest.mark.parametrize("kind", _gp.KERNELS)
+def test_warped_objective_has_exact_gradients_in_theta_and_warp(kind: str) -> None:
+    rng = np.random.default_rng(4)
+    X = _mixed_features(rng, 18)
+    y = np.sin(6 * X[:, 0] ** 3) + np.sqrt(X[:, 1]) + X[:, 3]
+    y = (y - y.mean()) / y.std()
+    pri = _gp.prior(5, "dim", -8.0, warped=3)
+    assert len(pri[0]) == 5 + 2 + 6
+    # kernel theta, then log a and log b of the three numeric features
+    theta = np.r_[0.2, -1.0, -0.5, 0.3, 0.1, 0.0, -5.0, 0.4, -0.3, 0.1, -0.2, 0.5, 0.3]
+
+    def value(t: np.ndarray) -> float:
+        return _gp.neg_log_posterior(t, X, y, pri, kind)[0]
+
+    def grad(t: np.ndarray) -> np.ndarray:
+        return _gp.neg_log_posterior(t, X, y, pri, kind)[1]
+
+    assert check_grad(value, grad, theta) < 1e-4 * max(1.0, np.abs(grad(theta)).max())
+    assert np.abs(grad(theta)[7:]).max() > 1e-2  # the warp's part is not trivially zero
+    # At a = b = 1 the warp is the identity (up to BoTorch's eps clamp): the unwarped objective.
+    plain = _gp.prior(5, "dim", -8.0)
+    ident = np.r_[theta[:7], np.zeros(6)]
+    unwarped = _gp.neg_log_posterior(theta[:7], X, y, plain, kind)[0]
+    assert _gp.neg_log_posterior(ident, X, y, pri, kind)[0] == pytest.approx(unwarped, rel=1e-6)
+
+
+def test_warped_posterior_gradients_match_finite_differences() -> None:
+    rng = np.random.default_rng(5)
+    X = _mixed_features(rng, 25)
+    y = np.sin(8 * X[:, 0] ** 2) + np.sqrt(X[:, 2]) - X[:, 4]
+    y = (y - y.mean()) / y.std()
+    pri = _gp.prior(5, "dim", warped=3)
+    gp = _gp.fit_gp(X, y, [_gp.default_theta(5, pri)], pri=pri, warped=3)
+    assert isinstance(gp, _gp.WarpedRegressor)
+    post = _gp.Posterior(gp)
+    assert post.warp is not None and len(post.theta) == 13
+    assert np.abs(post.warp.theta).max() > 0.05  # the fit moved the warp away from the identity
+    Xc = _mixed_features(rng, 6)
+    Xc[:3, :3] = rng.random((3, 3))  # interior points too
+    mu, var = post.predict(Xc)
+    np.testing.assert_allclose(mu, gp.predict(Xc), atol=1e-8)  # the regressor warps the same way
+    _, _, dmu, dvar = post.predict_grad(np.clip(Xc, 1e-3, 1 - 1e-3))
+    base = np.clip(Xc, 1e-3, 1 - 1e-3)
+    h = 1e-6
+    for j in range(3):
+        step = np.zeros(5)
+        step[j] = h
+        (mu_hi, var_hi), (mu_lo, var_lo) = post.predict(base + step), post.predict(base - step)
+        np.testing.assert_allclose((mu_hi - mu_lo) / (2 * h), dmu[:, j], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose((var_hi - var_lo) / (2 * h), dvar[:, j], rtol=1e-4, atol=1e-5)
+    # Believers are warped like the training points: no uncertainty left at them.
+    fant = post.with_fantasies(Xc[:2])
+    assert fant.predict(Xc[:2])[1].max() < 1e-4
+    np.testing.assert_allclose(fant.X[-2:], Xc[:2])  # unwarped features kept for the candidates
+
+
+@pytest.mark.parametrize(("shape", "stretch"), [(np.sqrt, "low"), (lambda x: x**3, "high")])
+def test_the_warp_stretches_where_the_function_changes_fast(shape, stretch: str) -> None:
+    # sin(12 sqrt(x)) oscillates fastest near 0, sin(12 x^3) near 1: a stationary kernel fits
+    # neither well; the fitted warp must stretch that end (a < 1 near 0, a > 1 near 1) and the
+    # warped model must predict better.
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 1))
+    f = lambda x: np.sin(12 * shape(x))  # noqa: E731
+    mean, std = f(X[:, 0]).mean(), f(X[:, 0]).std()
+    y = (f(X[:, 0]) - mean) / std
+    pri = _gp.prior(1, "dim", warped=1)
+    warped = _gp.fit_gp(X, y, [_gp.default_theta(1, pri)], pri=pri, warped=1)
+    plain = _gp.fit_gp(X, y, [_gp.default_theta(1, _gp.prior(1, "dim"))], pri=_gp.prior(1, "dim"))
+    a = math.exp(warped.warp.log_a[0])
+    assert a < 0.7 if stretch == "low" else a > 1.5
+    grid = np.linspace(0.0, 1.0, 201)[:, None]
+    truth = (f(grid[:, 0]) - mean) / std
+    rmse = [math.sqrt(((gp.predict(grid) - truth) ** 2).mean()) for gp in (warped, plain)]
+    assert rmse[0] < 0.7 * rmse[1]
+
+
+def _mixed_space() -> dict[str, object]:
+    return {
+        "lr": jhpo.loguniform(1e-4, 1.0),
+        "depth": jhpo.integer(1, 12),
+        "kind": jhpo.choice(["a", "b", "c"]),
+    }
+
+
+def _mixed_objective(trial: jhpo.Trial) -> float:
+    p = trial.params
+    return (math.log10(p["lr"]) + 2.2) ** 2 + (p["depth"] - 4) ** 2 / 20 + {"a": 0.3, "b": 0.0, "c": 0.6}[p["kind"]]
+
+
+def test_a_warped_study_on_a_mixed_space_runs_without_duplicates() -> None:
+    study = jhpo.Study(
+        _mixed_space(),
+        strategy="bayes",
+        direction="minimize",
+        seed=1,
+        storage=":memory:",
+        strategy_options={"input_warp": "kumaraswamy"},
+    )
+    study.optimize(_mixed_objective, n_trials=15)
+    assert len(study.trials) == 15
+    assert all(t.state is jhpo.TrialState.COMPLETE for t in study.trials)
+    keys = {(t.params["lr"], t.params["depth"], t.params["kind"]) for t in study.trials}
+    assert len(keys) == 15
+    strategy = study.strategy
+    assert isinstance(strategy, BayesStrategy)
+    # theta: scale, 2 numeric + 3 one-hot lengths, noise, then log a and log b of the 2 numeric features
+    # (the kernel alone until ten trials have finished: too few points to learn a warp)
+    thetas = [t.info["gp_theta"] for t in study.trials if "gp_theta" in t.info]
+    assert {len(th) for th in thetas} == {7, 7 + 4}
+    assert len(thetas[-1]) == 7 + 4 and np.abs(thetas[-1][7:]).max() > 0
+    assert study.best_value < 0.6
+
+
+def test_warm_start_reads_thetas_stored_with_or_without_the_warp() -> None:
+    plain = jhpo.Study(_mixed_space(), strategy="bayes", direction="minimize", seed=2, storage=":memory:")
+    plain.optimize(_mixed_objective, n_trials=12)
+    stored = plain.trials[-1].info["gp_theta"]
+    assert len(stored) == 7
+    space = jhpo.Space(_mixed_space())
+    warped = BayesStrategy(space, direction="minimize", input_warp="kumaraswamy")
+    warm = warped._warm_theta(plain.trials)
+    assert warm is not None
+    np.testing.assert_allclose(warm, np.r_[stored, np.zeros(4)])  # old theta + the identity warp
+    # A resumed study with the warp keeps going and stores the longer theta.
+    warped_study = jhpo.Study(
+        _mixed_space(),
+        strategy="bayes",
+        direction="minimize",
+        seed=2,
+        storage=":memory:",
+        strategy_options={"input_warp": "kumaraswamy"},
+    )
+    for t in plain.trials:
+        warped_study.enqueue(t.params)
+        warped_study.tell(warped_study.ask(), t.value)
+    trial = warped_study.ask()
+    assert len(trial.info["gp_theta"]) == 11
+    # ... which a strategy without the warp reads back as its kernel part.
+    back = BayesStrategy(space, direction="minimize")._warm_theta([*warped_study.trials])
+    assert back is not None
+    np.testing.assert_allclose(back, trial.info["gp_theta"][:7])
+
+
+def test_unknown_input_warp_is_refused() -> None:
+    space = jhpo.Space({"x": jhpo.uniform(0.0, 1.0)})
+    with pytest.raises(ValueError, match="input_warp"):
+        BayesStrategy(space, input_warp="beta")
+    with pytest.raises(ValueError, match="input_warp"):
+        jhpo.Study({"x": jhpo.uniform(0.0, 1.0)}, strategy="bayes", strategy_options={"input_warp": "log"})

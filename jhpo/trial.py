@@ -41,7 +41,7 @@ class StrategyInfo(TypedDict, total=False):
     exploited: int | None  # pbt: the better member whose weights it copied
     perturbed: dict[str, Any]  # pbt: the parameters it changed when it explored
     why: dict[str, Any]  # why the point was chosen (bayes: acquisition, model mean and spread)
-    gp_theta: list[float]  # bayes: the fitted kernel's hyperparameters (the next fit starts there)
+    gp_theta: list[float]  # bayes: the kernel's fitted log hyper-parameters, then any input warp's (a fit starts there)
     manual: bool  # run from the --manual form
     suggested_by: str  # --manual: the strategy whose Suggest filled the form
     feasible: bool  # whether the trial satisfied every --constraint

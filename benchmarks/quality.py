@@ -577,7 +577,8 @@ def paired_lines(
         "| problem | " + " | ".join(peers) + " |",
         "|---" * (len(peers) + 1) + "|",
     ]
-    mine, theirs = by_run(base, last), {m: by_run(m, last) for m in peers}
+    base_runs = [by_run(base, j) for j in range(len(checkpoints))]
+    mine, theirs = base_runs[last], {m: by_run(m, last) for m in peers}
     for p in probs:
         cells = []
         for m in peers:
@@ -595,8 +596,8 @@ def paired_lines(
     ]
     for m in peers:
         cells, n = [], 0
-        for j in range(len(checkpoints)):
-            a, b = by_run(base, j), by_run(m, j)
+        for j, a in enumerate(base_runs):
+            b = by_run(m, j)
             seeds = sorted({s for (_, s) in b})
             diffs = [np.mean([a[k] - b[k] for k in b if k[1] == s and k in a]) for s in seeds]
             diffs = [d for d in diffs if np.isfinite(d)]

@@ -112,6 +112,12 @@ class Kumaraswamy:
         self.a, self.b = np.exp(self.log_a), np.exp(self.log_b)
         self.n = len(self.a)
 
+    @classmethod
+    def from_theta(cls, tail: np.ndarray) -> Kumaraswamy:
+        """The warp whose :attr:`theta` is ``tail``: ``[log a..., log b...]``."""
+        n = len(tail) // 2
+        return cls(tail[:n], tail[n:])
+
     @property
     def theta(self) -> np.ndarray:
         """``[log a..., log b...]``, as they continue the GP's theta."""
@@ -179,7 +185,7 @@ def neg_log_posterior(
     """
     n, dim = X.shape
     nw = (len(theta) - dim - 2) // 2
-    warp = Kumaraswamy(theta[dim + 2 : dim + 2 + nw], theta[dim + 2 + nw :]) if nw else None
+    warp = Kumaraswamy.from_theta(theta[dim + 2 :]) if nw else None
     F = warp.apply(X) if warp is not None else X
     s2, ls, noise = math.exp(theta[0]), np.exp(theta[1 : dim + 1]), math.exp(theta[dim + 1])
     Xs = F / ls
@@ -307,7 +313,7 @@ def fit_gp(
         return theta[: dim + 2], fun  # the MAP above (scikit-learn's own would be ML, and slow)
 
     if warped:
-        warp = Kumaraswamy(theta[dim + 2 : dim + 2 + warped], theta[dim + 2 + warped :])
+        warp = Kumaraswamy.from_theta(theta[dim + 2 :])
         gp: GaussianProcessRegressor = WarpedRegressor(kernel, warp=warp, alpha=JITTER, optimizer=optimizer)
     else:
         gp = GaussianProcessRegressor(kernel, alpha=JITTER, optimizer=optimizer, normalize_y=False)

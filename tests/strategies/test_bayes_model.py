@@ -251,15 +251,19 @@ def _mixed_objective(trial: jhpo.Trial) -> float:
     return (math.log10(p["lr"]) + 2.2) ** 2 + (p["depth"] - 4) ** 2 / 20 + {"a": 0.3, "b": 0.0, "c": 0.6}[p["kind"]]
 
 
-def test_a_warped_study_on_a_mixed_space_runs_without_duplicates() -> None:
-    study = jhpo.Study(
+def _warped_study(seed: int) -> jhpo.Study:
+    return jhpo.Study(
         _mixed_space(),
         strategy="bayes",
         direction="minimize",
-        seed=1,
+        seed=seed,
         storage=":memory:",
         strategy_options={"input_warp": "kumaraswamy"},
     )
+
+
+def test_a_warped_study_on_a_mixed_space_runs_without_duplicates() -> None:
+    study = _warped_study(1)
     study.optimize(_mixed_objective, n_trials=15)
     assert len(study.trials) == 15
     assert all(t.state is jhpo.TrialState.COMPLETE for t in study.trials)
@@ -286,14 +290,7 @@ def test_warm_start_reads_thetas_stored_with_or_without_the_warp() -> None:
     assert warm is not None
     np.testing.assert_allclose(warm, np.r_[stored, np.zeros(4)])  # old theta + the identity warp
     # A resumed study with the warp keeps going and stores the longer theta.
-    warped_study = jhpo.Study(
-        _mixed_space(),
-        strategy="bayes",
-        direction="minimize",
-        seed=2,
-        storage=":memory:",
-        strategy_options={"input_warp": "kumaraswamy"},
-    )
+    warped_study = _warped_study(2)
     for t in plain.trials:
         warped_study.enqueue(t.params)
         warped_study.tell(warped_study.ask(), t.value)

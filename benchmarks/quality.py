@@ -100,6 +100,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-xi01": ("bayes", {"xi": 0.01}),  # EI over best - 0.01 (standardized): no near-duplicate picks
     "bayes-xi003": ("bayes", {"xi": 0.003}),
     "bayes-kw": ("bayes", {"input_warp": "kumaraswamy"}),  # Kumaraswamy input warping (BoTorch's Warp, HEBO)
+    # issue 19, round 4
+    "bayes-avg": ("bayes", {"prior_mean": "mean"}),  # the GP's prior mean at the average (the default before)
 }
 
 

@@ -77,9 +77,10 @@ axes[0, 0].legend(fontsize=7); axes[1, 0].set_ylabel("expected\nimprovement")
 plt.show()
 
 # %% [markdown]
-# Read the plots left to right. Where there are no trials, the band is wide: the model does not know,
-# so a good score is *possible* there, and the acquisition is high. Near a good trial the mean is high:
-# a slightly better score is *likely* there. Each step takes the red line's point, and the band
+# Read the plots left to right. Where there are no trials, the model falls back to a cautious guess,
+# the worst score it has seen, but its band is wide: it does not know, so a good score is *possible*
+# there, and the acquisition is above zero. Near a good trial the mean is high: a slightly better
+# score is *likely* there. Each step takes the red line's point, and the band
 # collapses around it. Within a few steps the trials crowd around the best bump.
 
 # %%

@@ -12,6 +12,16 @@ How a proposal is made (each step is rebuilt from the trials, so ``--resume`` ne
    losses span 100x), ``"fence"`` (only Tukey's fence) and ``"power"`` (Yeo-Johnson, HEBO's output
    warping) were measured too (``benchmarks/results/bayes-variants.md``). Failed and pruned trials get the
    worst value seen, so the model learns to stay away from where they happened.
+   **Prior mean: the worst.** Target 0, the GP's prior mean, stands for the worst (squashed) loss
+   seen, not the average (``prior_mean="worst"``): where there are no trials the model expects
+   the worst and only its uncertainty can make a point worth a trial. With the average as the
+   prior mean, every corner far from the trials looked as good as a typical trial plus a wide
+   band, and the search spent its trials on the corners of the box (a gradient boosting run
+   tried ``learning_rate=0.001`` in three corners after it had seen chance-level accuracy
+   there). De Ath et al. (GECCO 2020, "What do you mean? The role of the mean function in
+   Bayesian optimisation") found the worst observed value the best constant mean across their
+   test functions. Measured on the quality suite (paired by seed against the average):
+   ``benchmarks/results/bayes-variants.md``, round 4.
 3. **Model.** scikit-learn's ``GaussianProcessRegressor`` with ``C * Matern(5/2, one length scale
    per column) + White``; hyper-parameters by MAP, warm-started from the previous fit (stored
    in ``info["gp_theta"]``). The length scales' prior scales with the dimension (Hvarfner et al.
@@ -70,6 +80,7 @@ LOG_RATIO = 100.0  # positive losses spanning more than this factor are modelled
 SKEW = 6.0  # a bad tail this many times longer than the good half is squashed from the median
 WARPS = ("log", "squash", "fence", "power")
 INPUT_WARPS = ("none", "kumaraswamy")
+PRIOR_MEANS = ("worst", "mean")
 # The input warp is learned from this many finished trials on: 2 more parameters per numeric
 # feature overfit the initial design (learned from the start, with BoTorch's tutorial prior, it
 # cost 9 and 19 normalized points at 10 and 20 trials on the synthetic quality problems).
@@ -147,14 +158,16 @@ class _Warp:
     log: bool
     fence: float
     scale: float
-    mean: float
+    mean: float  # the (squashed) loss that target 0, the GP's prior mean, stands for
     std: float
     sign: float  # +1: the objective is minimized; -1: maximized (losses are -value)
 
     @classmethod
-    def fit(cls, losses: np.ndarray, sign: float, adaptive: bool = True, log_ok: bool = True) -> _Warp:
+    def fit(
+        cls, losses: np.ndarray, sign: float, adaptive: bool = True, log_ok: bool = True, level: str = "worst"
+    ) -> _Warp:
         """``adaptive=False``: no log and no squashing from the median, only Tukey's fence;
-        ``log_ok=False``: no log."""
+        ``log_ok=False``: no log; ``level``: what target 0 stands for (see ``prior_mean``)."""
         log = adaptive and log_ok and bool(losses.min() > 0 and losses.max() / losses.min() >= LOG_RATIO)
         v = np.log(losses) if log else losses
         lo, med, hi = np.percentile(v, [0, 50, 100])
@@ -169,7 +182,7 @@ class _Warp:
             scale = float(q75 - q25) or float(v.std()) or 1.0
             w = cls(log, float(q75 + 1.5 * scale), scale, 0.0, 1.0, sign)
         s = w._squash(v)
-        w.mean, w.std = float(s.mean()), float(s.std()) or 1.0
+        w.mean, w.std = float(s.max() if level == "worst" else s.mean()), float(s.std()) or 1.0
         return w
 
     def _squash(self, v: np.ndarray) -> np.ndarray:
@@ -211,7 +224,7 @@ class _PowerWarp:
     sign: float
 
     @classmethod
-    def fit(cls, losses: np.ndarray, sign: float) -> _PowerWarp:
+    def fit(cls, losses: np.ndarray, sign: float, level: str = "worst") -> _PowerWarp:
         loc, scale = float(losses.mean()), float(losses.std()) or 1.0
         x = (losses - loc) / scale
         lam = 1.0
@@ -220,7 +233,7 @@ class _PowerWarp:
                 warnings.simplefilter("ignore")
                 lam = float(np.clip(stats.yeojohnson_normmax(x), -2.0, 4.0))
         t = stats.yeojohnson(x, lam)
-        return cls(loc, scale, lam, float(t.mean()), float(t.std()) or 1.0, sign)
+        return cls(loc, scale, lam, float(t.max() if level == "worst" else t.mean()), float(t.std()) or 1.0, sign)
 
     def forward(self, losses: np.ndarray) -> np.ndarray:
         x = (np.asarray(losses, dtype=float) - self.loc) / self.scale
@@ -291,6 +304,9 @@ class BayesStrategy(Strategy):
         fitted jointly with the GP's hyper-parameters by MAP (Snoek et al. 2014; BoTorch's
         ``Warp``, HEBO) once ten trials have finished: it lets the model stretch the region
         where the objective changes fast (a log-like learning rate, an optimum near a bound).
+    prior_mean : {"worst", "mean"}
+        What the GP expects where it has no trials: the worst loss seen (pessimistic, the
+        default) or the average of the trials' losses (the usual standardization).
 
     Notes
     -----
@@ -327,6 +343,7 @@ class BayesStrategy(Strategy):
         "kernel": str,
         "xi": (int, float),
         "input_warp": str,
+        "prior_mean": str,
     }
 
     def __init__(
@@ -344,6 +361,7 @@ class BayesStrategy(Strategy):
         kernel: str = "matern",
         xi: float = 0.0,
         input_warp: str = "none",
+        prior_mean: str = "worst",
     ) -> None:
         super().__init__(space, seed, direction)
         self.searched = space.searched
@@ -369,6 +387,9 @@ class BayesStrategy(Strategy):
             raise ValueError(f"kernel must be one of {_gp.KERNELS}, but got {kernel!r}")
         self.kernel = kernel
         self.xi = float(xi)
+        if prior_mean not in PRIOR_MEANS:
+            raise ValueError(f"prior_mean must be one of {PRIOR_MEANS}, but got {prior_mean!r}")
+        self.prior_mean = prior_mean
         self._scramble = seed if seed is not None else int(np.random.default_rng().integers(2**32))
         self._cache: tuple[Any, _Model | None] | None = None
         self._codes: dict[int, tuple[Any, Any, np.ndarray | None]] = {}
@@ -486,9 +507,10 @@ class BayesStrategy(Strategy):
             return None
         sign = -self.direction.sign
         if self.output_warp == "power":
-            warp: _Warp | _PowerWarp = _PowerWarp.fit(losses[ok], sign)
+            warp: _Warp | _PowerWarp = _PowerWarp.fit(losses[ok], sign, self.prior_mean)
         else:
-            warp = _Warp.fit(losses[ok], sign, self.output_warp != "fence", self.output_warp == "log")
+            fit = self.output_warp != "fence", self.output_warp == "log"
+            warp = _Warp.fit(losses[ok], sign, *fit, level=self.prior_mean)
         z = np.full(len(done), np.nan)
         z[ok] = warp.forward(losses[ok])
         z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them

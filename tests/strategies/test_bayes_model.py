@@ -96,6 +96,30 @@ def test_unknown_model_options_are_refused() -> None:
         BayesStrategy(space, incumbent="best")
     with pytest.raises(ValueError, match="kernel"):
         BayesStrategy(space, kernel="linear")
+    with pytest.raises(ValueError, match="prior_mean"):
+        BayesStrategy(space, prior_mean="best")
+
+
+@pytest.mark.parametrize(("prior_mean", "expected"), [("worst", 5.0), ("mean", 2.8)])
+def test_far_from_the_trials_the_model_expects_its_prior_mean(prior_mean: str, expected: float) -> None:
+    # Five trials crowded at one end of the range; the far end is 0.75 away from all of them.
+    study = jhpo.Study(
+        {"x": jhpo.uniform(0.0, 1.0)},
+        strategy="bayes",
+        direction="minimize",
+        seed=0,
+        storage=":memory:",
+        strategy_options={"prior_mean": prior_mean},
+    )
+    for x, value in zip((0.05, 0.1, 0.15, 0.2, 0.25), (3.0, 1.0, 4.0, 1.0, 5.0), strict=True):
+        study.enqueue({"x": x})
+        study.tell(study.ask(), value)
+    strategy = study.strategy
+    assert isinstance(strategy, BayesStrategy)
+    view = strategy.slice(study.trials, "x")
+    assert view["axes"][0][-1] == pytest.approx(1.0)
+    # "worst": the worst value seen (5.0); "mean": the trials' average (2.8).
+    assert view["mean"][-1] == pytest.approx(expected, abs=0.3)
 
 
 @pytest.mark.parametrize("kind", _gp.KERNELS)

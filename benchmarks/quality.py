@@ -557,7 +557,8 @@ def paired_lines(
 ) -> list[str]:
     """``base`` against each peer on the (problem, seed) runs both did: per-problem gaps at the last
     checkpoint and the suite mean's difference paired by seed, at every checkpoint."""
-    peers = [m for m in methods if m != base and (m.startswith("optuna-") or m in ANCHORS)]
+    # The anchors, and the variants of the base itself (an option measured against the default).
+    peers = [m for m in methods if m != base and (m.startswith(("optuna-", f"{base}-")) or m in ANCHORS)]
     if base not in methods or not peers:
         return []
 

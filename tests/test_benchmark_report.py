@@ -69,3 +69,14 @@ def test_a_run_loaded_from_two_files_counts_once_the_later_copy(tmp_path: Path) 
     row = next(line for line in out.read_text().splitlines() if line.startswith("| svc | maximize |"))
     # ax's mean best on svc is that of the later copies (1.0 each), not a mean over both files' copies.
     assert row.split(" | ")[4] == "1"
+
+
+def test_a_variant_of_the_base_is_paired_with_it_too() -> None:
+    # An option measured against the default ("bayes-avg": bayes with another prior mean) is a peer;
+    # another strategy ("random") is not.
+    results = [{**r, "method": "bayes-avg"} for r in _results() if r["method"] == "ax"] + _results()
+    scores = quality.normalized(results, (10, 20, 30))
+    methods = ["bayes", "bayes-avg", "random"]
+    text = "\n".join(quality.paired_lines(results, scores, ["svc", "knn"], methods, (10, 20, 30)))
+    assert "| problem | bayes-avg |" in text
+    assert "| knn | +50.0 (3) |" in text

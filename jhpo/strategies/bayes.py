@@ -38,7 +38,7 @@ How a proposal is made (each step is rebuilt from the trials, so ``--resume`` ne
    significant one, and the model then steers less well around failures (a region that always
    fails: 5.8 failed trials of the last 20 against 4.3, 6 seeds), so it stays an option.
 4. **Initial design.** A scrambled Sobol sequence until ``n_initial`` trials exist (the cell's
-   defaults, trial 0, count as one of them): 5 trials whatever the dimension (``N_INITIAL``).
+   defaults, trial 0, count as one of them); the size grows with the dimension.
 5. **Acquisition.** log expected improvement (stable when improvements are tiny), evaluated on
    2,048 Sobol candidates and perturbations of the best trials, then refined by L-BFGS-B from
    the 20 best candidates (choices held fixed, integers relaxed; BoTorch's ``optimize_acqf``
@@ -86,12 +86,6 @@ PRIOR_MEANS = ("worst", "mean")
 # cost 9 and 19 normalized points at 10 and 20 trials on the synthetic quality problems).
 WARP_MIN_POINTS = 10
 N_REFINE = 20  # acquisition restarts: L-BFGS-B from the best candidates
-# The initial design, whatever the dimension (Ax's default). The model takes over from the sixth
-# trial: with the worst seen as the prior mean it explores well enough on its own, and the
-# ``clip(d + 1, 5, 10)`` used before only spent trials in more than 4 dimensions (measured: 40 seeds
-# paired over the quality suite, +3.7 ± 3.1 normalized points at 10 trials, +2.1 ± 1.7 at 20,
-# +0.0 ± 1.0 at 30; ``benchmarks/results/bayes-variants.md``, round 4).
-N_INITIAL = 5
 LOCAL_SD = (0.02, 0.1)  # perturbation scales around the best trials (unit cube)
 
 
@@ -281,8 +275,11 @@ class BayesStrategy(Strategy):
     seed : int, optional
     direction : {"maximize", "minimize"}
     n_initial : int, optional
-        Size of the Sobol initial design (the baseline counts as one point); 5 by default,
-        whatever the dimension (Ax's default design).
+        Size of the Sobol initial design (the baseline counts as one point); by default
+        ``clip(d + 1, 5, 10)`` for ``d`` searched parameters. Five points whatever the dimension
+        (Ax's design) gained on the quality suite at 10 and 20 trials but left a conditional
+        space's better branch unexplored on 4 of 20 seeds, against 1 of 20
+        (``benchmarks/results/bayes-variants.md``, round 4).
     n_candidates : int
         Sobol candidates scored per proposal before the L-BFGS-B refinement.
     output_warp : {"squash", "log", "fence", "power"}
@@ -372,7 +369,8 @@ class BayesStrategy(Strategy):
         super().__init__(space, seed, direction)
         self.searched = space.searched
         self.encoder = _Encoder(self.searched)
-        self.n_initial = int(n_initial) if n_initial is not None else N_INITIAL
+        d = len(self.searched)
+        self.n_initial = int(n_initial) if n_initial is not None else int(np.clip(d + 1, 5, 10))
         self.n_candidates = int(n_candidates)
         if output_warp not in WARPS:
             raise ValueError(f"output_warp must be one of {WARPS}, but got {output_warp!r}")

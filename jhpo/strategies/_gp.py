@@ -219,6 +219,12 @@ def neg_log_posterior(
     return -(lml + lp), -(grad - z / std)
 
 
+def _warped(warp: Kumaraswamy | None, X: np.ndarray) -> np.ndarray:
+    """``X`` as the kernel sees it: through ``warp`` when there is one."""
+    X = np.asarray(X, dtype=float)
+    return warp.apply(X) if warp is not None else X
+
+
 class WarpedRegressor(GaussianProcessRegressor):  # type: ignore[misc]  # scikit-learn has no type stubs
     """scikit-learn's regressor on :class:`Kumaraswamy`-warped features.
 
@@ -239,18 +245,15 @@ class WarpedRegressor(GaussianProcessRegressor):  # type: ignore[misc]  # scikit
         super().__init__(kernel, alpha=alpha, optimizer=optimizer, normalize_y=normalize_y)
         self.warp = warp
 
-    def _warped(self, X: np.ndarray) -> np.ndarray:
-        return self.warp.apply(np.asarray(X, dtype=float)) if self.warp is not None else np.asarray(X, dtype=float)
-
     def fit(self, X: np.ndarray, y: np.ndarray) -> WarpedRegressor:
         """Fit on the warped ``X``."""
         self.X_features_ = np.asarray(X, dtype=float)
-        super().fit(self._warped(X), y)
+        super().fit(_warped(self.warp, X), y)
         return self
 
     def predict(self, X: np.ndarray, return_std: bool = False, return_cov: bool = False) -> Any:
         """Predict at the warped ``X``."""
-        return super().predict(self._warped(X), return_std=return_std, return_cov=return_cov)
+        return super().predict(_warped(self.warp, X), return_std=return_std, return_cov=return_cov)
 
 
 def _map_theta(
@@ -356,9 +359,6 @@ class Posterior:
         self.alpha = np.asarray(gp.alpha_, dtype=float).ravel()
         self.fantasy_min = math.inf  # the best believed (not observed) value
 
-    def _warped(self, X: np.ndarray) -> np.ndarray:
-        return self.warp.apply(X) if self.warp is not None else X
-
     def with_fantasies(self, Xf: np.ndarray) -> Posterior:
         """A copy that also observed ``Xf`` at its own predicted mean."""
         if len(Xf) == 0:
@@ -367,7 +367,7 @@ class Posterior:
         new = object.__new__(Posterior)
         new.__dict__.update(self.__dict__)
         new.X = np.vstack([self.X, Xf])
-        new.F = np.vstack([self.F, self._warped(Xf)])
+        new.F = np.vstack([self.F, _warped(self.warp, Xf)])
         new.y = np.concatenate([self.y, mu])
         new.fantasy_min = float(min(self.fantasy_min, mu.min()))
         K = self.s2 * correlation(_sqdist(new.F / self.ls, new.F / self.ls), self.kind)[0]
@@ -381,7 +381,7 @@ class Posterior:
 
     def predict(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at the rows of ``Xc``."""
-        Fc = self._warped(Xc)
+        Fc = _warped(self.warp, Xc)
         k = self.s2 * correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)[0]
         mu = k @ self.alpha
         v = solve_triangular(self.L, k.T, lower=True)
@@ -390,7 +390,7 @@ class Posterior:
 
     def predict_grad(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients (rows of ``Xc`` x features)."""
-        Fc = self._warped(Xc)
+        Fc = _warped(self.warp, Xc)
         corr, S = correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)
         k = self.s2 * corr
         g = -self.s2 * S  # dk/dx = g * (x - x') / l^2

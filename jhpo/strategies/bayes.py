@@ -151,6 +151,11 @@ class _Encoder:
         return size
 
 
+def _level(targets: np.ndarray, level: str) -> float:
+    """What target 0, the GP's prior mean, stands for (``prior_mean``): the worst or the average."""
+    return float(targets.max() if level == "worst" else targets.mean())
+
+
 @dataclass
 class _Warp:
     """Losses -> standardized model targets, and back (for the mean and std in objective units)."""
@@ -182,7 +187,7 @@ class _Warp:
             scale = float(q75 - q25) or float(v.std()) or 1.0
             w = cls(log, float(q75 + 1.5 * scale), scale, 0.0, 1.0, sign)
         s = w._squash(v)
-        w.mean, w.std = float(s.max() if level == "worst" else s.mean()), float(s.std()) or 1.0
+        w.mean, w.std = _level(s, level), float(s.std()) or 1.0
         return w
 
     def _squash(self, v: np.ndarray) -> np.ndarray:
@@ -233,7 +238,7 @@ class _PowerWarp:
                 warnings.simplefilter("ignore")
                 lam = float(np.clip(stats.yeojohnson_normmax(x), -2.0, 4.0))
         t = stats.yeojohnson(x, lam)
-        return cls(loc, scale, lam, float(t.max() if level == "worst" else t.mean()), float(t.std()) or 1.0, sign)
+        return cls(loc, scale, lam, _level(t, level), float(t.std()) or 1.0, sign)
 
     def forward(self, losses: np.ndarray) -> np.ndarray:
         x = (np.asarray(losses, dtype=float) - self.loc) / self.scale
@@ -512,8 +517,8 @@ class BayesStrategy(Strategy):
         if self.output_warp == "power":
             warp: _Warp | _PowerWarp = _PowerWarp.fit(losses[ok], sign, self.prior_mean)
         else:
-            fit = self.output_warp != "fence", self.output_warp == "log"
-            warp = _Warp.fit(losses[ok], sign, *fit, level=self.prior_mean)
+            adaptive, log_ok = self.output_warp != "fence", self.output_warp == "log"
+            warp = _Warp.fit(losses[ok], sign, adaptive, log_ok, self.prior_mean)
         z = np.full(len(done), np.nan)
         z[ok] = warp.forward(losses[ok])
         z[~ok] = z[ok].max()  # failed or pruned: as bad as the worst seen, so the model avoids them

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jhpo
-from jhpo.space import Clause, Condition
+from benchmarks import conditional
 from jhpo.strategies import _gp
 from jhpo.strategies.bayes import BayesStrategy
 from jhpo.trial import Trial, TrialState
@@ -245,23 +245,14 @@ def test_finds_the_branin_optimum_within_one_percent() -> None:
     assert hits >= 8, np.round(best, 4)
 
 
-def _two_branches(t: jhpo.Trial) -> float:
-    p = t.params
-    if p["clf"] == "A":
-        return 0.8 - (p["a1"] - 0.2) ** 2 - (p["a2"] - 0.7) ** 2
-    return 1.0 - 3 * ((p["b1"] - 0.6) ** 2 + (p["b2"] - 0.3) ** 2 + (p["b3"] - 0.5) ** 2)
-
-
 @pytest.mark.slow
 def test_a_conditional_search_finds_the_better_branch() -> None:
     # Two model families (benchmarks/conditional.py): A peaks at 0.8 with two parameters, B at 1.0
     # with three. The pessimistic prior mean must not settle on A after a few poor B trials: with
     # 5 initial points (instead of clip(d + 1, 5, 10) = 7) 2 of these 10 seeds stayed in A.
-    params = {"clf": jhpo.choice("A", "B"), **{n: jhpo.uniform(0, 1) for n in ("a1", "a2", "b1", "b2", "b3")}}
-    tree = {n: Condition((Clause("clf", "==", "A" if n[0] == "a" else "B"),)) for n in params if n != "clf"}
     found = []
     for seed in range(10):
-        study = jhpo.Study(jhpo.Space(params, tree), strategy="bayes", seed=seed, storage=":memory:")
-        study.optimize(_two_branches, n_trials=30)
+        study = jhpo.Study(conditional.spaces()["tree"], strategy="bayes", seed=seed, storage=":memory:")
+        study.optimize(lambda t: conditional.objective(t.params), n_trials=30)
         found.append(study.best_params["clf"] == "B" and study.best_value > 0.95)
     assert sum(found) >= 9, found

@@ -17,6 +17,7 @@ from .direction import Direction
 from .errors import JhpoError
 from .result import TuneResult
 from .storage import DEFAULT_PATH, StorageError, open_storage
+from .strategies import option_takers, strategy_class
 from .study import load_study
 from .trial import TrialState
 from .ui import make_observer
@@ -74,6 +75,13 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         for k, v in (("eta", args.eta), ("sampler", args.sampler), ("population", args.population))
         if v is not None
     }
+    chosen = args.strategy or defaults.default_strategy
+    strategies = [s.strip() for s in args.race.split(",")] if args.race else [chosen]
+    for given in args.option or ():
+        option, value = _option(given, strategies)
+        if option in strategy_options:
+            raise UsageError(f"--option {given}: {option} is given twice on the line; keep one")
+        strategy_options[option] = value
     return TuneOptions(
         objectives=objectives,
         direction=direction,
@@ -100,6 +108,62 @@ def options_from_args(args: argparse.Namespace, defaults: TuneMagics) -> TuneOpt
         strategy_options=strategy_options,
         checkpoint=args.checkpoint,
     )
+
+
+# Options with their own flag on the line: --option would be a second spelling of them.
+_OWN_FLAGS = {
+    "eta": "--eta VALUE",
+    "sampler": "--sampler VALUE",
+    "population": "--population VALUE",
+    "n_trials": "--trials VALUE",
+    "timeout": "--timeout VALUE",
+    "grid_points": "--grid-points VALUE",
+    "checkpoint": "--checkpoint VALUE",
+    "baseline": "--no-baseline (or nothing)",
+}
+
+
+def _option(given: str, strategies: list[str]) -> tuple[str, Any]:
+    """``--option NAME=VALUE`` as (name, value), the value converted to the type the strategy
+    declares for it (:attr:`jhpo.strategies.Strategy.options`): ``int``, ``float``, ``bool``
+    (true/false) or ``str``. A name no strategy on the line takes is refused, naming those that do."""
+    name, eq, text = given.partition("=")
+    name, text = name.strip(), text.strip()
+    if not eq or not name or not text:
+        raise UsageError(f"--option {given}: write NAME=VALUE, e.g. `--option prior_mean=mean`")
+    if name in _OWN_FLAGS:
+        flag = _OWN_FLAGS[name].replace("VALUE", text)
+        raise UsageError(f"--option {given}: {name} has its own flag; write `{flag}` instead")
+    kinds: list[type] = []
+    for strategy in strategies:
+        try:
+            declared = strategy_class(strategy).options
+        except JhpoError:
+            continue  # an unknown strategy is named by the search itself
+        if name in declared:
+            kind = declared[name]
+            kinds.extend(kind if isinstance(kind, tuple) else (kind,))
+    if not kinds:
+        takers = option_takers(name)
+        where = f"it is an option of {', '.join(takers)}" if takers else "no strategy takes it"
+        fix = f"use --strategy {takers[0]} or drop it" if takers else "drop it"
+        raise UsageError(f"--option {given}: --strategy {'/'.join(strategies)} does not take {name} ({where}); {fix}")
+    return name, _convert(given, text, kinds)
+
+
+def _convert(given: str, text: str, kinds: list[type]) -> Any:
+    """``text`` as the first of ``kinds`` it reads as (bool before int: both accept "1")."""
+    lowered = text.lower()
+    if bool in kinds and lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float, str):
+        if kind in kinds:
+            try:
+                return kind(text)
+            except ValueError:
+                continue
+    wanted = " or ".join(sorted({k.__name__ for k in kinds}))
+    raise UsageError(f"--option {given}: the value must be {wanted}, but got {text!r}")
 
 
 def _teach_options(args: argparse.Namespace) -> TeachOptions | None:
@@ -226,6 +290,12 @@ class TuneMagics(Magics):
     @argument("--eta", type=int, help="hyperband/asha: keep 1/eta of the trials at each rung")
     @argument("--sampler", help="hyperband/asha: random or bayes")
     @argument("--population", type=int, metavar="N", help="genetic: individuals per generation; pbt: members")
+    @argument(
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a strategy option without a flag of its own, e.g. --option prior_mean=mean (bayes); repeatable",
+    )
     @argument("--checkpoint", metavar="VAR", help="hyperband/asha: keep VAR between rungs so trials continue")
     @argument("--manual", action="store_true", help="you are the optimizer: a form with Run and Suggest (--strategy)")
     @argument("--race", metavar="LIST", help="race strategies on this cell, interleaved: e.g. random,sobol,grid,bayes")

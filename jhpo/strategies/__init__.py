@@ -23,6 +23,7 @@ __all__ = [
     "check_options",
     "make_pruner",
     "make_strategy",
+    "option_takers",
     "racer_options",
     "strategy_class",
     "strategy_options",
@@ -87,7 +88,7 @@ def check_options(name: str, options: Mapping[str, Any]) -> None:
         if value is None or option in SEARCH_FACTS and option not in declared:
             continue
         if option not in declared:
-            takers = [s for s, path in _STRATEGIES.items() if option in _declared(path)]
+            takers = option_takers(option)
             flag = "--" + option.replace("_", "-")
             where = f"it is an option of {', '.join(takers)}" if takers else "no strategy takes it"
             raise UsageProblem(
@@ -95,6 +96,11 @@ def check_options(name: str, options: Mapping[str, Any]) -> None:
                 + (f" or use --strategy {takers[0]}" if takers else "")
             )
         _check_type(name, option, value, declared[option])
+
+
+def option_takers(option: str) -> list[str]:
+    """The strategies (installed or not) that declare ``option``."""
+    return [s for s, path in _STRATEGIES.items() if option in _declared(path)]
 
 
 def _check_type(name: str, option: str, value: Any, kind: type | tuple[type, ...]) -> None:

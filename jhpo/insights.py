@@ -274,7 +274,9 @@ class Surrogate:
     (objective units) and ``acquisition`` (expected improvement, standardized units) are arrays
     shaped ``(len(axes[0]),)`` or ``(len(axes[0]), len(axes[1]))``; ``observed`` holds (params,
     value) of the complete trials; ``next`` maximizes the acquisition on the slice; the other
-    parameters are held at ``fixed`` (by default the best trial's).
+    parameters are held at ``fixed`` (by default the best trial's). ``prior_mean`` is what the
+    model expects far from the trials: ``"worst"`` (the worst value seen, bayes's default) or
+    ``"mean"`` (their average).
     """
 
     names: list[str]
@@ -284,6 +286,7 @@ class Surrogate:
     acquisition: np.ndarray
     observed: list[tuple[dict[str, Value], float]]
     next: dict[str, Value]
+    prior_mean: str = "mean"
 
     def observed_along(self, name: str) -> tuple[list[float], list[float]]:
         """The complete trials' ``name`` and value (trials where ``name`` was inactive are left out)."""
@@ -354,6 +357,7 @@ def surrogate(
         acquisition=np.asarray(s["acquisition"], dtype=float),
         observed=[(dict(p), float(v)) for p, v in s["observed"]],
         next=dict(s["next"]),
+        prior_mean=str(getattr(model, "prior_mean", "mean")),
     )
 
 

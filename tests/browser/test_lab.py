@@ -185,6 +185,18 @@ def _check_panel(lab, page, tmp_path):
     bayes.get_by_role("tab", name="Surrogate").click()
     page.wait_for_timeout(1000)
     assert bayes.locator(".bqplot.figure svg path.line").count() >= 3
+    assert "far from the trials the model expects the worst value seen" in bayes.inner_text()
+    # lr is log-scaled: its decades' ticks are evenly spaced on the axis (a linear axis would put
+    # 10^-1 at a tenth of the way from 10^-3 to 10^0)
+    ticks = bayes.locator(".bqplot.figure").first.evaluate(
+        "f => [...f.querySelectorAll('g.axis g.tick')].filter(t => t.closest('.axis').querySelector('.axislabel')"
+        " && t.closest('.axis').querySelector('.axislabel').textContent.startsWith('lr'))"
+        ".map(t => [t.textContent, t.getBoundingClientRect().x])"
+    )
+    xs = [x for _label, x in ticks]
+    assert len(xs) == 4 and xs == sorted(xs), ticks
+    gaps = [b - a for a, b in zip(xs, xs[1:])]
+    assert max(gaps) < 1.2 * min(gaps), ticks
     _shot(bayes, tmp_path, "panel-surrogate.png")
 
     # %tune_show redraws a stored study

@@ -35,6 +35,31 @@ def test_surrogate_page_never_calls_the_live_strategy(fake_comm) -> None:  # typ
     plots.tabs.selected_index = plots.tabs.titles.index("Surrogate")
     view = plots.view("surrogate")
     assert "not available" not in view.note.value and len(view.mean.x) > 10 and len(view.observed.x) == 12
+    assert "the model expects the worst value seen" in view.note.value  # bayes's default prior mean
+
+
+def test_surrogate_page_says_what_the_model_expects_far_from_the_trials(fake_comm) -> None:  # type: ignore[no-untyped-def]
+    from jhpo.ui.panel import Panel
+
+    notes = {}
+    for prior_mean in ("worst", "mean"):
+        study = jhpo.Study(
+            SPACE, strategy="bayes", seed=0, storage=":memory:", strategy_options={"prior_mean": prior_mean}
+        )
+        panel = Panel()
+        study.observers.append(panel)
+        study.optimize(_bowl, n_trials=8)
+        panel.plots.tabs.selected_index = panel.plots.tabs.titles.index("Surrogate")
+        view = panel.plots.view("surrogate")
+        notes[prior_mean] = view.note.value
+        # the caption's claim, checked on the curve: far from the dots the mean sits near the
+        # worst value seen (worst) or near the trials' average (mean)
+        values = [t.value for t in study.trials if t.value is not None]
+        edge = float(view.mean.y[0]) if min(view.observed.x) > -1.5 else float(view.mean.y[-1])
+        target = min(values) if prior_mean == "worst" else sum(values) / len(values)
+        assert abs(edge - target) < abs(edge - (max(values) if prior_mean == "worst" else min(values)))
+    assert "worst value seen" in notes["worst"] and "worst value seen" not in notes["mean"]
+    assert "other parameters held at the best trial" in notes["mean"]
 
 
 def test_strategy_pages_follow_the_declaration_not_the_info_keys(fake_comm) -> None:  # type: ignore[no-untyped-def]

@@ -54,7 +54,8 @@ class SurrogateView(View):
         self.next_point = bq.Scatter(x=[], y=[], scales=acq_sc, colors=[RED], marker="diamond", default_size=60)
         self.xaxes = [bq.Axis(scale=xs, label=names[0], tick_format=".3~g") for _i in range(2)]
         self._x: str | None = None
-        self.widgets = [widgets.HBox([self.choice, self.note]), *self._figures(ys, ay)]
+        self.figures = self._figures(ys, ay)
+        self.widgets = [widgets.HBox([self.choice, self.note]), *self.figures]
 
     def _figures(self, ys: Any, ay: Any) -> list[bq.Figure]:
         _ = self._
@@ -96,11 +97,20 @@ class SurrogateView(View):
         for mark in (self.band, self.mean, self.observed, self.next, self.acquisition, self.next_point):
             mark.scales = {**mark.scales, "x": xs}
         label = name + (" (log)" if ticks["scale"] == "log" else "")
-        for axis in self.xaxes:
-            with axis.hold_sync():
-                axis.scale, axis.label = xs, label
-                axis.tick_values = np.asarray(ticks["values"], dtype=float)
-                axis.tick_labels = {js_number(v): lab for v, lab in zip(ticks["values"], ticks["labels"])}
+        # New axes, not a new scale on the drawn ones: a drawn bqplot Axis given another scale kept
+        # placing its ticks by the old one (10^-1 at a tenth of a log axis, seen in JupyterLab).
+        self.xaxes = [
+            bq.Axis(
+                scale=xs,
+                label=label,
+                tick_format=".3~g",
+                tick_values=np.asarray(ticks["values"], dtype=float),
+                tick_labels={js_number(v): lab for v, lab in zip(ticks["values"], ticks["labels"])},
+            )
+            for _i in range(2)
+        ]
+        for figure, axis in zip(self.figures, self.xaxes):
+            figure.axes = [axis, *figure.axes[1:]]
 
     def update(self, s: insights.Surrogate) -> None:
         name = s.names[0]
@@ -123,4 +133,7 @@ class SurrogateView(View):
                 self.next.x, self.next.y = _arr([nx, nx]), _arr([lo, hi])
             with self.next_point.hold_sync():
                 self.next_point.x, self.next_point.y = _arr([nx]), _arr([float(np.interp(nx, axis, acq))])
-        self.note.value = f"<small>{self._('other parameters held at the best trial')}</small>"
+        note = self._("other parameters held at the best trial")
+        if s.prior_mean == "worst":  # why the mean sags away from the dots (bayes's prior_mean)
+            note += "; " + self._("far from the trials the model expects the worst value seen")
+        self.note.value = f"<small>{note}</small>"

@@ -42,6 +42,7 @@ class StrategyInfo(TypedDict, total=False):
     perturbed: dict[str, Any]  # pbt: the parameters it changed when it explored
     why: dict[str, Any]  # why the point was chosen (bayes: acquisition, model mean and spread)
     gp_theta: list[float]  # bayes: the kernel's fitted log hyper-parameters, then any input warp's (a fit starts there)
+    gp_prior_mean: str  # bayes: the prior mean gp_theta was fitted with ("worst"; absent: "mean", before it was stored)
     manual: bool  # run from the --manual form
     suggested_by: str  # --manual: the strategy whose Suggest filled the form
     feasible: bool  # whether the trial satisfied every --constraint

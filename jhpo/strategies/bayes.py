@@ -431,6 +431,7 @@ class BayesStrategy(Strategy):
             info: dict[str, Any] = {"why": why}
             if model is not None:
                 info["gp_theta"] = model.theta
+                info["gp_prior_mean"] = self.prior_mean  # what target 0 stood for when theta was fitted
             self.last_explanation = why
             out.append(Suggestion(params, info))
         return out
@@ -558,10 +559,17 @@ class BayesStrategy(Strategy):
         return _Model(posterior, warp, best_z, best_value, [round(float(x), 6) for x in posterior.theta])
 
     def _warm_theta(self, trials: Sequence[Trial]) -> np.ndarray | None:
-        """The last stored theta: the kernel's part, then the input warp's (identity if it had none)."""
+        """The last stored theta: the kernel's part, then the input warp's (identity if it had none).
+
+        Only a theta fitted with this prior mean: the targets' level differs between the two, so the
+        other's amplitude and noise are a wrong start (and beyond 100 trials a start is reused as is
+        for up to four proposals). Thetas stored before the key existed were fitted about the average.
+        """
         kernel = self.encoder.dim + 2
         for t in reversed(trials):
-            theta = t.info.get("gp_theta") if isinstance(t.info, dict) else None
+            if not isinstance(t.info, dict) or t.info.get("gp_prior_mean", "mean") != self.prior_mean:
+                continue
+            theta = t.info.get("gp_theta")
             # Stored with or without the warp's log a and log b (a study resumed with the other option).
             if theta is not None and len(theta) in (kernel, kernel + 2 * len(self.encoder.numeric)):
                 warp = theta[kernel:] if len(theta) == kernel + 2 * self.n_warped else np.zeros(2 * self.n_warped)

@@ -326,6 +326,35 @@ def test_warm_start_reads_thetas_stored_with_or_without_the_warp() -> None:
     np.testing.assert_allclose(back, trial.info["gp_theta"][:7])
 
 
+def test_warm_start_takes_only_a_theta_fitted_with_the_same_prior_mean() -> None:
+    # A study resumed across a change of prior mean (or from before the worst became the default)
+    # must not start its fits from a theta fitted to targets at another level.
+    space = jhpo.Space(_mixed_space())
+    average = jhpo.Study(
+        _mixed_space(), strategy="bayes", direction="minimize", seed=2, storage=":memory:",
+        strategy_options={"prior_mean": "mean"},
+    )  # fmt: skip
+    average.optimize(_mixed_objective, n_trials=12)
+    assert average.trials[-1].info["gp_prior_mean"] == "mean"
+    assert BayesStrategy(space, direction="minimize", prior_mean="worst")._warm_theta(average.trials) is None
+    same = BayesStrategy(space, direction="minimize", prior_mean="mean")._warm_theta(average.trials)
+    np.testing.assert_allclose(same, average.trials[-1].info["gp_theta"])  # type: ignore[arg-type]
+    # stored before the key existed: fitted about the average
+    legacy = [t for t in average.trials if "gp_theta" in t.info]
+    for t in legacy:
+        del t.info["gp_prior_mean"]
+    assert BayesStrategy(space, direction="minimize")._warm_theta(legacy) is None
+    assert BayesStrategy(space, direction="minimize", prior_mean="mean")._warm_theta(legacy) is not None
+    # and a resumed worst-mean search stores its own, which it then starts from
+    worst = jhpo.Study(_mixed_space(), strategy="bayes", direction="minimize", seed=2, storage=":memory:")
+    for t in average.trials:
+        worst.enqueue(t.params)
+        worst.tell(worst.ask(), t.value)
+    trial = worst.ask()
+    assert trial.info["gp_prior_mean"] == "worst"
+    np.testing.assert_allclose(worst.strategy._warm_theta([*worst.trials]), trial.info["gp_theta"])  # type: ignore[attr-defined]
+
+
 def test_unknown_input_warp_is_refused() -> None:
     space = jhpo.Space({"x": jhpo.uniform(0.0, 1.0)})
     with pytest.raises(ValueError, match="input_warp"):

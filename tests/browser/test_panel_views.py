@@ -37,6 +37,9 @@ score = 1 - abs(math.log10(lr) + 2) / 4 - abs(width - 6) / 40 - (kernel != "rbf"
 RESUMED = FIRST.replace("--trials 14", "--trials 20").replace("--seed 0", "--seed 1 --resume --allow-changes")
 RESUMED = RESUMED.replace("--no-apply", "--no-apply -o res") + " - 10"
 
+# a bayes search of its own: its Surrogate page in every theme
+BAYES = FIRST.replace("--strategy random --trials 14", "--strategy bayes --trials 10").replace("views", "surrogate")
+
 # Contrast of every element that has its own text (HTML colour, SVG fill) against the background
 # composed from its ancestors. Returns the failures and how many nodes were checked.
 CONTRAST = (Path(__file__).parent / "contrast.js").read_text()
@@ -58,7 +61,7 @@ def _shot(target, tmp: Path, name: str) -> None:
 def _notebook(path: Path) -> None:
     cells = [
         {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
-        for src in ("%load_ext jhpo", FIRST, RESUMED)
+        for src in ("%load_ext jhpo", FIRST, RESUMED, BAYES)
     ]
     nb = {
         "cells": cells,
@@ -155,6 +158,19 @@ def _check(lab, page, tmp_path, console):
             _shot(panel, tmp_path, f"panel-{key}-{slug}.png")
             assert result["checked"] > 20, result
             assert not result["failures"], f"{theme}, {tab}: {result['failures'][:8]}"
+        # the bayes panel's Surrogate page: the caption and the curves, legible in this theme too
+        surrogate = page.locator(".jp-Notebook .jp-CodeCell").nth(3).locator(".jhpo-panel")
+        surrogate.scroll_into_view_if_needed()
+        before = len(console)
+        surrogate.get_by_role("tab", name="Surrogate").click()
+        page.wait_for_timeout(900)
+        assert "the model expects the worst value seen" in surrogate.inner_text()
+        assert surrogate.locator(".bqplot.figure svg path.line").count() >= 3
+        result = surrogate.evaluate(CONTRAST)
+        assert not _jhpo_console_errors(console[before:]), (theme, console[before:][:6])
+        _shot(surrogate, tmp_path, f"panel-{key}-surrogate.png")
+        assert result["checked"] > 20, result
+        assert not result["failures"], f"{theme}, Surrogate: {result['failures'][:8]}"
 
     assert not page.errors, page.errors
     assert not [m for m in _jhpo_console_errors(console) if "NaN" in m], console[:10]

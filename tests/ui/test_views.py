@@ -36,6 +36,10 @@ def test_surrogate_page_never_calls_the_live_strategy(fake_comm) -> None:  # typ
     view = plots.view("surrogate")
     assert "not available" not in view.note.value and len(view.mean.x) > 10 and len(view.observed.x) == 12
     assert "the model expects the worst value seen" in view.note.value  # bayes's default prior mean
+    # the acquisition's axis: from 0 to its highest value, a handful of round ticks
+    ticks = list(view.acq_axis.tick_values)
+    assert ticks[0] == 0 and 3 <= len(ticks) <= 8 and view.acq_axis.scale.min == 0
+    assert ticks[-1] <= view.acq_axis.scale.max == max(view.acquisition.y)
 
 
 def test_surrogate_page_says_what_the_model_expects_far_from_the_trials(fake_comm) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from ... import insights
 from ...insights import Setup
 from ...space import Space
 from ...trial import Trial
-from ..ticks import axis_ticks, js_number
+from ..ticks import axis_ticks, js_number, range_ticks
 from .base import BLUE, ORANGE, RED, Host, View, _arr, _figure, _scale_for
 
 __all__ = ["SurrogateView"]
@@ -61,6 +61,7 @@ class SurrogateView(View):
         _ = self._
         y_model = bq.Axis(scale=ys, side="left", label=_("model of the value"), tick_format=".3~g", label_offset="45px")
         y_acq = bq.Axis(scale=ay, side="left", label=_("acquisition"), tick_format=".2~g", label_offset="45px")
+        self.acq_axis = y_acq
         top = _figure(
             [self.band, self.mean, self.observed, self.next],
             [self.xaxes[0], y_model],
@@ -112,6 +113,16 @@ class SurrogateView(View):
         for figure, axis in zip(self.figures, self.xaxes):
             figure.axes = [axis, *figure.axes[1:]]
 
+    def _acquisition_ticks(self, acq: np.ndarray) -> None:
+        """From 0 (nothing to gain) to the highest value, with round ticks: bqplot's own put twelve
+        labels into the short figure, and a margin below 0 that the acquisition never reaches."""
+        finite = acq[np.isfinite(acq)]
+        top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        ticks = range_ticks(0.0, top, log=False, integer=False)
+        with self.acq_axis.hold_sync():
+            self.acq_axis.scale.min, self.acq_axis.scale.max = 0.0, top
+            self.acq_axis.tick_values = np.asarray(ticks["values"], dtype=float)
+
     def update(self, s: insights.Surrogate) -> None:
         name = s.names[0]
         axis = np.asarray(s.axes[0], dtype=float)
@@ -124,6 +135,7 @@ class SurrogateView(View):
             self.mean.x, self.mean.y = axis, mean
         with self.acquisition.hold_sync():
             self.acquisition.x, self.acquisition.y = axis, acq
+        self._acquisition_ticks(acq)
         with self.observed.hold_sync():
             self.observed.x, self.observed.y = _arr(ox), _arr(oy)
         nx = s.next.get(name)

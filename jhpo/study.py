@@ -22,6 +22,7 @@ from .observers import StudyObserver, TextProgress
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
+from .strategies.base import SEARCH_FACTS
 from .trial import Trial, TrialState
 
 __all__ = [
@@ -173,6 +174,9 @@ class Study:
         self.seed = seed
         self.strategy_options = options
         self.meta: dict[str, Any] = self._new_meta(strategy, pruner, meta)
+        # load_study reopens a study with its stored meta (which holds the space; a cell's never
+        # does): that reads the study, it does not start a search under another strategy.
+        self._reopening = meta is not None and "space" in meta
         self.name = name or default_name(self.space, self.meta)
         self.storage = open_storage(storage)
         self._trials: list[Trial] = []
@@ -272,6 +276,7 @@ class Study:
                 f"add --resume (resume=True) to continue it, or choose another name"
             )
         self._check_same(stored, allow_changes)
+        fresh = self.meta
         self.direction = Direction.parse(stored["direction"])
         self.directions = tuple(Direction.parse(d) for d in stored.get("directions") or [stored["direction"]])
         self.meta = (
@@ -280,10 +285,29 @@ class Study:
             else stored
         )
         self.meta["resumed"] = self.meta.get("resumed", 0) + 1
+        if not self._reopening:
+            self._record_strategy(stored, fresh)
         if not self.storage.readonly:  # a study in a read-only place can still be read
             self.storage.update_meta(self.name, self.meta)
             self.storage.interrupt_lost(self.name)  # running when their process died
         self._sync(notify=False)
+
+    def _record_strategy(self, stored: dict[str, Any], fresh: dict[str, Any]) -> None:
+        """A study resumed under another strategy or other options stores what runs from now on, and
+        keeps what ran before in ``meta["earlier_strategies"]`` (``until_trial``: the first trial it
+        did not choose): ``%tune_show``, the panel and :func:`load_study` then name and rebuild the
+        strategy that chose the latest trials, not the first one."""
+        before = (stored.get("strategy"), stored.get("strategy_options") or {})
+
+        def chosen(options: dict[str, Any]) -> dict[str, Any]:  # the search's own facts (--trials) aside
+            return {k: v for k, v in options.items() if k not in SEARCH_FACTS}
+
+        if fresh["strategy"] == before[0] and chosen(fresh["strategy_options"]) == chosen(before[1]):
+            return
+        until = len(self.storage.load_trials(self.name))
+        earlier = {"strategy": before[0], "strategy_options": before[1], "until_trial": until}
+        self.meta["earlier_strategies"] = [*stored.get("earlier_strategies", []), earlier]
+        self.meta["strategy"], self.meta["strategy_options"] = fresh["strategy"], fresh["strategy_options"]
 
     def is_own(self, trial: Trial) -> bool:
         """Whether this Study started ``trial`` (False for trials of other writers of the study)."""

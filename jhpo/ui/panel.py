@@ -225,9 +225,11 @@ class Panel(StudyObserver):
         space = ", ".join(f"<b>{html.escape(n)}</b> {html.escape(d.describe())}" for n, d in study.space.items())
         names = study.objective_names if study.is_multi else [target]  # several objectives: each one
         goal = ", ".join(f"{_(d.value)} <code>{html.escape(n)}</code>" for d, n in zip(study.directions, names))
+        now, earlier = pd_.strategy_history(meta, _)
+        before = f" <span class='jhpo-muted'>({html.escape(earlier)})</span>" if earlier else ""
         self.header.value = _CSS + (
             f"<div><b>jhpo</b> &middot; {_('study')} <code>{html.escape(study.name)}</code> &middot; "
-            f"{_('strategy')} <b>{html.escape(str(meta.get('strategy')))}</b> &middot; {goal}"
+            f"{_('strategy')} <b>{html.escape(now)}</b>{before} &middot; {goal}"
             f"</div><div class='jhpo-muted'>{space}</div>"
         )
 

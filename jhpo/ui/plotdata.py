@@ -30,6 +30,7 @@ __all__ = [
     "Population",
     "Schedule",
     "best_so_far",
+    "strategy_history",
     "best_trial",
     "counts",
     "eta_seconds",
@@ -453,3 +454,16 @@ def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
         "why": (trial.info.get("why") or {}).get("text") if isinstance(trial.info.get("why"), dict) else None,
         "intermediate": len(trial.intermediate),
     }
+
+
+def strategy_history(meta: dict[str, Any], _: Callable[[str], str] = str) -> tuple[str, str]:
+    """The strategy that chooses the trials now and, for a study resumed under other strategies
+    (``meta["earlier_strategies"]``), which ones chose the earlier trials: ``("bayes", "random:
+    trials 0-2")``; the second is empty when one strategy chose them all. Plain text (escape it)."""
+    spans, first = [], 0
+    for earlier in meta.get("earlier_strategies") or []:
+        until = int(earlier.get("until_trial", 0))
+        if until > first:
+            spans.append(f"{earlier.get('strategy')}: {_('trials')} {first}–{until - 1}")
+        first = max(first, until)
+    return str(meta.get("strategy")), "; ".join(spans)

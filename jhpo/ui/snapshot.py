@@ -111,10 +111,12 @@ def snapshot_html(study: Study, _: Callable[[str], str] = str, final: bool = Tru
     c = pd_.counts(study.trials)
     best = study.best_trial
     state = ", ".join(f"{n} {_(k)}" for k, n in c.items() if n)
+    now, earlier = pd_.strategy_history(study.meta, _)
     head = (
         f"<div style='font-family:sans-serif;font-size:13px'><b>jhpo</b> &middot; {_('study')} "
         f"<code>{html.escape(study.name)}</code> &middot; {_('strategy')} "
-        f"<b>{html.escape(str(study.meta.get('strategy')))}</b> &middot; {len(study.trials)} {_('trials')}"
+        f"<b>{html.escape(now)}</b>{f' ({html.escape(earlier)})' if earlier else ''} &middot; "
+        f"{len(study.trials)} {_('trials')}"
         f" ({state})"
     )
     if not final:

@@ -37,8 +37,11 @@ score = 1 - abs(math.log10(lr) + 2) / 4 - abs(width - 6) / 40 - (kernel != "rbf"
 RESUMED = FIRST.replace("--trials 14", "--trials 20").replace("--seed 0", "--seed 1 --resume --allow-changes")
 RESUMED = RESUMED.replace("--no-apply", "--no-apply -o res") + " - 10"
 
-# a bayes search of its own: its Surrogate page in every theme
-BAYES = FIRST.replace("--strategy random --trials 14", "--strategy bayes --trials 10").replace("views", "surrogate")
+# a random search resumed under bayes: its header names both, its Surrogate page in every theme
+SWITCH_FROM = FIRST.replace("--trials 14", "--trials 6").replace("views", "switched")
+SWITCHED = FIRST.replace("--strategy random --trials 14", "--strategy bayes --trials 12 --resume").replace(
+    "views", "switched"
+)
 
 # Contrast of every element that has its own text (HTML colour, SVG fill) against the background
 # composed from its ancestors. Returns the failures and how many nodes were checked.
@@ -61,7 +64,7 @@ def _shot(target, tmp: Path, name: str) -> None:
 def _notebook(path: Path) -> None:
     cells = [
         {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
-        for src in ("%load_ext jhpo", FIRST, RESUMED, BAYES)
+        for src in ("%load_ext jhpo", FIRST, RESUMED, SWITCH_FROM, SWITCHED)
     ]
     nb = {
         "cells": cells,
@@ -158,9 +161,10 @@ def _check(lab, page, tmp_path, console):
             _shot(panel, tmp_path, f"panel-{key}-{slug}.png")
             assert result["checked"] > 20, result
             assert not result["failures"], f"{theme}, {tab}: {result['failures'][:8]}"
-        # the bayes panel's Surrogate page: the caption and the curves, legible in this theme too
-        surrogate = page.locator(".jp-Notebook .jp-CodeCell").nth(3).locator(".jhpo-panel")
+        # the resumed-under-bayes panel: header, Surrogate page, caption and curves, legible in this theme too
+        surrogate = page.locator(".jp-Notebook .jp-CodeCell").nth(4).locator(".jhpo-panel")
         surrogate.scroll_into_view_if_needed()
+        assert re.search(r"strategy bayes \(random: trials 0–5\)", surrogate.inner_text()), surrogate.inner_text()
         before = len(console)
         surrogate.get_by_role("tab", name="Surrogate").click()
         page.wait_for_timeout(900)

@@ -45,7 +45,8 @@ class SurrogateView(View):
             fill_opacities=[0.5], stroke_width=0,
         )  # fmt: skip
         self.mean = bq.Lines(x=[], y=[], scales=sc, colors=[BLUE], stroke_width=2)
-        self.observed = bq.Scatter(x=[], y=[], scales=sc, colors=["#777"], default_size=20)
+        # a white rim, as the other pages' trial dots: plain grey vanished on the band in Dark
+        self.observed = bq.Scatter(x=[], y=[], scales=sc, colors=["#555"], default_size=24, stroke="white")
         self.next = bq.Lines(x=[], y=[], scales=sc, colors=[RED], line_style="dashed")
         acq_sc = {"x": xs, "y": ay}
         self.acquisition = bq.Lines(

@@ -285,12 +285,13 @@ class Study:
             else stored
         )
         self.meta["resumed"] = self.meta.get("resumed", 0) + 1
-        if not self._reopening:
-            self._record_strategy(stored, fresh)
         if not self.storage.readonly:  # a study in a read-only place can still be read
-            self.storage.update_meta(self.name, self.meta)
             self.storage.interrupt_lost(self.name)  # running when their process died
         self._sync(notify=False)
+        if not self._reopening:
+            self._record_strategy(stored, fresh)
+        if not self.storage.readonly:
+            self.storage.update_meta(self.name, self.meta)
 
     def _record_strategy(self, stored: dict[str, Any], fresh: dict[str, Any]) -> None:
         """A study resumed under another strategy or other options stores what runs from now on, and
@@ -304,7 +305,7 @@ class Study:
 
         if fresh["strategy"] == before[0] and chosen(fresh["strategy_options"]) == chosen(before[1]):
             return
-        until = len(self.storage.load_trials(self.name))
+        until = self._trials[-1].number + 1 if self._trials else 0  # read by _sync just before
         earlier = {"strategy": before[0], "strategy_options": before[1], "until_trial": until}
         self.meta["earlier_strategies"] = [*stored.get("earlier_strategies", []), earlier]
         self.meta["strategy"], self.meta["strategy_options"] = fresh["strategy"], fresh["strategy_options"]

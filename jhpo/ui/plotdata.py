@@ -30,7 +30,6 @@ __all__ = [
     "Population",
     "Schedule",
     "best_so_far",
-    "strategy_history",
     "best_trial",
     "counts",
     "eta_seconds",
@@ -46,6 +45,7 @@ __all__ = [
     "param_points",
     "population",
     "schedule_ticks",
+    "strategy_history",
     "table_rows",
     "trial_detail",
 ]

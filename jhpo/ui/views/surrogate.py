@@ -13,7 +13,7 @@ from ... import insights
 from ...insights import Setup
 from ...space import Space
 from ...trial import Trial
-from ..ticks import axis_ticks, js_number, range_ticks
+from ..ticks import axis_ticks, js_number, linear_ticks
 from .base import BLUE, ORANGE, RED, Host, View, _arr, _figure, _scale_for
 
 __all__ = ["SurrogateView"]
@@ -119,10 +119,9 @@ class SurrogateView(View):
         labels into the short figure, and a margin below 0 that the acquisition never reaches."""
         finite = acq[np.isfinite(acq)]
         top = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        ticks = range_ticks(0.0, top, log=False, integer=False)
         with self.acq_axis.hold_sync():
             self.acq_axis.scale.min, self.acq_axis.scale.max = 0.0, top
-            self.acq_axis.tick_values = np.asarray(ticks["values"], dtype=float)
+            self.acq_axis.tick_values = np.asarray(linear_ticks(0.0, top), dtype=float)
 
     def update(self, s: insights.Surrogate) -> None:
         name = s.names[0]

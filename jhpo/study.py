@@ -22,7 +22,7 @@ from .observers import StudyObserver, TextProgress
 from .space import Distribution, Space, Value
 from .storage import HEARTBEAT, Storage, StorageError, open_storage
 from .strategies import Pruner, Strategy, Suggestion, make_pruner, make_strategy
-from .strategies.base import SEARCH_FACTS
+from .strategies.base import chosen_options
 from .trial import Trial, TrialState
 
 __all__ = [
@@ -294,21 +294,33 @@ class Study:
             self.storage.update_meta(self.name, self.meta)
 
     def _record_strategy(self, stored: dict[str, Any], fresh: dict[str, Any]) -> None:
-        """A study resumed under another strategy or other options stores what runs from now on, and
-        keeps what ran before in ``meta["earlier_strategies"]`` (``until_trial``: the first trial it
-        did not choose): ``%tune_show``, the panel and :func:`load_study` then name and rebuild the
-        strategy that chose the latest trials, not the first one."""
-        before = (stored.get("strategy"), stored.get("strategy_options") or {})
+        """A study resumed under another strategy, other options, another seed or another pruner
+        stores what runs from now on, and keeps what ran before in ``meta["earlier_strategies"]``
+        (``until_trial``: the first trial it did not choose): ``%tune_show``, the panel and
+        :func:`load_study` then name and rebuild the strategy (and seed) that chose the latest
+        trials, not the first one, and the earlier trials can still be reproduced."""
 
-        def chosen(options: dict[str, Any]) -> dict[str, Any]:  # the search's own facts (--trials) aside
-            return {k: v for k, v in options.items() if k not in SEARCH_FACTS}
+        def run(meta: dict[str, Any]) -> tuple[Any, ...]:  # the search's own facts (--trials) aside
+            return (
+                meta.get("strategy"),
+                chosen_options(meta.get("strategy_options")),
+                meta.get("seed"),
+                meta.get("pruner") or "none",  # stored as None or "none" alike
+            )
 
-        if fresh["strategy"] == before[0] and chosen(fresh["strategy_options"]) == chosen(before[1]):
+        if run(fresh) == run(stored):
             return
         until = self._trials[-1].number + 1 if self._trials else 0  # read by _sync just before
-        earlier = {"strategy": before[0], "strategy_options": before[1], "until_trial": until}
+        earlier = {
+            "strategy": stored.get("strategy"),
+            "strategy_options": stored.get("strategy_options") or {},
+            "seed": stored.get("seed"),
+            "pruner": stored.get("pruner"),
+            "until_trial": until,
+        }
         self.meta["earlier_strategies"] = [*stored.get("earlier_strategies", []), earlier]
-        self.meta["strategy"], self.meta["strategy_options"] = fresh["strategy"], fresh["strategy_options"]
+        for key in ("strategy", "strategy_options", "seed", "pruner"):
+            self.meta[key] = fresh[key]
 
     def is_own(self, trial: Trial) -> bool:
         """Whether this Study started ``trial`` (False for trials of other writers of the study)."""

@@ -19,7 +19,7 @@ from ..direction import Direction
 from ..space import Space, Value
 from ..trial import Trial, TrialState
 
-__all__ = ["DEFAULT_TRIALS", "SEARCH_FACTS", "Pruner", "SearchSize", "Strategy", "Suggestion"]
+__all__ = ["DEFAULT_TRIALS", "SEARCH_FACTS", "Pruner", "SearchSize", "Strategy", "Suggestion", "chosen_options"]
 
 #: Trials when neither ``--trials`` nor ``--timeout`` is given (a strategy may answer otherwise).
 DEFAULT_TRIALS = 20
@@ -28,6 +28,11 @@ DEFAULT_TRIALS = 20
 #: declares in :attr:`Strategy.options` (a sampler has no use for a trial count or a checkpoint).
 #: Any other option is one the user chose, and a strategy that does not declare it refuses it.
 SEARCH_FACTS = frozenset({"n_trials", "timeout", "baseline", "grid_points", "checkpoint"})
+
+
+def chosen_options(options: dict[str, Any] | None) -> dict[str, Any]:
+    """The options the user chose: ``options`` without the search's own facts (its trial count)."""
+    return {k: v for k, v in (options or {}).items() if k not in SEARCH_FACTS}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ..budget import trial_budget
 from ..direction import Direction
 from ..insights import CAP, keep_indices
 from ..space import Choice, Distribution, Space
+from ..strategies.base import chosen_options
 from ..trial import Trial, TrialState
 from .ticks import Ticks, axis_ticks, linear_ticks, range_ticks, tick_labels
 
@@ -459,11 +460,19 @@ def trial_detail(trial: Trial, limit: int = 4000) -> dict[str, Any]:
 def strategy_history(meta: dict[str, Any], _: Callable[[str], str] = str) -> tuple[str, str]:
     """The strategy that chooses the trials now and, for a study resumed under other strategies
     (``meta["earlier_strategies"]``), which ones chose the earlier trials: ``("bayes", "random:
-    trials 0-2")``; the second is empty when one strategy chose them all. Plain text (escape it)."""
+    trials 0-2")``; the second is empty when one strategy chose them all. An earlier run that
+    differed only in its seed or pruner joins the span of the strategy that followed it. Plain
+    text (escape it)."""
+    earlier = list(meta.get("earlier_strategies") or [])
+    runs = [*earlier, {"strategy": meta.get("strategy"), "strategy_options": meta.get("strategy_options")}]
     spans, first = [], 0
-    for earlier in meta.get("earlier_strategies") or []:
-        until = int(earlier.get("until_trial", 0))
+    for run, after in zip(earlier, runs[1:], strict=True):
+        until = int(run.get("until_trial", 0))
+        if run.get("strategy") == after.get("strategy") and chosen_options(
+            run.get("strategy_options")
+        ) == chosen_options(after.get("strategy_options")):
+            continue  # only the seed or the pruner changed: the next span starts where this one did
         if until > first:
-            spans.append(f"{earlier.get('strategy')}: {_('trials')} {first}–{until - 1}")
+            spans.append(f"{run.get('strategy')}: {_('trials')} {first}–{until - 1}")
         first = max(first, until)
     return str(meta.get("strategy")), "; ".join(spans)

@@ -123,7 +123,8 @@ class Kumaraswamy:
         """``[log a..., log b...]``, as they continue the GP's theta."""
         return np.concatenate([self.log_a, self.log_b])
 
-    def _parts(self, X: np.ndarray) -> dict[str, np.ndarray]:
+    def parts(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """What :meth:`apply` and both gradients are made of; compute once, pass to each."""
         x = np.clip(X[:, : self.n] * (1.0 - 2.0 * WARP_EPS) + WARP_EPS, WARP_EPS, 1.0 - WARP_EPS)
         lx = np.log(x)
         xa = np.exp(self.a * lx)
@@ -131,22 +132,22 @@ class Kumaraswamy:
         lt = np.log(t)
         return {"x": x, "lx": lx, "xa": xa, "lt": lt, "w": -np.expm1(self.b * lt), "tb1": np.exp((self.b - 1) * lt)}
 
-    def apply(self, X: np.ndarray) -> np.ndarray:
-        """The features with the first ``n`` columns warped."""
+    def apply(self, X: np.ndarray, p: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The features with the first ``n`` columns warped (``p``: :meth:`parts` of ``X``)."""
         if self.n == 0:
             return X
         W = np.array(X, dtype=float)
-        W[:, : self.n] = self._parts(X)["w"]
+        W[:, : self.n] = (p or self.parts(X))["w"]
         return W
 
-    def grad_x(self, X: np.ndarray) -> np.ndarray:
+    def grad_x(self, X: np.ndarray, p: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """dw/dx of the warped columns (rows of ``X`` x ``n``)."""
-        p = self._parts(X)
+        p = p or self.parts(X)
         return np.asarray(self.a * self.b * p["tb1"] * p["xa"] / p["x"] * (1.0 - 2.0 * WARP_EPS), dtype=float)
 
-    def grad_theta(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def grad_theta(self, X: np.ndarray, p: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """dw/dlog a and dw/dlog b of the warped columns."""
-        p = self._parts(X)
+        p = p or self.parts(X)
         d_log_a = self.a * self.b * p["tb1"] * p["xa"] * p["lx"]
         d_log_b = -self.b * (1.0 - p["w"]) * p["lt"]
         return d_log_a, d_log_b
@@ -186,7 +187,8 @@ def neg_log_posterior(
     n, dim = X.shape
     nw = (len(theta) - dim - 2) // 2
     warp = Kumaraswamy.from_theta(theta[dim + 2 :]) if nw else None
-    F = warp.apply(X) if warp is not None else X
+    parts = warp.parts(X) if warp is not None else None
+    F = warp.apply(X, parts) if warp is not None else X
     s2, ls, noise = math.exp(theta[0]), np.exp(theta[1 : dim + 1]), math.exp(theta[dim + 1])
     Xs = F / ls
     M, S = correlation(_sqdist(Xs, Xs), kind)
@@ -210,7 +212,7 @@ def neg_log_posterior(
         # d lml / d w_i = -sum_j A_ij (w_i - w_j) / l^2 (K is symmetric), then the chain rule.
         Fw = F[:, :nw]
         d_w = -(Fw * A.sum(1)[:, None] - A @ Fw) / ls[:nw] ** 2
-        d_a, d_b = warp.grad_theta(X)
+        d_a, d_b = warp.grad_theta(X, parts)
         grad[dim + 2 : dim + 2 + nw] = (d_w * d_a).sum(0)
         grad[dim + 2 + nw :] = (d_w * d_b).sum(0)
     mean, std = pri if pri is not None else prior(dim, warped=nw)
@@ -390,7 +392,8 @@ class Posterior:
 
     def predict_grad(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mean, variance and their gradients (rows of ``Xc`` x features)."""
-        Fc = _warped(self.warp, Xc)
+        parts = self.warp.parts(Xc) if self.warp is not None else None
+        Fc = self.warp.apply(Xc, parts) if self.warp is not None else Xc
         corr, S = correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)
         k = self.s2 * corr
         g = -self.s2 * S  # dk/dx = g * (x - x') / l^2
@@ -404,7 +407,7 @@ class Posterior:
         wg = g * kinv
         dvar = -2.0 * (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
         if self.warp is not None:  # the chain rule through the warp: d/dx = d/dw * dw/dx
-            dw = self.warp.grad_x(Xc)
+            dw = self.warp.grad_x(Xc, parts)
             dmu[:, : self.warp.n] *= dw
             dvar[:, : self.warp.n] *= dw
         return mu, var, dmu, dvar

@@ -256,3 +256,22 @@ def test_a_conditional_search_finds_the_better_branch() -> None:
         study.optimize(lambda t: conditional.objective(t.params), n_trials=30)
         found.append(study.best_params["clf"] == "B" and study.best_value > 0.95)
     assert sum(found) >= 9, found
+
+
+def test_the_initial_design_is_five_points_for_numbers_and_grows_with_a_choice() -> None:
+    from jhpo.strategies.bayes import default_initial
+
+    numbers = {f"x{k}": jhpo.uniform(0.0, 1.0) for k in range(8)}
+    assert default_initial(jhpo.Space(numbers)) == 5
+    assert default_initial(jhpo.Space({**numbers, "n": jhpo.integer(1, 9)})) == 5
+    assert default_initial(jhpo.Space({**numbers, "fixed": jhpo.choice("only")})) == 5  # one level: not a choice
+    assert default_initial(jhpo.Space({**numbers, "kind": jhpo.choice("a", "b")})) == 10
+    assert default_initial(jhpo.Space({"x": jhpo.uniform(0, 1), "kind": jhpo.choice("a", "b")})) == 5
+    assert default_initial(jhpo.Space({**{f"x{k}": jhpo.uniform(0, 1) for k in range(6)}, "k": jhpo.choice(1, 2)})) == 8
+
+    # and the search does what the size says: the sixth trial of an 8-D space of numbers is the model's
+    for space, first_model_pick in ((numbers, 5), ({**numbers, "kind": jhpo.choice("a", "b")}, 10)):
+        study = jhpo.Study(space, strategy="bayes", seed=0, storage=":memory:", direction="minimize")
+        study.optimize(lambda t: sum((v - 0.3) ** 2 for v in t.params.values() if isinstance(v, float)), n_trials=12)
+        modes = [t.info["why"]["mode"] for t in study.trials]
+        assert modes.index(next(m for m in modes if m != "initial")) == first_model_pick, modes

@@ -464,13 +464,14 @@ def strategy_history(meta: dict[str, Any], _: Callable[[str], str] = str) -> tup
     differed only in its seed or pruner joins the span of the strategy that followed it. Plain
     text (escape it)."""
     earlier = list(meta.get("earlier_strategies") or [])
-    runs = [*earlier, {"strategy": meta.get("strategy"), "strategy_options": meta.get("strategy_options")}]
+
+    def choice(run: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return run.get("strategy"), chosen_options(run.get("strategy_options"))
+
     spans, first = [], 0
-    for run, after in zip(earlier, runs[1:], strict=True):
+    for run, after in zip(earlier, [*earlier, meta][1:], strict=True):  # meta: the run of now
         until = int(run.get("until_trial", 0))
-        if run.get("strategy") == after.get("strategy") and chosen_options(
-            run.get("strategy_options")
-        ) == chosen_options(after.get("strategy_options")):
+        if choice(run) == choice(after):
             continue  # only the seed or the pruner changed: the next span starts where this one did
         if until > first:
             spans.append(f"{run.get('strategy')}: {_('trials')} {first}–{until - 1}")

@@ -102,6 +102,9 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "bayes-kw": ("bayes", {"input_warp": "kumaraswamy"}),  # Kumaraswamy input warping (BoTorch's Warp, HEBO)
     # issue 19, round 4
     "bayes-avg": ("bayes", {"prior_mean": "mean"}),  # the GP's prior mean at the average (the default before)
+    # issue 19, round 7
+    "bayes-shared": ("bayes", {"choice_kernel": "shared"}),  # + a term of the numeric features shared by every level
+    "bayes-onehot": ("bayes", {"choice_kernel": "onehot"}),  # choices one-hot in the one kernel (the default before)
 }
 
 

@@ -16,6 +16,9 @@ does slowly or not at all are done here with the fitted model's own numbers:
   are fitted jointly with the kernel's by MAP. scikit-learn has no input transforms, so the MAP
   runs here and :class:`WarpedRegressor` fits scikit-learn's regressor with those fixed
   hyper-parameters on the warped features (it still owns the fitted state).
+- a term on the numeric features alone, added for spaces with choices (:func:`fit_shared`).
+  scikit-learn's kernels act on every column, so this model's posterior is built here from
+  its MAP hyper-parameters (:meth:`Posterior.from_theta`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
 
-__all__ = ["Kumaraswamy", "Posterior", "WarpedRegressor", "fit_gp", "log_ei", "log_ei_grad", "prior"]
+__all__ = ["Kumaraswamy", "Posterior", "WarpedRegressor", "fit_gp", "fit_shared", "log_ei", "log_ei_grad", "prior"]
 
 SQRT5 = math.sqrt(5.0)
 JITTER = 1e-8  # the regressor's ``alpha``: keeps the Cholesky factorization well posed
@@ -55,6 +58,8 @@ WARP_EPS = 1e-7  # BoTorch's ``Warp`` clamp: x^a and log(1 - x^a) stay finite at
 
 
 KERNELS = ("matern", "rbf")
+SHARED_PRIOR = (math.log(0.5), 1.0)  # log amplitude of the term shared by every level of the choices
+SHARED_BOUNDS = (1e-3, 2e1)
 
 
 def _kernel(dim: int, theta: np.ndarray | None = None, kind: str = "matern") -> Any:
@@ -66,7 +71,7 @@ def _kernel(dim: int, theta: np.ndarray | None = None, kind: str = "matern") -> 
 
 
 def prior(
-    dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0], warped: int = 0
+    dim: int, lengths: str = "local", noise: float = NOISE_PRIOR[0], warped: int = 0, shared: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Means and standard deviations of normal priors on theta = log(scale, lengths..., noise).
 
@@ -82,14 +87,17 @@ def prior(
     2-D, 0.65 in 10-D), shorter in few dimensions than the ``"local"`` prior's 0.8.
     ``noise``: the mean of the log noise variance, relative to the standardized variance
     (objectives are nearly deterministic; the noise still grows when the data say so).
+    ``shared``: theta has the log amplitude of :func:`fit_shared`'s second term after the noise
+    (prior ``SHARED_PRIOR``: half the standardized variance, a factor e per standard deviation).
     """
     if lengths == "dim":
         sd = math.sqrt(3.0)
         ls_mean, ls_sd = math.sqrt(2.0) + 0.5 * math.log(max(dim, 1)) - sd * sd, sd
     else:
         ls_mean, ls_sd = LS_PRIOR
-    mean = np.concatenate([[0.0], np.full(dim, ls_mean), [noise], np.full(2 * warped, WARP_PRIOR[0])])
-    std = np.concatenate([[1.0], np.full(dim, ls_sd), [NOISE_PRIOR[1]], np.full(2 * warped, WARP_PRIOR[1])])
+    sh_mean, sh_sd = ([SHARED_PRIOR[0]], [SHARED_PRIOR[1]]) if shared else ([], [])
+    mean = np.concatenate([[0.0], np.full(dim, ls_mean), [noise], sh_mean, np.full(2 * warped, WARP_PRIOR[0])])
+    std = np.concatenate([[1.0], np.full(dim, ls_sd), [NOISE_PRIOR[1]], sh_sd, np.full(2 * warped, WARP_PRIOR[1])])
     return mean, std
 
 
@@ -178,6 +186,7 @@ def neg_log_posterior(
     y: np.ndarray,
     pri: tuple[np.ndarray, np.ndarray] | None = None,
     kind: str = "matern",
+    shared: int = 0,
 ) -> tuple[float, np.ndarray]:
     """Negative (log marginal likelihood + log prior) and its gradient in theta (``pri``: see :func:`prior`).
 
@@ -185,14 +194,21 @@ def neg_log_posterior(
     :class:`Kumaraswamy` warp of the first features (the number of extra entries tells how many).
     """
     n, dim = X.shape
-    nw = (len(theta) - dim - 2) // 2
-    warp = Kumaraswamy.from_theta(theta[dim + 2 :]) if nw else None
+    extra = 1 if shared else 0
+    nw = (len(theta) - dim - 2 - extra) // 2
+    warp = Kumaraswamy.from_theta(theta[dim + 2 + extra :]) if nw else None
     parts = warp.parts(X) if warp is not None else None
     F = warp.apply(X, parts) if warp is not None else X
     s2, ls, noise = math.exp(theta[0]), np.exp(theta[1 : dim + 1]), math.exp(theta[dim + 1])
     Xs = F / ls
     M, S = correlation(_sqdist(Xs, Xs), kind)
     K = s2 * M
+    if shared:
+        assert warp is None, "the shared term and the input warp do not combine"
+        s2b = math.exp(theta[dim + 2])
+        Xb = Xs[:, :shared]
+        Mb, Sb = correlation(_sqdist(Xb, Xb), kind)
+        K = K + s2b * Mb
     K[np.diag_indices(n)] += noise + JITTER
     try:
         L = np.linalg.cholesky(K)
@@ -208,6 +224,10 @@ def neg_log_posterior(
     grad[dim + 1] = 0.5 * np.trace(W) * noise
     A = W * (s2 * S)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
     grad[1 : dim + 1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
+    if shared:
+        grad[dim + 2] = 0.5 * (W * (s2b * Mb)).sum()
+        Ab = W * (s2b * Sb)
+        grad[1 : shared + 1] += 0.5 * (2.0 * (Ab.sum(1) @ (Xb * Xb)) - 2.0 * (Xb * (Ab @ Xb)).sum(0))
     if warp is not None:
         # d lml / d w_i = -sum_j A_ij (w_i - w_j) / l^2 (K is symmetric), then the chain rule.
         Fw = F[:, :nw]
@@ -215,7 +235,7 @@ def neg_log_posterior(
         d_a, d_b = warp.grad_theta(X, parts)
         grad[dim + 2 : dim + 2 + nw] = (d_w * d_a).sum(0)
         grad[dim + 2 + nw :] = (d_w * d_b).sum(0)
-    mean, std = pri if pri is not None else prior(dim, warped=nw)
+    mean, std = pri if pri is not None else prior(dim, warped=nw, shared=bool(shared))
     z = (theta - mean) / std
     lp = -0.5 * (z * z).sum()
     return -(lml + lp), -(grad - z / std)
@@ -266,18 +286,19 @@ def _map_theta(
     pri: tuple[np.ndarray, np.ndarray],
     kind: str,
     bounds: np.ndarray,
+    shared: int = 0,
 ) -> tuple[np.ndarray, float]:
     """The best MAP estimate from ``starts`` (``maxiter=0``: ``starts[0]`` as it is)."""
     if maxiter <= 0:
         t0 = np.clip(starts[0], bounds[:, 0], bounds[:, 1])
-        return t0, float(neg_log_posterior(t0, X, y, pri, kind)[0])
+        return t0, float(neg_log_posterior(t0, X, y, pri, kind, shared)[0])
     best: tuple[np.ndarray, float] | None = None
     for t0 in starts:
         t0 = np.clip(t0, bounds[:, 0], bounds[:, 1])
         res = minimize(
             neg_log_posterior,
             t0,
-            args=(X, y, pri, kind),
+            args=(X, y, pri, kind, shared),
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
@@ -328,6 +349,31 @@ def fit_gp(
     return gp
 
 
+def fit_shared(
+    X: np.ndarray,
+    y: np.ndarray,
+    starts: list[np.ndarray],
+    shared: int,
+    maxiter: int = 60,
+    pri: tuple[np.ndarray, np.ndarray] | None = None,
+    kind: str = "matern",
+) -> Posterior:
+    """:func:`fit_gp` for ``s2 * k(all features) + s2b * k(the first ``shared`` features) + noise``.
+
+    The second term sees only the numeric features, so what the data say about them holds for
+    every level of the choices (the one-hot columns), while the first keeps each level's own
+    shape: the sum part of BoTorch's ``MixedSingleTaskGP`` (a kernel on the continuous inputs plus
+    one on all of them). theta = log(s2, lengths..., noise, s2b); both terms use the same lengths.
+    scikit-learn's kernels cannot look at a subset of the columns, so the posterior is built
+    from the MAP theta here (the same Cholesky algebra as the regressor's).
+    """
+    dim = X.shape[1]
+    pri = pri if pri is not None else prior(dim, shared=True)
+    bounds = np.vstack([_kernel(dim, kind=kind).bounds, np.log([SHARED_BOUNDS])])
+    theta, _ = _map_theta(X, y, starts, maxiter, pri, kind, bounds, shared)
+    return Posterior.from_theta(X, y, theta, kind, shared)
+
+
 def default_theta(dim: int, pri: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The prior's mode: where a fit starts when there is nothing to warm-start from."""
     mean, _ = pri if pri is not None else prior(dim)
@@ -360,6 +406,33 @@ class Posterior:
         self.L = gp.L_
         self.alpha = np.asarray(gp.alpha_, dtype=float).ravel()
         self.fantasy_min = math.inf  # the best believed (not observed) value
+        self.shared, self.s2b = 0, 0.0
+
+    @classmethod
+    def from_theta(cls, X: np.ndarray, y: np.ndarray, theta: np.ndarray, kind: str, shared: int) -> Posterior:
+        """The posterior of :func:`fit_shared`'s model with hyper-parameters ``theta``."""
+        new = object.__new__(cls)
+        dim = X.shape[1]
+        new.theta = np.asarray(theta, dtype=float)
+        new.warp, new.kind = None, kind
+        new.s2, new.ls, new.noise = math.exp(theta[0]), np.exp(theta[1 : dim + 1]), math.exp(theta[dim + 1])
+        new.shared, new.s2b = shared, math.exp(theta[dim + 2])
+        new.X = new.F = np.asarray(X, dtype=float)
+        new.y = np.asarray(y, dtype=float).ravel()
+        K = new._cov(new.F, new.F)
+        K[np.diag_indices(len(K))] += new.noise + JITTER
+        new.L = np.linalg.cholesky(K)
+        new.alpha = cho_solve((new.L, True), new.y)
+        new.fantasy_min = math.inf
+        return new
+
+    def _cov(self, A: np.ndarray, B: np.ndarray) -> np.ndarray:
+        """The latent covariance between the (kernel-space) rows of ``A`` and ``B``."""
+        K = self.s2 * correlation(_sqdist(A / self.ls, B / self.ls), self.kind)[0]
+        if self.shared:
+            m, ls = self.shared, self.ls[: self.shared]
+            K = K + self.s2b * correlation(_sqdist(A[:, :m] / ls, B[:, :m] / ls), self.kind)[0]
+        return np.asarray(K, dtype=float)
 
     def with_fantasies(self, Xf: np.ndarray) -> Posterior:
         """A copy that also observed ``Xf`` at its own predicted mean."""
@@ -372,7 +445,7 @@ class Posterior:
         new.F = np.vstack([self.F, _warped(self.warp, Xf)])
         new.y = np.concatenate([self.y, mu])
         new.fantasy_min = float(min(self.fantasy_min, mu.min()))
-        K = self.s2 * correlation(_sqdist(new.F / self.ls, new.F / self.ls), self.kind)[0]
+        K = self._cov(new.F, new.F)
         # Believers are noise-free: the uncertainty must vanish there, or a noisy model would
         # let the next pick land right beside them.
         n_real = len(self.F)
@@ -384,10 +457,10 @@ class Posterior:
     def predict(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Latent mean and variance at the rows of ``Xc``."""
         Fc = _warped(self.warp, Xc)
-        k = self.s2 * correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)[0]
+        k = self._cov(Fc, self.F)
         mu = k @ self.alpha
         v = solve_triangular(self.L, k.T, lower=True)
-        var = np.maximum(self.s2 - (v * v).sum(0), 1e-12)
+        var = np.maximum(self.s2 + self.s2b - (v * v).sum(0), 1e-12)
         return mu, var
 
     def predict_grad(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -397,15 +470,26 @@ class Posterior:
         corr, S = correlation(_sqdist(Fc / self.ls, self.F / self.ls), self.kind)
         k = self.s2 * corr
         g = -self.s2 * S  # dk/dx = g * (x - x') / l^2
+        if self.shared:
+            m, lsb = self.shared, self.ls[: self.shared]
+            corr_b, S_b = correlation(_sqdist(Fc[:, :m] / lsb, self.F[:, :m] / lsb), self.kind)
+            k = k + self.s2b * corr_b
+            g_b = -self.s2b * S_b
         mu = k @ self.alpha
         kinv = cho_solve((self.L, True), k.T).T  # K^-1 k for each row
-        var = np.maximum(self.s2 - (k * kinv).sum(1), 1e-12)
+        var = np.maximum(self.s2 + self.s2b - (k * kinv).sum(1), 1e-12)
         inv_l2 = 1.0 / self.ls**2
         # sum_i w_i g_i (x - x_i) = x * (w g).sum - (w g) @ X
         wg = g * self.alpha
         dmu = (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
         wg = g * kinv
         dvar = -2.0 * (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
+        if self.shared:
+            Fm, Xm = Fc[:, :m], self.F[:, :m]
+            wg = g_b * self.alpha
+            dmu[:, :m] += (Fm * wg.sum(1)[:, None] - wg @ Xm) * inv_l2[:m]
+            wg = g_b * kinv
+            dvar[:, :m] += -2.0 * (Fm * wg.sum(1)[:, None] - wg @ Xm) * inv_l2[:m]
         if self.warp is not None:  # the chain rule through the warp: d/dx = d/dw * dw/dx
             dw = self.warp.grad_x(Xc, parts)
             dmu[:, : self.warp.n] *= dw

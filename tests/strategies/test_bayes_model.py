@@ -304,15 +304,22 @@ def test_a_warped_study_on_a_mixed_space_runs_without_duplicates() -> None:
 
 
 def test_warm_start_reads_thetas_stored_with_or_without_the_warp() -> None:
+    # theta: scale, 2 numeric + 3 one-hot lengths, noise (7), then the shared term's amplitude (the
+    # default on a space with a choice) or the warp's log a and log b of the 2 numeric features
     plain = jhpo.Study(_mixed_space(), strategy="bayes", direction="minimize", seed=2, storage=":memory:")
     plain.optimize(_mixed_objective, n_trials=12)
     stored = plain.trials[-1].info["gp_theta"]
-    assert len(stored) == 7
+    assert len(stored) == 8
     space = jhpo.Space(_mixed_space())
     warped = BayesStrategy(space, direction="minimize", input_warp="kumaraswamy")
+    assert warped.choice_kernel == "onehot"  # the warp does not combine with the shared term
     warm = warped._warm_theta(plain.trials)
     assert warm is not None
-    np.testing.assert_allclose(warm, np.r_[stored, np.zeros(4)])  # old theta + the identity warp
+    np.testing.assert_allclose(warm, np.r_[stored[:7], np.zeros(4)])  # the kernel part + the identity warp
+    onehot = BayesStrategy(space, direction="minimize", choice_kernel="onehot")
+    one_warm = onehot._warm_theta(plain.trials)
+    assert one_warm is not None
+    np.testing.assert_allclose(one_warm, stored[:7])
     # A resumed study with the warp keeps going and stores the longer theta.
     warped_study = _warped_study(2)
     for t in plain.trials:
@@ -320,8 +327,12 @@ def test_warm_start_reads_thetas_stored_with_or_without_the_warp() -> None:
         warped_study.tell(warped_study.ask(), t.value)
     trial = warped_study.ask()
     assert len(trial.info["gp_theta"]) == 11
-    # ... which a strategy without the warp reads back as its kernel part.
-    back = BayesStrategy(space, direction="minimize")._warm_theta([*warped_study.trials])
+    # ... which a strategy without the warp reads back as its kernel part (+ the shared term's prior mode).
+    default = BayesStrategy(space, direction="minimize")
+    back = default._warm_theta([*warped_study.trials])
+    assert back is not None
+    np.testing.assert_allclose(back, np.r_[trial.info["gp_theta"][:7], default.prior[0][7]])
+    back = onehot._warm_theta([*warped_study.trials])
     assert back is not None
     np.testing.assert_allclose(back, trial.info["gp_theta"][:7])
 
@@ -361,3 +372,90 @@ def test_unknown_input_warp_is_refused() -> None:
         BayesStrategy(space, input_warp="beta")
     with pytest.raises(ValueError, match="input_warp"):
         jhpo.Study({"x": jhpo.uniform(0.0, 1.0)}, strategy="bayes", strategy_options={"input_warp": "log"})
+
+
+def _mixed_features(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Two numeric features, then a 3-level choice one-hot (the layout the encoder makes)."""
+    return np.hstack([rng.random((n, 2)), np.eye(3)[rng.integers(0, 3, n)]])
+
+
+@pytest.mark.parametrize("kind", _gp.KERNELS)
+def test_the_shared_term_has_exact_gradients(kind: str) -> None:
+    rng = np.random.default_rng(4)
+    X = _mixed_features(rng, 16)
+    y = np.cos(4 * X[:, 0]) + X[:, 1] * X[:, 2] - X[:, 3]
+    y = (y - y.mean()) / y.std()
+    pri = _gp.prior(5, "dim", shared=True)
+    assert len(pri[0]) == 5 + 3  # scale, 5 lengths, noise, the shared term's amplitude
+    theta = pri[0] + rng.normal(0.0, 0.3, len(pri[0]))
+    err = check_grad(
+        lambda t: _gp.neg_log_posterior(t, X, y, pri, kind, 2)[0],
+        lambda t: _gp.neg_log_posterior(t, X, y, pri, kind, 2)[1],
+        theta,
+    )
+    assert err < 1e-4 * max(1.0, np.abs(_gp.neg_log_posterior(theta, X, y, pri, kind, 2)[1]).max())
+    post = _gp.fit_shared(X, y, [_gp.default_theta(5, pri)], 2, pri=pri, kind=kind)
+    assert post.shared == 2 and post.s2b > 0
+    Xc = _mixed_features(rng, 6)
+    mu, var, dmu, dvar = post.predict_grad(Xc)
+    np.testing.assert_allclose(post.predict(Xc)[0], mu, atol=1e-10)
+    for j in range(2):  # the numeric columns: what L-BFGS-B moves
+        step = np.zeros(5)
+        step[j] = 1e-6
+        mu2, var2 = post.predict(Xc + step)
+        np.testing.assert_allclose((mu2 - mu) / 1e-6, dmu[:, j], atol=1e-4)
+        np.testing.assert_allclose((var2 - var) / 1e-6, dvar[:, j], atol=1e-4)
+    # a believer removes the uncertainty where it stands, with both terms
+    assert post.with_fantasies(Xc[:2]).predict(Xc[:2])[1].max() < 1e-5 < var[:2].min()
+
+
+def test_without_its_amplitude_the_shared_model_is_the_one_kernel_model() -> None:
+    # The algebra of the two terms against scikit-learn's regressor: with the shared amplitude at
+    # nothing, the posterior must be the regressor's own.
+    rng = np.random.default_rng(5)
+    X = _mixed_features(rng, 12)
+    y = np.sin(5 * X[:, 0]) + X[:, 4]
+    theta = np.array([0.2, -0.5, 0.1, 0.4, 0.4, 0.4, -6.0])
+    gp = _gp.fit_gp(X, y, [theta], maxiter=0)
+    Xc = _mixed_features(rng, 5)
+    one = _gp.Posterior(gp).predict(Xc)
+    both = _gp.Posterior.from_theta(X, y, np.r_[theta, math.log(1e-12)], "matern", 2).predict(Xc)
+    np.testing.assert_allclose(both[0], one[0], atol=1e-8)
+    np.testing.assert_allclose(both[1], one[1], atol=1e-8)
+    np.testing.assert_allclose(both[0], gp.predict(Xc), atol=1e-8)
+    # and with it, what the numeric features say reaches every level: the same point under another
+    # level is more alike than the one kernel alone makes it
+    shared = _gp.Posterior.from_theta(X, y, np.r_[theta, 0.0], "matern", 2)
+    a, b = X[:1].copy(), X[:1].copy()
+    b[0, 2:] = np.roll(a[0, 2:], 1)
+    corr = {name: p._cov(a, b)[0, 0] / p._cov(a, a)[0, 0] for name, p in (("one", _gp.Posterior(gp)), ("both", shared))}
+    assert corr["both"] > corr["one"] + 0.2, corr
+
+
+def test_the_shared_term_is_only_for_spaces_with_a_choice_and_numbers() -> None:
+    numbers = jhpo.Space({"x": jhpo.uniform(0.0, 1.0), "n": jhpo.integer(1, 9)})
+    assert BayesStrategy(numbers).shared == 0  # nothing to share across: the one kernel
+    assert BayesStrategy(jhpo.Space({"k": jhpo.choice("a", "b")})).shared == 0
+    mixed = jhpo.Space(_mixed_space())
+    assert BayesStrategy(mixed).shared == 2 and BayesStrategy(mixed).choice_kernel == "shared"
+    assert BayesStrategy(mixed, choice_kernel="onehot").shared == 0
+    assert BayesStrategy(mixed, input_warp="kumaraswamy").choice_kernel == "onehot"
+    with pytest.raises(ValueError, match="choice_kernel='shared' does not combine with input_warp"):
+        BayesStrategy(mixed, input_warp="kumaraswamy", choice_kernel="shared")
+    with pytest.raises(ValueError, match="choice_kernel must be one of"):
+        BayesStrategy(mixed, choice_kernel="hamming")
+
+    # on a space of numbers the option changes nothing: the same proposals
+    def run(kernel: str) -> list[dict]:
+        study = jhpo.Study(
+            {"x": jhpo.uniform(0.0, 1.0), "n": jhpo.integer(1, 9)},
+            strategy="bayes",
+            seed=3,
+            storage=":memory:",
+            direction="minimize",
+            strategy_options={"choice_kernel": kernel},
+        )
+        study.optimize(lambda t: (t.params["x"] - 0.3) ** 2 + (t.params["n"] - 4) ** 2 / 50, n_trials=10)
+        return [t.params for t in study.trials]
+
+    assert run("shared") == run("onehot")

@@ -192,6 +192,8 @@ def neg_log_posterior(
 
     theta = log(scale, lengths..., noise), optionally followed by the log a and log b of a
     :class:`Kumaraswamy` warp of the first features (the number of extra entries tells how many).
+    ``shared`` > 0: a second term sees the first ``shared`` features (:func:`fit_shared`); theta
+    then has its log amplitude right after the noise (no warp with it).
     """
     n, dim = X.shape
     extra = 1 if shared else 0

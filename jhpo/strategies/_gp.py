@@ -180,6 +180,12 @@ def _sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(d, 0.0), dtype=float)
 
 
+def _length_grad(A: np.ndarray, Xs: np.ndarray) -> np.ndarray:
+    """d lml / d log l_j of a kernel term: ``A`` = W * (s2 * S) weighs each pair, since
+    d k / d log l_j = s2 * S * (dx_j / l_j)^2; ``Xs`` are the features over their lengths."""
+    return np.asarray(0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0)), dtype=float)
+
+
 def neg_log_posterior(
     theta: np.ndarray,
     X: np.ndarray,
@@ -224,12 +230,11 @@ def neg_log_posterior(
     grad = np.empty_like(theta)
     grad[0] = 0.5 * (W * (s2 * M)).sum()
     grad[dim + 1] = 0.5 * np.trace(W) * noise
-    A = W * (s2 * S)  # d k / d log l_j = A-weight * (dx_j / l_j)^2
-    grad[1 : dim + 1] = 0.5 * (2.0 * (A.sum(1) @ (Xs * Xs)) - 2.0 * (Xs * (A @ Xs)).sum(0))
+    A = W * (s2 * S)
+    grad[1 : dim + 1] = _length_grad(A, Xs)
     if shared:
         grad[dim + 2] = 0.5 * (W * (s2b * Mb)).sum()
-        Ab = W * (s2b * Sb)
-        grad[1 : shared + 1] += 0.5 * (2.0 * (Ab.sum(1) @ (Xb * Xb)) - 2.0 * (Xb * (Ab @ Xb)).sum(0))
+        grad[1 : shared + 1] += _length_grad(W * (s2b * Sb), Xb)
     if warp is not None:
         # d lml / d w_i = -sum_j A_ij (w_i - w_j) / l^2 (K is symmetric), then the chain rule.
         Fw = F[:, :nw]

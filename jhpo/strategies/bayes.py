@@ -595,7 +595,7 @@ class BayesStrategy(Strategy):
         maxiter = 60 if len(z) <= 100 else (25 if len(done) % 5 == 0 or warm is None else 0)
         warped, pri = self.n_warped, self.prior
         if len(z) < WARP_MIN_POINTS:  # too few points to learn a warp: the kernel alone
-            size = self.encoder.dim + 2 + (1 if self.shared else 0)
+            size = len(pri[0]) - 2 * warped  # the prior's layout without the warp's log a and log b
             warped, pri, starts = 0, (pri[0][:size], pri[1][:size]), [t[:size] for t in starts]
         if self.shared:
             posterior = _gp.fit_shared(X, z, starts, self.shared, maxiter=maxiter, pri=pri, kind=self.kernel)

@@ -546,6 +546,7 @@ def report(
         row = [f"{np.mean([r['ask'] for r in results if r['problem'] == p and r['method'] == m]):.3f}" for p in probs]
         lines.append(f"| {m} | " + " | ".join(row) + " |")
     lines += paired_lines(results, scores, probs, methods, checkpoints)
+    lines += hindsight_lines(scores, probs, methods, checkpoints)
     lines += cost_lines(cost)
     return "\n".join(lines) + "\n"
 
@@ -611,6 +612,36 @@ def paired_lines(
             n = len(diffs)
             cells.append(f"{mean:+.1f} ± {half:.1f}")
         lines.append(f"| {m} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def hindsight_lines(
+    scores: dict[tuple[str, str], np.ndarray], probs: list[str], methods: list[str], checkpoints: tuple[int, ...]
+) -> list[str]:
+    """What picking the best method on each problem after the fact would score: a ceiling for any
+    one method's suite mean on the same normalization (the mean over problems of the highest
+    per-problem mean, over every method, and over the anchors alone)."""
+    anchors = [m for m in methods if m.startswith("optuna-") or m in ANCHORS]
+    if len(methods) < 2:
+        return []
+    lines = [
+        "",
+        "## The best method on each problem, picked after the fact",
+        "",
+        "Mean over the problems of the highest mean score any one method reached on that problem. A "
+        "method that ran every problem and seed above cannot have a higher suite mean.",
+        "",
+        "| trials | best of all methods per problem | best anchor per problem |",
+        "|---|---|---|",
+    ]
+    for j, t in enumerate(checkpoints):
+
+        def ceiling(among: list[str], j: int = j) -> str:
+            tops = [max(scores[(p, m)][:, j].mean() for m in among if (p, m) in scores) for p in probs]
+            return f"{np.mean(tops):.1f}" if tops and all(np.isfinite(tops)) else ""
+
+        has_anchor = all(any((p, m) in scores for m in anchors) for p in probs)
+        lines.append(f"| {t} | {ceiling(methods)} | {ceiling(anchors) if has_anchor else ''} |")
     return lines
 
 

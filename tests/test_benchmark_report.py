@@ -80,3 +80,18 @@ def test_a_variant_of_the_base_is_paired_with_it_too() -> None:
     text = "\n".join(quality.paired_lines(results, scores, ["svc", "knn"], methods, (10, 20, 30)))
     assert "| problem | bayes-avg |" in text
     assert "| knn | +50.0 (3) |" in text
+
+
+def test_the_hindsight_ceiling_takes_the_best_method_on_each_problem() -> None:
+    results = _results()
+    scores = quality.normalized(results, (10, 20, 30))
+    text = "\n".join(quality.hindsight_lines(scores, ["svc", "knn"], ["bayes", "random", "ax"], (10, 20, 30)))
+    # After 30 trials (top = 1.0 on both): svc, bayes 40/60/80 and ax 20/60/100 -> both 60; knn, bayes
+    # 100/100/50 -> 83.3 and ax 50/0/50 -> 33.3. Ceiling (60 + 83.3) / 2 = 71.7; the anchor's (60 + 33.3) / 2.
+    assert "| 30 | 71.7 | 46.7 |" in text
+    # After 10 trials every best is half its final: knn's bayes 41.7, svc's 30 -> 35.8; ax (30 + 16.7) / 2.
+    assert "| 10 | 35.8 | 23.3 |" in text
+    # Without an anchor on every problem the anchors' column stays empty.
+    last = quality.normalized(results, (30,))
+    text = "\n".join(quality.hindsight_lines(last, ["svc", "knn"], ["bayes", "random"], (30,)))
+    assert "| 30 | 71.7 |  |" in text

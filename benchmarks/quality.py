@@ -621,9 +621,15 @@ def hindsight_lines(
     """What picking the best method on each problem after the fact would score: a ceiling for any
     one method's suite mean on the same normalization (the mean over problems of the highest
     per-problem mean, over every method, and over the anchors alone)."""
-    anchors = [m for m in methods if m.startswith("optuna-") or m in ANCHORS]
     if len(methods) < 2:
         return []
+    anchors = [m for m in methods if m.startswith("optuna-") or m in ANCHORS]
+    anchored = all(any((p, m) in scores for m in anchors) for p in probs)
+
+    def ceiling(among: list[str], j: int) -> str:
+        tops = [max(scores[(p, m)][:, j].mean() for m in among if (p, m) in scores) for p in probs]
+        return f"{np.mean(tops):.1f}"
+
     lines = [
         "",
         "## The best method on each problem, picked after the fact",
@@ -635,13 +641,7 @@ def hindsight_lines(
         "|---|---|---|",
     ]
     for j, t in enumerate(checkpoints):
-
-        def ceiling(among: list[str], j: int = j) -> str:
-            tops = [max(scores[(p, m)][:, j].mean() for m in among if (p, m) in scores) for p in probs]
-            return f"{np.mean(tops):.1f}" if tops and all(np.isfinite(tops)) else ""
-
-        has_anchor = all(any((p, m) in scores for m in anchors) for p in probs)
-        lines.append(f"| {t} | {ceiling(methods)} | {ceiling(anchors) if has_anchor else ''} |")
+        lines.append(f"| {t} | {ceiling(methods, j)} | {ceiling(anchors, j) if anchored else ''} |")
     return lines
 
 

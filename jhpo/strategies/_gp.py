@@ -486,22 +486,23 @@ class Posterior:
         kinv = cho_solve((self.L, True), k.T).T  # K^-1 k for each row
         var = np.maximum(self.s2 + self.s2b - (k * kinv).sum(1), 1e-12)
         inv_l2 = 1.0 / self.ls**2
-        # sum_i w_i g_i (x - x_i) = x * (w g).sum - (w g) @ X
-        wg = g * self.alpha
-        dmu = (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
-        wg = g * kinv
-        dvar = -2.0 * (Fc * wg.sum(1)[:, None] - wg @ self.F) * inv_l2
-        if self.shared:
+        dmu = _pull(g * self.alpha, Fc, self.F) * inv_l2
+        dvar = -2.0 * _pull(g * kinv, Fc, self.F) * inv_l2
+        if self.shared:  # the shared term moves only the first m (numeric) features
             Fm, Xm = Fc[:, :m], self.F[:, :m]
-            wg = g_b * self.alpha
-            dmu[:, :m] += (Fm * wg.sum(1)[:, None] - wg @ Xm) * inv_l2[:m]
-            wg = g_b * kinv
-            dvar[:, :m] += -2.0 * (Fm * wg.sum(1)[:, None] - wg @ Xm) * inv_l2[:m]
+            dmu[:, :m] += _pull(g_b * self.alpha, Fm, Xm) * inv_l2[:m]
+            dvar[:, :m] -= 2.0 * _pull(g_b * kinv, Fm, Xm) * inv_l2[:m]
         if self.warp is not None:  # the chain rule through the warp: d/dx = d/dw * dw/dx
             dw = self.warp.grad_x(Xc, parts)
             dmu[:, : self.warp.n] *= dw
             dvar[:, : self.warp.n] *= dw
         return mu, var, dmu, dvar
+
+
+def _pull(w: np.ndarray, Fc: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """``sum_i w_ci (x_c - x_i)`` for each row ``c`` of ``Fc``: a stationary kernel term's gradient
+    in its inputs is this with ``w`` = the pair weights times dk/dr (then over the lengths squared)."""
+    return np.asarray(Fc * w.sum(1)[:, None] - w @ F, dtype=float)
 
 
 def _log_h(z: np.ndarray) -> np.ndarray:
